@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Builds, then runs every compiled test file with node:test.
+// `npm test` runs all; `npm test -- sandbox launch` runs the files whose path contains a word.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('test: the TypeScript build reported errors (see above); tests run on what was emitted.');
+  if (process.env.CI) process.exit(build.status ?? 1);
+}
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+const words = process.argv.slice(2);
+const files = walk(join(root, 'dist/test'))
+  .filter((f) => words.length === 0 || words.some((w) => relative(root, f).includes(w)))
+  .sort();
+if (files.length === 0) {
+  console.error(`test: no test files match ${words.join(' ') || '(all)'}`);
+  process.exit(1);
+}
+const env = {
+  ...process.env,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  NO_UPDATE_NOTIFIER: '1',
+};
+const run = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  { stdio: 'inherit', env, cwd: root },
+);
+process.exit(run.status ?? 1);

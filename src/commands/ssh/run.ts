@@ -1,0 +1,6 @@
+import { Ec2termError } from '../../lib/errors.js';
+import type { RunCommand } from '../types.js';
+
+export const run: RunCommand = async () => {
+  throw new Ec2termError('ec2ssh is not built yet');
+};

@@ -1,0 +1,62 @@
+// What every command is made of: a spec the runner turns into a commander program (cheap to load,
+// enough for --help), and a `run` loaded only when the command really runs.
+import type { Command } from 'commander';
+import type { AwsContext } from '../lib/aws.js';
+import type { Clock } from '../lib/clock.js';
+import type { Io } from '../lib/io.js';
+import type { Output } from '../lib/output.js';
+import type { Prompt } from '../lib/prompt.js';
+
+/** The options every command has. */
+export interface GlobalOptions {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  sandbox: boolean;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean;
+}
+
+/** Everything a command may touch, handed in so tests can swap any part. */
+export interface CommandContext {
+  program: string;
+  global: GlobalOptions;
+  io: Io;
+  out: Output;
+  prompt: Prompt;
+  clock: Clock;
+  /** Aborted on Ctrl-C or SIGTERM: long operations stop and clean up. */
+  signal: AbortSignal;
+  /** Region, credentials and SDK clients, resolved on first call (may ask for keys on first run). */
+  aws(): Promise<AwsContext>;
+}
+
+/** Commands return data; the runner prints it (JSON with --json, else `render`). */
+export interface CommandResult {
+  exitCode?: number;
+  json?: unknown;
+  render?: (out: Output) => void;
+}
+
+// Commander hands options over as a loose record; each command narrows it in its own parser.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CommandOptions = Record<string, any>;
+
+export type RunCommand = (ctx: CommandContext, args: string[], options: CommandOptions) => Promise<CommandResult | void>;
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  /** The usage line after the program name, e.g. "[options] NAME". */
+  usage: string;
+  examples: string[];
+  /** Original spellings mapped to current ones, e.g. { '--kill': '--terminate' }. Underscore
+   * spellings of any option (--dry_run) are accepted without listing them. */
+  aliases?: Record<string, string>;
+  /** Options after the first argument belong to it (ec2ssh's remote command). */
+  passThrough?: boolean;
+  configure(cmd: Command): void;
+  load(): Promise<{ run: RunCommand }>;
+}

@@ -1,0 +1,220 @@
+// The AWS client factory: region, endpoint, credentials, retries and user agent decided once, and
+// SDK clients created lazily, one per service and region, only when a command sends a request.
+import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { SandboxInfo } from '../sandbox/client.js';
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_DEFAULT_REGION, SANDBOX_SECRET_ACCESS_KEY } from '../sandbox/constants.js';
+import { awsConfigPath, profileName, profileRegionFrom, readBoto, readIniFile, tildify } from './config-files.js';
+import { resolveCredentials } from './credentials.js';
+import { UsageError } from './errors.js';
+import type { Output } from './output.js';
+import type { Prompt } from './prompt.js';
+import { version } from './version.js';
+
+export interface AwsSettings {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  sandbox: boolean;
+}
+
+export interface AwsDeps {
+  env: NodeJS.ProcessEnv;
+  out: Output;
+  prompt: Prompt;
+}
+
+export interface AwsContext {
+  /** The command's region (the first, when --region named several). */
+  region: string;
+  regionSource: string;
+  credentialSource: string;
+  endpoints: Endpoints;
+  /** Set when talking to the embedded sandbox. */
+  sandbox?: SandboxInfo;
+  ec2(region?: string): Promise<EC2Client>;
+  route53(): Promise<Route53Client>;
+}
+
+export interface Endpoints {
+  ec2?: string;
+  route53?: string;
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+export const DEFAULT_REGION = 'us-east-1';
+
+export function isRegionName(value: string): boolean {
+  return REGION.test(value);
+}
+
+/** Pure: --region may be one region, a comma list, or "all"; returns the list as given (validated). */
+export function parseRegionList(value: string): string[] | 'all' {
+  if (value === 'all') return 'all';
+  const regions = value.split(',').map((r) => r.trim()).filter(Boolean);
+  const bad = regions.find((r) => !isRegionName(r));
+  if (regions.length === 0 || bad !== undefined) {
+    throw new UsageError(`bad --region "${bad ?? value}": expected a region name such as us-east-1, a comma list, or "all"`);
+  }
+  return regions;
+}
+
+export interface RegionSources {
+  flag?: string;
+  env: NodeJS.ProcessEnv;
+  profileRegion?: string;
+  profile: string;
+  botoRegion?: string;
+  botoPath: string;
+}
+
+/** Pure: the region and where it came from, in the documented order. */
+export function chooseRegion(s: RegionSources): { region: string; source: string; defaulted: boolean } {
+  const pick = (region: string, source: string) => ({ region, source, defaulted: false });
+  if (s.flag) {
+    const list = parseRegionList(s.flag);
+    return pick(list === 'all' ? DEFAULT_REGION : list[0], '--region');
+  }
+  if (s.env.AWS_REGION) return pick(checkRegion(s.env.AWS_REGION, 'AWS_REGION'), 'AWS_REGION');
+  if (s.env.AWS_DEFAULT_REGION) return pick(checkRegion(s.env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION'), 'AWS_DEFAULT_REGION');
+  if (s.profileRegion) return pick(checkRegion(s.profileRegion, `profile ${s.profile}`), `profile ${s.profile}`);
+  if (s.botoRegion) return pick(checkRegion(s.botoRegion, s.botoPath), s.botoPath);
+  return { region: DEFAULT_REGION, source: 'default', defaulted: true };
+}
+
+function checkRegion(value: string, from: string): string {
+  if (!isRegionName(value)) throw new UsageError(`bad region "${value}" from ${from}: expected a region name such as us-east-1`);
+  return value;
+}
+
+/** Pure: endpoint overrides from --endpoint-url, else AWS_ENDPOINT_URL_EC2 / _ROUTE_53, else AWS_ENDPOINT_URL. */
+export function chooseEndpoints(flag: string | undefined, env: NodeJS.ProcessEnv): Endpoints {
+  const check = (url: string | undefined, from: string) => {
+    if (!url) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new UsageError(`bad endpoint URL "${url}" from ${from}: expected http://host:port or https://host`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new UsageError(`bad endpoint URL "${url}" from ${from}: only http and https are allowed`);
+    }
+    return url.replace(/\/+$/, '');
+  };
+  if (flag) {
+    const url = check(flag, '--endpoint-url');
+    return { ec2: url, route53: url };
+  }
+  return {
+    ec2: check(env.AWS_ENDPOINT_URL_EC2, 'AWS_ENDPOINT_URL_EC2') ?? check(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'),
+    route53: check(env.AWS_ENDPOINT_URL_ROUTE_53, 'AWS_ENDPOINT_URL_ROUTE_53') ?? check(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'),
+  };
+}
+
+/** Pure: the settings every SDK client shares. */
+export function clientConfig(region: string, endpoint: string | undefined, credentials: AwsCredentialIdentityProvider): EC2ClientConfig {
+  return {
+    region,
+    endpoint,
+    credentials,
+    // Adaptive retries back off on throttling and retry 5xx and dropped connections.
+    retryMode: 'adaptive',
+    maxAttempts: 6,
+    customUserAgent: `ec2term/${version()}`,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+  };
+}
+
+/** Keeps the SDK's Node-version notice off users' terminals (it is about the SDK's future, not ec2term). */
+export function quietSdk(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
+
+export function sandboxRequested(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(flag) || env.EC2TERM_SANDBOX === '1' || env.EC2TERM_SANDBOX === 'true';
+}
+
+/** Decides region, endpoints and credentials (asking for keys on first run) and returns a client factory. */
+export async function openAws(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {
+  quietSdk();
+  const { env, out } = deps;
+  if (settings.sandbox) return openSandbox(settings, deps);
+
+  const endpoints = chooseEndpoints(settings.endpointUrl, env);
+  const profile = profileName(settings.profile, env);
+  const needFiles = !settings.region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION;
+  const config = needFiles ? await readIniFile(awsConfigPath(env), env) : undefined;
+  const boto = needFiles ? await readBoto(env) : undefined;
+  const chosen = chooseRegion({
+    flag: settings.region,
+    env,
+    profile,
+    profileRegion: config && profileRegionFrom(config, profile),
+    botoRegion: boto?.region,
+    botoPath: tildify(boto?.path ?? '~/.boto', env),
+  });
+  if (chosen.defaulted) {
+    out.info(`${out.program}: no region configured; using ${DEFAULT_REGION} (set --region, AWS_REGION, or ec2_region_name in ~/.boto)`);
+  }
+  out.detail(`region: ${chosen.region} (from ${chosen.source})`);
+  if (endpoints.ec2) out.detail(`EC2 endpoint: ${endpoints.ec2}`);
+  if (endpoints.route53) out.detail(`Route 53 endpoint: ${endpoints.route53}`);
+
+  const verify = async (identity: AwsCredentialIdentity) => {
+    const { EC2Client, DescribeRegionsCommand } = await import('@aws-sdk/client-ec2');
+    const client = new EC2Client({ ...clientConfig(chosen.region, endpoints.ec2, async () => identity), maxAttempts: 2 });
+    try {
+      await client.send(new DescribeRegionsCommand({}));
+    } finally {
+      client.destroy();
+    }
+  };
+  const creds = await resolveCredentials(settings.profile, { env, out, prompt: deps.prompt, verify });
+  return makeContext(chosen.region, chosen.source, creds.source, endpoints, creds.provider);
+}
+
+async function openSandbox(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {
+  const { ensureSandbox } = await import('../sandbox/client.js');
+  const info = await ensureSandbox(deps.env);
+  const list = settings.region ? parseRegionList(settings.region) : undefined;
+  const fromEnv = deps.env.AWS_REGION && isRegionName(deps.env.AWS_REGION) ? deps.env.AWS_REGION : undefined;
+  const region = Array.isArray(list) ? list[0] : (fromEnv ?? SANDBOX_DEFAULT_REGION);
+  deps.out.detail(`sandbox: ${info.url} (state in ${tildify(info.dir, deps.env)}), region ${region}`);
+  const provider: AwsCredentialIdentityProvider = async () => ({ accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY });
+  const ctx = makeContext(region, settings.region ? '--region' : 'sandbox default', 'sandbox', { ec2: info.url, route53: info.url }, provider);
+  return { ...ctx, sandbox: info };
+}
+
+function makeContext(
+  region: string,
+  regionSource: string,
+  credentialSource: string,
+  endpoints: Endpoints,
+  credentials: AwsCredentialIdentityProvider,
+): AwsContext {
+  const ec2Clients = new Map<string, Promise<EC2Client>>();
+  let route53: Promise<Route53Client> | undefined;
+  return {
+    region,
+    regionSource,
+    credentialSource,
+    endpoints,
+    ec2(forRegion = region) {
+      let client = ec2Clients.get(forRegion);
+      if (!client) {
+        client = import('@aws-sdk/client-ec2').then(({ EC2Client }) => new EC2Client(clientConfig(forRegion, endpoints.ec2, credentials)));
+        ec2Clients.set(forRegion, client);
+      }
+      return client;
+    },
+    route53() {
+      // Route 53 is global; its API lives in us-east-1.
+      route53 ??= import('@aws-sdk/client-route-53').then(
+        ({ Route53Client }) => new Route53Client(clientConfig('us-east-1', endpoints.route53, credentials)),
+      );
+      return route53;
+    },
+  };
+}

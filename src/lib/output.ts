@@ -1,0 +1,87 @@
+// Where things are printed. Data goes to stdout (a table, TSV or --json); progress, notices and
+// errors go to stderr, so `ec2list --json | jq` and `$(ec2launch ...)` stay clean.
+import { Chalk } from 'chalk';
+import type { Io } from './io.js';
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  color: boolean;
+}
+
+/** Colour is on only for a terminal, and never with --no-color, NO_COLOR or TERM=dumb. */
+export function colorEnabled(io: Io, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.TERM === 'dumb') return false;
+  if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0') return true;
+  return io.stdoutIsTTY;
+}
+
+export type Paint = (text: string) => string;
+export interface Palette {
+  bold: Paint;
+  dim: Paint;
+  red: Paint;
+  green: Paint;
+  yellow: Paint;
+  blue: Paint;
+  cyan: Paint;
+  magenta: Paint;
+}
+
+/** chalk with the level decided here (chalk's own detection looks at stdout only, and we decide per flag). */
+function makePalette(color: boolean): Palette {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  return { bold: c.bold, dim: c.dim, red: c.red, green: c.green, yellow: c.yellow, blue: c.blue, cyan: c.cyan, magenta: c.magenta };
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly color: boolean;
+  private palette?: Palette;
+
+  constructor(
+    readonly io: Io,
+    opts: OutputOptions,
+    readonly program: string,
+  ) {
+    this.json = opts.json;
+    this.quiet = opts.quiet;
+    this.verbose = opts.verbose;
+    this.color = opts.color;
+  }
+
+  /** Colours for stdout, plain when colour is off. */
+  get paint(): Palette {
+    return (this.palette ??= makePalette(this.color));
+  }
+
+  /** A progress or status line on stderr; silent with --quiet. */
+  info(message: string): void {
+    if (!this.quiet) this.io.stderr.write(`${message}\n`);
+  }
+
+  /** Detail for --verbose, on stderr. */
+  detail(message: string): void {
+    if (this.verbose) this.io.stderr.write(`${this.program}: ${message}\n`);
+  }
+
+  /** A warning on stderr; shown even with --quiet. */
+  warn(message: string): void {
+    this.io.stderr.write(`${this.program}: warning: ${message}\n`);
+  }
+
+  /** A line of data on stdout. */
+  line(text = ''): void {
+    this.io.stdout.write(`${text}\n`);
+  }
+
+  /** A value as JSON on stdout (pretty, stable key order as given). */
+  printJson(value: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+}

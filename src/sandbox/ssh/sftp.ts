@@ -1,0 +1,320 @@
+// An SFTP v3 server over ssh2's server-side SFTP stream, serving an instance's filesystem root.
+// Hot path (READ/WRITE) uses open fs FileHandles with positional I/O and never blocks the event loop,
+// so clients that keep many 32 KiB+ requests in flight (OpenSSH sftp/scp, ssh2 fastGet/fastPut) run at
+// disk speed. Replies may leave out of order: SFTP matches them by request id.
+import { constants as fsc, type Stats } from 'node:fs';
+import {
+  chmod, chown, link, lstat, mkdir, open, readdir, readlink, rename, rmdir, stat, symlink, truncate, unlink, utimes,
+  type FileHandle,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2';
+import { Jail, JailError } from './jail.js';
+
+const { OPEN_MODE, STATUS_CODE } = ssh2.utils.sftp;
+/** Largest READ we answer in one reply (OpenSSH's own sftp-server limit). */
+const MAX_READ = 256 * 1024;
+const READDIR_BATCH = 128;
+
+type OpenFile = { kind: 'file'; fh: FileHandle; path: string };
+type OpenDir = { kind: 'dir'; path: string; names: string[] | null };
+type Handle = OpenFile | OpenDir;
+
+export interface SftpOptions {
+  jail: Jail;
+  /** Owner name shown in `ls -l` style long names. */
+  user: string;
+}
+
+export function serveSftp(sftp: SFTPWrapper, o: SftpOptions): void {
+  const { jail } = o;
+  const handles = new Map<number, Handle>();
+  let nextHandle = 1;
+
+  const newHandle = (h: Handle): Buffer => {
+    const id = nextHandle++ >>> 0;
+    handles.set(id, h);
+    const buf = Buffer.alloc(4);
+    buf.writeUInt32BE(id);
+    return buf;
+  };
+  const getHandle = (b: Buffer): Handle | undefined => (b.length === 4 ? handles.get(b.readUInt32BE(0)) : undefined);
+  const getFile = (b: Buffer): OpenFile | undefined => {
+    const h = getHandle(b);
+    return h?.kind === 'file' ? h : undefined;
+  };
+
+  const fail = (id: number, err: unknown) => {
+    const [code, msg] = statusOf(err);
+    sftp.status(id, code, msg);
+  };
+  const ok = (id: number) => sftp.status(id, STATUS_CODE.OK);
+  // Every request handler is async; errors become SFTP status replies, never crashes.
+  const on = <A extends unknown[]>(ev: string, fn: (id: number, ...args: A) => Promise<void>) => {
+    sftp.on(ev, (id: number, ...args: A) => {
+      fn(id, ...args).catch((err) => fail(id, err));
+    });
+  };
+
+  on('OPEN', async (id, filename: string, pflags: number, attrs: Attributes) => {
+    let flags: number;
+    const write = (pflags & (OPEN_MODE.WRITE | OPEN_MODE.APPEND)) !== 0;
+    if (pflags & OPEN_MODE.READ) flags = write ? fsc.O_RDWR : fsc.O_RDONLY;
+    else flags = write ? fsc.O_WRONLY : fsc.O_RDONLY;
+    if (pflags & OPEN_MODE.CREAT) flags |= fsc.O_CREAT;
+    if (pflags & OPEN_MODE.TRUNC) flags |= fsc.O_TRUNC;
+    if (pflags & OPEN_MODE.EXCL) flags |= fsc.O_EXCL;
+    if (pflags & OPEN_MODE.APPEND) flags |= fsc.O_APPEND;
+    const mode = typeof attrs?.mode === 'number' ? attrs.mode & 0o7777 : 0o666;
+    // With EXCL the target must not be followed: an existing symlink makes open fail with EEXIST anyway.
+    const path = await jail.resolve(filename, (pflags & OPEN_MODE.EXCL) === 0);
+    const fh = await open(path, flags, mode);
+    sftp.handle(id, newHandle({ kind: 'file', fh, path }));
+  });
+
+  on('READ', async (id, handle: Buffer, offset: number, len: number) => {
+    const f = getFile(handle);
+    if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    const buf = Buffer.allocUnsafe(Math.min(len, MAX_READ));
+    const { bytesRead } = await f.fh.read(buf, 0, buf.length, offset);
+    if (bytesRead === 0) return sftp.status(id, STATUS_CODE.EOF);
+    sftp.data(id, bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+  });
+
+  on('WRITE', async (id, handle: Buffer, offset: number, data: Buffer) => {
+    const f = getFile(handle);
+    if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    // ssh2 may hand us a view into its receive buffer: copy before an asynchronous write.
+    const copy = Buffer.from(data);
+    let done = 0;
+    while (done < copy.length) {
+      const { bytesWritten } = await f.fh.write(copy, done, copy.length - done, offset + done);
+      done += bytesWritten;
+    }
+    ok(id);
+  });
+
+  on('CLOSE', async (id, handle: Buffer) => {
+    const h = getHandle(handle);
+    if (!h) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    handles.delete(handle.readUInt32BE(0));
+    if (h.kind === 'file') await h.fh.close();
+    ok(id);
+  });
+
+  on('FSTAT', async (id, handle: Buffer) => {
+    const f = getFile(handle);
+    if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    sftp.attrs(id, toAttrs(await f.fh.stat()));
+  });
+
+  on('FSETSTAT', async (id, handle: Buffer, attrs: Attributes) => {
+    const f = getFile(handle);
+    if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    await applyAttrs(attrs, {
+      truncate: (n) => f.fh.truncate(n),
+      chmod: (m) => f.fh.chmod(m),
+      utimes: (a, m) => f.fh.utimes(a, m),
+      chown: (u, g) => f.fh.chown(u, g),
+      stat: () => f.fh.stat(),
+    });
+    ok(id);
+  });
+
+  on('STAT', async (id, p: string) => sftp.attrs(id, toAttrs(await stat(await jail.resolve(p, true)))));
+  on('LSTAT', async (id, p: string) => sftp.attrs(id, toAttrs(await lstat(await jail.resolve(p, false)))));
+
+  on('SETSTAT', async (id, p: string, attrs: Attributes) => {
+    const path = await jail.resolve(p, true);
+    await applyAttrs(attrs, {
+      truncate: (n) => truncate(path, n),
+      chmod: (m) => chmod(path, m),
+      utimes: (a, m) => utimes(path, a, m),
+      chown: (u, g) => chown(path, u, g),
+      stat: () => stat(path),
+    });
+    ok(id);
+  });
+
+  on('OPENDIR', async (id, p: string) => {
+    const path = await jail.resolve(p, true);
+    const st = await stat(path);
+    if (!st.isDirectory()) return sftp.status(id, STATUS_CODE.FAILURE, 'not a directory');
+    sftp.handle(id, newHandle({ kind: 'dir', path, names: null }));
+  });
+
+  on('READDIR', async (id, handle: Buffer) => {
+    const h = getHandle(handle);
+    if (!h || h.kind !== 'dir') return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    if (h.names === null) h.names = ['.', '..', ...(await readdir(h.path))];
+    if (h.names.length === 0) return sftp.status(id, STATUS_CODE.EOF);
+    const batch = h.names.splice(0, READDIR_BATCH);
+    const entries = await Promise.all(
+      batch.map(async (name): Promise<FileEntry | null> => {
+        // ".." of the root is the root itself: never stat the host directory above it.
+        const full = name === '..' && h.path === jail.realRoot ? h.path : join(h.path, name);
+        const st = await lstat(full).catch(() => null);
+        if (!st) return null;
+        return { filename: name, longname: longName(name, st, o.user), attrs: toAttrs(st) };
+      }),
+    );
+    const list = entries.filter((e): e is FileEntry => e !== null);
+    if (list.length === 0) return sftp.status(id, STATUS_CODE.EOF);
+    sftp.name(id, list);
+  });
+
+  on('REMOVE', async (id, p: string) => {
+    await unlink(await jail.resolve(p, false));
+    ok(id);
+  });
+  on('RMDIR', async (id, p: string) => {
+    await rmdir(await jail.resolve(p, false));
+    ok(id);
+  });
+  on('MKDIR', async (id, p: string, attrs: Attributes) => {
+    const mode = typeof attrs?.mode === 'number' ? attrs.mode & 0o7777 : 0o777;
+    await mkdir(await jail.resolve(p, false), { mode });
+    ok(id);
+  });
+  // Plain RENAME overwrites an existing target, like OpenSSH's posix-rename (ssh2 cannot advertise extensions).
+  on('RENAME', async (id, from: string, to: string) => {
+    await rename(await jail.resolve(from, false), await jail.resolve(to, false));
+    ok(id);
+  });
+
+  on('REALPATH', async (id, p: string) => {
+    const path = await jail.resolve(p, true);
+    const v = jail.toVirtual(path) ?? jail.virtual(p);
+    sftp.name(id, [{ filename: v, longname: v, attrs: {} as Attributes }]);
+  });
+
+  on('READLINK', async (id, p: string) => {
+    const target = await readlink(await jail.resolve(p, false));
+    // Absolute targets are stored as host paths inside the root (see SYMLINK): show them as the instance sees them.
+    const shown = target.startsWith('/') ? (jail.toVirtual(target) ?? target) : target;
+    sftp.name(id, [{ filename: shown, longname: shown, attrs: {} as Attributes }]);
+  });
+
+  // ssh2 hands both OpenSSH's swapped order and the draft's order to us as (linkPath, targetPath).
+  on('SYMLINK', async (id, linkPath: string, targetPath: string) => {
+    const where = await jail.resolve(linkPath, false);
+    // An absolute target means a path inside the instance: store it as the host path under the root.
+    const target = targetPath.startsWith('/') ? join(jail.realRoot, jail.virtual(targetPath)) : targetPath;
+    await symlink(target, where);
+    ok(id);
+  });
+
+  on('EXTENDED', async (id, name: string, data: Buffer | undefined) => {
+    const args = readStrings(data ?? Buffer.alloc(0));
+    if (name === 'posix-rename@openssh.com' && args.length >= 2) {
+      await rename(await jail.resolve(args[0]!.toString('utf8'), false), await jail.resolve(args[1]!.toString('utf8'), false));
+      return ok(id);
+    }
+    if (name === 'hardlink@openssh.com' && args.length >= 2) {
+      await link(await jail.resolve(args[0]!.toString('utf8'), false), await jail.resolve(args[1]!.toString('utf8'), false));
+      return ok(id);
+    }
+    if (name === 'fsync@openssh.com' && args.length >= 1) {
+      const f = getFile(args[0]!);
+      if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+      await f.fh.sync();
+      return ok(id);
+    }
+    sftp.status(id, STATUS_CODE.OP_UNSUPPORTED, `unsupported extension ${name}`);
+  });
+
+  // Client gone: release every open file.
+  const closeAll = () => {
+    for (const h of handles.values()) if (h.kind === 'file') h.fh.close().catch(() => {});
+    handles.clear();
+  };
+  sftp.on('end', closeAll);
+  sftp.on('close', closeAll);
+}
+
+interface AttrTarget {
+  truncate(n: number): Promise<void>;
+  chmod(m: number): Promise<void>;
+  utimes(a: number, m: number): Promise<void>;
+  chown(u: number, g: number): Promise<void>;
+  stat(): Promise<Stats>;
+}
+
+async function applyAttrs(a: Partial<Attributes> | undefined, t: AttrTarget): Promise<void> {
+  if (!a) return;
+  if (typeof a.size === 'number') await t.truncate(a.size);
+  if (typeof a.uid === 'number' && typeof a.gid === 'number') {
+    // Files belong to whoever runs the sandbox; only a real change is attempted (and may be refused).
+    const st = await t.stat();
+    if (st.uid !== a.uid || st.gid !== a.gid) await t.chown(a.uid, a.gid);
+  }
+  if (typeof a.mode === 'number') await t.chmod(a.mode & 0o7777);
+  if (typeof a.atime === 'number' && typeof a.mtime === 'number') await t.utimes(a.atime, a.mtime);
+}
+
+function toAttrs(st: Stats): Attributes {
+  return {
+    mode: st.mode,
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+    atime: Math.floor(st.atimeMs / 1000),
+    mtime: Math.floor(st.mtimeMs / 1000),
+  };
+}
+
+function statusOf(err: unknown): [number, string] {
+  if (err instanceof JailError) return [STATUS_CODE.PERMISSION_DENIED, 'Permission denied'];
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return [STATUS_CODE.NO_SUCH_FILE, 'No such file'];
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return [STATUS_CODE.PERMISSION_DENIED, 'Permission denied'];
+    default:
+      return [STATUS_CODE.FAILURE, code ? `Failure (${code})` : 'Failure'];
+  }
+}
+
+function readStrings(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let p = 0;
+  while (p + 4 <= buf.length) {
+    const n = buf.readUInt32BE(p);
+    if (p + 4 + n > buf.length) break;
+    out.push(buf.subarray(p + 4, p + 4 + n));
+    p += 4 + n;
+  }
+  return out;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** An `ls -l` line, as OpenSSH's sftp-server sends for `ls -l`. */
+export function longName(name: string, st: Stats, user: string): string {
+  const d = st.mtime;
+  const recent = Math.abs(Date.now() - d.getTime()) < 182 * 24 * 3600 * 1000;
+  const when = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${
+    recent ? `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}` : ` ${d.getFullYear()}`
+  }`;
+  return `${modeString(st.mode)} ${String(st.nlink).padStart(4)} ${user.padEnd(8)} ${user.padEnd(8)} ${String(st.size).padStart(8)} ${when} ${name}`;
+}
+
+function modeString(mode: number): string {
+  const t = mode & fsc.S_IFMT;
+  const kind =
+    t === fsc.S_IFDIR ? 'd' : t === fsc.S_IFLNK ? 'l' : t === fsc.S_IFCHR ? 'c' : t === fsc.S_IFBLK ? 'b'
+    : t === fsc.S_IFIFO ? 'p' : t === fsc.S_IFSOCK ? 's' : '-';
+  const rwx = (bits: number, special: boolean, ch: string) =>
+    `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${special ? (bits & 1 ? ch : ch.toUpperCase()) : bits & 1 ? 'x' : '-'}`;
+  return (
+    kind +
+    rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, 's') +
+    rwx((mode >> 3) & 7, (mode & 0o2000) !== 0, 's') +
+    rwx(mode & 7, (mode & 0o1000) !== 0, 't')
+  );
+}

@@ -1,0 +1,276 @@
+// The running sandbox: state, settings, persistence, and the instance lifecycle (lazy transitions
+// plus one timer for the next due transition, so 10,000 idle instances cost nothing).
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { SSH_PORT_TAG } from './constants.js';
+import type { Delays } from './delays.js';
+import { Faults } from './faults.js';
+import { emptyRegion, emptyWorld, Persister, type Instance, type InstanceStateName, type Region, type World } from './state.js';
+import { newId } from './ids.js';
+import { consoleOutput, simulateSetup, startInstanceEndpoint, type InstanceEndpoint } from './sshbridge.js';
+
+/** Terminated instances stay visible this long, as on EC2. */
+export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
+export const INSTANCE_USER = 'ubuntu';
+
+export interface LogEntry { time: string; service: string; action: string; region: string; status: number; errorCode?: string }
+const LOG_CAP = 5000;
+
+export class Sandbox {
+  world: World;
+  faults = new Faults();
+  readonly persister: Persister;
+  readonly endpoints = new Map<string, InstanceEndpoint>();
+  /** Instances whose state may still change by itself (pending, stopping, awaiting setup, terminated awaiting expiry). */
+  private active = new Set<Instance>();
+  private starting = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private closed = false;
+  requestLog: LogEntry[] = [];
+
+  constructor(readonly dir: string, world: World, public delays: Delays) {
+    this.world = world;
+    this.persister = new Persister(dir, () => JSON.stringify(this.world));
+    for (const r of Object.values(world.regions)) for (const i of Object.values(r.instances)) this.track(i);
+  }
+
+  now(): number { return Date.now(); }
+  changed(): void { this.persister.markDirty(); }
+
+  log(e: LogEntry): void {
+    this.requestLog.push(e);
+    if (this.requestLog.length > LOG_CAP) this.requestLog.splice(0, this.requestLog.length - LOG_CAP);
+  }
+
+  region(name: string): Region {
+    let r = this.world.regions[name];
+    if (!r) {
+      r = emptyRegion();
+      const sg = newId('sg');
+      r.securityGroups[sg] = { id: sg, name: 'default', description: 'default VPC security group', vpcId: vpcIdFor(name), ingress: [], egress: [allTraffic()], tags: {} };
+      this.world.regions[name] = r;
+    }
+    return r;
+  }
+
+  instanceRoot(i: Instance): string { return join(this.dir, 'instances', i.region, i.id, 'root'); }
+
+  /** Hands out a unique loopback public address and a matching private one. */
+  allocAddresses(): { publicIp: string; privateIp: string } {
+    let n = this.world.nextAddr;
+    // Skip .0 and .255 host parts so every address looks ordinary.
+    while ((n & 255) === 0 || (n & 255) === 255) n++;
+    this.world.nextAddr = n + 1;
+    const x = (n >> 8) & 255, y = n & 255, hi = 10 + (n >> 16);
+    return { publicIp: `127.${hi}.${x}.${y}`, privateIp: `172.${31 - (n >> 16)}.${x}.${y}` };
+  }
+
+  // ---------- lifecycle ----------
+
+  setState(i: Instance, s: InstanceStateName, at = this.now(), reason?: string): void {
+    i.state = s;
+    i.stateSince = at;
+    if (reason !== undefined) i.stateTransitionReason = reason;
+    if (s === 'stopped' || s === 'terminated') {
+      i.stateReason = s === 'stopped'
+        ? { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' }
+        : { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+    } else if (s === 'pending' || s === 'running') i.stateReason = undefined;
+    this.track(i);
+    this.changed();
+  }
+
+  private track(i: Instance): void {
+    if (this.dueAt(i) === Infinity) this.active.delete(i); else this.active.add(i);
+    this.schedule();
+  }
+
+  private dueAt(i: Instance): number {
+    const d = this.delays;
+    if (this.starting.has(i.id)) return Infinity; // async step in flight; track() again when it ends
+    switch (i.state) {
+      case 'pending': return i.stateSince + d.pendingToRunning;
+      case 'stopping': return i.stateSince + d.stopping;
+      case 'shutting-down': return i.stateSince + d.shuttingDown;
+      case 'terminated': return i.stateSince + TERMINATED_VISIBLE_MS;
+      case 'running': return !i.bulk && !i.setupDone ? i.stateSince + d.setup : Infinity;
+      default: return Infinity;
+    }
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    let next = Infinity;
+    for (const i of this.active) { const t = this.dueAt(i); if (t < next) next = t; }
+    if (next === this.timerAt && this.timer) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = next;
+    if (next === Infinity) return;
+    // Long waits (terminated expiry) are clamped; settle() recomputes on wake-up.
+    this.timer = setTimeout(() => { this.timer = null; this.timerAt = Infinity; this.settle(); }, Math.min(Math.max(0, next - this.now()), 2 ** 30));
+    this.timer.unref?.();
+  }
+
+  /** Advances every instance whose transition is due. Cheap: only active instances are visited. */
+  settle(now = this.now()): void {
+    for (const i of [...this.active]) this.advance(i, now);
+    this.schedule();
+  }
+
+  private advance(i: Instance, now: number): void {
+    const due = this.dueAt(i);
+    if (now < due) return;
+    const region = this.world.regions[i.region];
+    switch (i.state) {
+      case 'pending':
+        if (i.bulk) { this.setState(i, 'running', due); return; }
+        if (this.starting.has(i.id)) return;
+        this.starting.add(i.id);
+        void this.bringUp(i).finally(() => { this.starting.delete(i.id); this.track(i); });
+        return;
+      case 'running':
+        if (this.starting.has(i.id)) return;
+        this.starting.add(i.id);
+        void this.runSetup(i).finally(() => { this.starting.delete(i.id); this.track(i); });
+        return;
+      case 'stopping':
+        this.setState(i, 'stopped', due);
+        return;
+      case 'shutting-down':
+        this.setState(i, 'terminated', due);
+        if (region) this.releaseVolumes(region, i);
+        void rm(join(this.dir, 'instances', i.region, i.id), { recursive: true, force: true });
+        return;
+      case 'terminated':
+        if (region) delete region.instances[i.id];
+        this.active.delete(i);
+        this.changed();
+        return;
+      default:
+    }
+  }
+
+  /** Terminated instance: DeleteOnTermination volumes go, the others become available. */
+  private releaseVolumes(r: Region, i: Instance): void {
+    for (const bd of i.blockDevices) {
+      const v = r.volumes[bd.volumeId];
+      if (!v) continue;
+      if (bd.deleteOnTermination) delete r.volumes[v.id];
+      else { v.attachment = undefined; v.state = 'available'; }
+    }
+    this.changed();
+  }
+
+  /** pending -> running: starts the SSH endpoint first so "running" means "you can connect". */
+  private async bringUp(i: Instance): Promise<void> {
+    const fault = this.faults.forInstance('ssh-unreachable', i.id, i.tags.Name);
+    if (!fault) {
+      try { await this.startEndpoint(i); } catch (e) {
+        process.stderr.write(`sandbox: SSH endpoint for ${i.id} failed to start: ${(e as Error).message}\n`);
+      }
+    }
+    if (i.state !== 'pending') { await this.stopEndpoint(i.id); return; } // stopped or terminated meanwhile
+    i.bootedAt = this.now();
+    this.setState(i, 'running', Math.max(i.stateSince + this.delays.pendingToRunning, this.now() - 1));
+  }
+
+  async startEndpoint(i: Instance): Promise<void> {
+    if (!i.hostKey || this.endpoints.has(i.id)) return;
+    const region = this.world.regions[i.region];
+    const kp = i.keyName ? region?.keyPairs[i.keyName] : undefined;
+    const base = {
+      instanceId: i.id, hostKey: i.hostKey, authorizedKeys: kp ? [kp.publicKey] : [],
+      rootDir: this.instanceRoot(i), user: INSTANCE_USER,
+    };
+    mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true });
+    const attempts: { host: string; port: number }[] = [];
+    const host = i.sshHost ?? i.publicIp;
+    attempts.push({ host, port: i.sshPort ?? 0 });
+    if (i.sshPort) attempts.push({ host, port: 0 });
+    // Where 127.10.x.y cannot be bound (non-Linux loopback), fall back to 127.0.0.1 with its own port.
+    if (host !== '127.0.0.1') attempts.push({ host: '127.0.0.1', port: 0 });
+    let lastErr: unknown;
+    for (const a of attempts) {
+      try {
+        const ep = await startInstanceEndpoint({ ...base, ...a });
+        if (this.closed || (i.state !== 'pending' && i.state !== 'running')) { await ep.close(); return; }
+        this.endpoints.set(i.id, ep);
+        i.sshHost = ep.host;
+        i.sshPort = ep.port;
+        i.tags[SSH_PORT_TAG] = String(ep.port);
+        this.changed();
+        return;
+      } catch (e) { lastErr = e; }
+    }
+    throw lastErr;
+  }
+
+  async stopEndpoint(id: string): Promise<void> {
+    const ep = this.endpoints.get(id);
+    if (!ep) return;
+    this.endpoints.delete(id);
+    await ep.close().catch(() => {});
+  }
+
+  private async runSetup(i: Instance): Promise<void> {
+    const fail = !!this.faults.forInstance('setup-error', i.id, i.tags.Name);
+    try {
+      await simulateSetup({ rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData: Buffer.from(i.userData || '', 'base64').toString('utf8'), fail });
+    } catch (e) {
+      process.stderr.write(`sandbox: setup simulation for ${i.id} failed: ${(e as Error).message}\n`);
+    }
+    i.setupDone = true;
+    i.setupFailed = fail;
+    this.changed();
+  }
+
+  console(i: Instance): string {
+    if (!i.hostKey) return '';
+    const booted = !!i.bootedAt && i.state !== 'pending';
+    return consoleOutput({ instanceId: i.id, hostKey: i.hostKey, privateIp: i.privateIp, hostname: `ip-${i.privateIp.replace(/\./g, '-')}`, booted });
+  }
+
+  /** After a restart: running instances get their endpoints back. */
+  async restoreEndpoints(): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    for (const r of Object.values(this.world.regions)) {
+      for (const i of Object.values(r.instances)) {
+        if (i.state === 'running' && !i.bulk) jobs.push(this.startEndpoint(i).catch((e) => { process.stderr.write(`sandbox: ${i.id}: ${(e as Error).message}\n`); }));
+      }
+    }
+    await Promise.all(jobs);
+    this.settle();
+  }
+
+  async reset(): Promise<void> {
+    await Promise.all([...this.endpoints.keys()].map((id) => this.stopEndpoint(id)));
+    this.active.clear();
+    this.world = emptyWorld();
+    this.faults.clear();
+    this.requestLog = [];
+    await rm(join(this.dir, 'instances'), { recursive: true, force: true });
+    this.schedule();
+    this.changed();
+    await this.persister.flush();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.all([...this.endpoints.keys()].map((id) => this.stopEndpoint(id)));
+    await this.persister.flush();
+  }
+}
+
+export function vpcIdFor(region: string): string {
+  let h = 0;
+  for (const c of region) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return `vpc-${h.toString(16).padStart(8, '0')}${'0'.repeat(9)}`.slice(0, 21);
+}
+
+export function allTraffic() {
+  return { protocol: '-1', ranges: [{ cidr: '0.0.0.0/0' }], groups: [] as string[] };
+}
