@@ -27,7 +27,7 @@ export async function simulateSetup(o: SimulateSetupOptions): Promise<void> {
   say('apt-get update');
   say('apt-get install -y python3-pip python3-venv');
   if (has(/pylab|matplotlib|numpy/)) say('installing scientific Python: numpy matplotlib (pylab)');
-  if (has(/\br-base\b|\bR\b.*packages|--R\b|install.*\br-/)) say('installing R (r-base)');
+  if (has(/r-base|r-recommended|Rscript/)) say('installing R (r-base)');
   if (has(/netcdf/i)) say('installing netCDF libraries (libnetcdf-dev, netCDF4)');
   say('pip install graphterm');
   if (secondary) {

@@ -1,0 +1,120 @@
+// The EC2 operations on instances that several commands share, behind a small interface (`Ec2`)
+// so pure logic can be tested with a stub, and the one SDK-backed implementation of it.
+import type { EC2Client, Filter, InstanceStatus, InstanceStateChange } from '@aws-sdk/client-ec2';
+import type { AwsContext } from './aws.js';
+import { fromAwsError } from './errors.js';
+import { LIVE_STATES, toInstanceInfo, type InstanceInfo } from './instances.js';
+
+export interface DescribeQuery {
+  ids?: string[];
+  filters?: Filter[];
+  /** Instance states to include; default every state but terminated. `[]` means all states. */
+  states?: string[];
+}
+
+export interface Ec2 {
+  readonly region: string;
+  /** The SDK client, for command-specific calls (send through `call` to get typed errors). */
+  readonly client: EC2Client;
+  describeInstances(query?: DescribeQuery): Promise<InstanceInfo[]>;
+  instanceStatus(ids?: string[], includeAll?: boolean): Promise<InstanceStatus[]>;
+  /** Console output, decoded; `latest` asks for the most recent (Nitro) rather than the boot-time buffer. */
+  consoleOutput(id: string, latest?: boolean): Promise<string>;
+  createTags(ids: string[], tags: Record<string, string>): Promise<void>;
+  deleteTags(ids: string[], keys: string[]): Promise<void>;
+  stop(ids: string[], force?: boolean): Promise<InstanceStateChange[]>;
+  start(ids: string[]): Promise<InstanceStateChange[]>;
+  terminate(ids: string[]): Promise<InstanceStateChange[]>;
+  /** Regions enabled for the account. */
+  regions(): Promise<string[]>;
+}
+
+/** Runs one SDK call and turns its failure into a typed ec2term error naming what was being done. */
+export async function call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw fromAwsError(err, doing);
+  }
+}
+
+/** An Ec2 for one region, backed by the SDK. Requests are aborted when `signal` fires. */
+export async function sdkEc2(aws: AwsContext, region = aws.region, signal?: AbortSignal): Promise<Ec2> {
+  const sdk = await import('@aws-sdk/client-ec2');
+  const client = await aws.ec2(region);
+  const opts = { abortSignal: signal };
+  return {
+    region,
+    client,
+    async describeInstances(query = {}) {
+      const filters = [...(query.filters ?? [])];
+      const states = query.states ?? LIVE_STATES;
+      if (states.length > 0 && !query.ids) filters.push({ Name: 'instance-state-name', Values: states });
+      const out: InstanceInfo[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await call('listing instances', () =>
+          client.send(
+            new sdk.DescribeInstancesCommand({
+              InstanceIds: query.ids,
+              Filters: filters.length > 0 ? filters : undefined,
+              // MaxResults may not be combined with InstanceIds.
+              MaxResults: query.ids ? undefined : 1000,
+              NextToken,
+            }),
+            opts,
+          ),
+        );
+        for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) out.push(toInstanceInfo(i, region));
+        NextToken = page.NextToken;
+      } while (NextToken);
+      if (query.ids && query.states && query.states.length > 0) return out.filter((i) => query.states!.includes(i.state));
+      return out;
+    },
+    async instanceStatus(ids, includeAll = true) {
+      const out: InstanceStatus[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await call('reading instance status', () =>
+          client.send(
+            new sdk.DescribeInstanceStatusCommand({ InstanceIds: ids, IncludeAllInstances: includeAll, MaxResults: ids ? undefined : 1000, NextToken }),
+            opts,
+          ),
+        );
+        out.push(...(page.InstanceStatuses ?? []));
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return out;
+    },
+    async consoleOutput(id, latest = true) {
+      const res = await call(`reading the console output of ${id}`, () =>
+        client.send(new sdk.GetConsoleOutputCommand({ InstanceId: id, Latest: latest }), opts),
+      );
+      return res.Output ? Buffer.from(res.Output, 'base64').toString('utf8') : '';
+    },
+    async createTags(ids, tags) {
+      await call('tagging', () =>
+        client.send(new sdk.CreateTagsCommand({ Resources: ids, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }), opts),
+      );
+    },
+    async deleteTags(ids, keys) {
+      await call('removing tags', () => client.send(new sdk.DeleteTagsCommand({ Resources: ids, Tags: keys.map((Key) => ({ Key })) }), opts));
+    },
+    async stop(ids, force = false) {
+      const res = await call('stopping', () => client.send(new sdk.StopInstancesCommand({ InstanceIds: ids, Force: force }), opts));
+      return res.StoppingInstances ?? [];
+    },
+    async start(ids) {
+      const res = await call('starting', () => client.send(new sdk.StartInstancesCommand({ InstanceIds: ids }), opts));
+      return res.StartingInstances ?? [];
+    },
+    async terminate(ids) {
+      const res = await call('terminating', () => client.send(new sdk.TerminateInstancesCommand({ InstanceIds: ids }), opts));
+      return res.TerminatingInstances ?? [];
+    },
+    async regions() {
+      const res = await call('listing regions', () => client.send(new sdk.DescribeRegionsCommand({}), opts));
+      return (res.Regions ?? []).map((r) => r.RegionName ?? '').filter(Boolean).sort();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Waiting, done once for every command: poll quickly at first, then back off; every wait has a
+// timeout that names its phase; phases are timed for progress displays and --json.
+import { connect } from 'node:net';
+import type { Clock } from './clock.js';
+import { CancelledError, Ec2termError, TimeoutError } from './errors.js';
+import type { Ec2 } from './ec2.js';
+import { label, type InstanceInfo } from './instances.js';
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 200, maxMs: 5_000, factor: 1.6 };
+
+export interface WaitOptions {
+  clock: Clock;
+  signal?: AbortSignal;
+  timeoutMs: number;
+  backoff?: Backoff;
+  /** What to tell the user when the time runs out. */
+  hint?: string;
+  /** Called after each unsuccessful check with the elapsed time. */
+  onTick?: (elapsedMs: number) => void;
+}
+
+/** Pure: the delays a wait uses, capped so the last one ends at the deadline. */
+export function nextDelay(attempt: number, backoff: Backoff): number {
+  return Math.min(backoff.maxMs, Math.round(backoff.initialMs * backoff.factor ** attempt));
+}
+
+/**
+ * Calls `check` until it returns a value (anything but undefined/false), backing off between calls.
+ * Throws TimeoutError naming `phase` when `timeoutMs` runs out, CancelledError when `signal` fires.
+ */
+export async function pollUntil<T>(phase: string, check: () => Promise<T | undefined | false>, opts: WaitOptions): Promise<T> {
+  const { clock, signal } = opts;
+  const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  const start = clock.now();
+  for (let attempt = 0; ; attempt++) {
+    if (signal?.aborted) throw new CancelledError(`interrupted while waiting for ${phase}`);
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    const elapsed = clock.now() - start;
+    const left = opts.timeoutMs - elapsed;
+    if (left <= 0) {
+      throw new TimeoutError(phase, `timed out after ${formatDuration(elapsed)} waiting for ${phase}`, { hint: opts.hint });
+    }
+    opts.onTick?.(elapsed);
+    await clock.sleep(Math.min(nextDelay(attempt, backoff), left), signal);
+  }
+}
+
+/** Waits until an instance is in one of `states`; fails at once if it lands somewhere it can't leave. */
+export async function waitForInstanceState(ec2: Ec2, id: string, states: string[], opts: WaitOptions): Promise<InstanceInfo> {
+  const phase = `${id} to be ${states.join(' or ')}`;
+  return pollUntil(
+    phase,
+    async () => {
+      const [instance] = await ec2.describeInstances({ ids: [id], states: [] });
+      if (!instance) return undefined; // eventual consistency: a new id may not be visible yet
+      if (states.includes(instance.state)) return instance;
+      const deadEnd = instance.state === 'terminated' || (instance.state === 'shutting-down' && !states.includes('terminated'));
+      if (deadEnd) throw new Ec2termError(`${label(instance)} is ${instance.state}, not ${states.join(' or ')}`);
+      return undefined;
+    },
+    opts,
+  );
+}
+
+/** Resolves once a TCP connection to host:port succeeds (the SSH port is open). */
+export async function waitForTcpPort(host: string, port: number, opts: WaitOptions): Promise<void> {
+  await pollUntil(`port ${port} on ${host} to open`, () => tryConnect(host, port, Math.min(3_000, opts.timeoutMs)), opts);
+}
+
+function tryConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/** Records how long each phase of a job took, in order (shown at the end and in --json). */
+export class PhaseTimer {
+  readonly phases: { phase: string; ms: number }[] = [];
+  constructor(private readonly clock: Clock) {}
+
+  async time<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+    const start = this.clock.now();
+    try {
+      return await fn();
+    } finally {
+      this.phases.push({ phase, ms: this.clock.now() - start });
+    }
+  }
+
+  /** { phase: seconds } for --json. */
+  toJSON(): Record<string, number> {
+    return Object.fromEntries(this.phases.map((p) => [p.phase, Math.round(p.ms) / 1000]));
+  }
+}
+
+/** 950 -> "0.9s", 75_000 -> "1m15s", 7_200_000 -> "2h0m". */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+  const m = Math.floor(ms / 60_000);
+  if (m < 60) return `${m}m${Math.floor((ms % 60_000) / 1000)}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${m % 60}m`;
+  return `${Math.floor(h / 24)}d${h % 24}h`;
+}
+
+/** "90s", "15m", "1h", "2h30m", "1d", "1.5h" -> milliseconds; undefined when it is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const units: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const parts = /^(?:(\d+(?:\.\d+)?)(d|h|m|s))+$/.test(text.trim()) ? [...text.trim().matchAll(/(\d+(?:\.\d+)?)(d|h|m|s)/g)] : [];
+  if (parts.length === 0) return undefined;
+  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]], 0);
+  return ms > 0 && Number.isFinite(ms) ? Math.round(ms) : undefined;
+}

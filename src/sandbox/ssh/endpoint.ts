@@ -1,0 +1,154 @@
+// One sandbox instance's SSH server: an ssh2 Server on its own loopback address with its own host key,
+// accepting only the launch key pair for the instance's user.
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createServer, isIPv4, type Socket } from 'node:net';
+import { constants as osc } from 'node:os';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import type { Connection, ParsedKey } from 'ssh2';
+import { handleSession, killGroup } from './exec.js';
+import { handleDirectTcpip, RemoteForwards } from './forward.js';
+import type { HostKey } from './hostkey.js';
+import { Jail } from './jail.js';
+
+export interface InstanceEndpointOptions {
+  instanceId: string;
+  /** A 127.x.y.z address: endpoints never listen beyond loopback. */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  hostKey: HostKey;
+  /** OpenSSH public key lines (authorized_keys format; options before the key type are ignored). */
+  authorizedKeys: string[];
+  /** The instance's filesystem root on disk. */
+  rootDir: string;
+  user: string;
+}
+
+export interface InstanceEndpoint {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+interface AuthorizedKey {
+  type: string;
+  blob: Buffer;
+  parsed: ParsedKey;
+}
+
+/** Parses authorized_keys lines; unparsable lines are skipped (as sshd does). */
+export function parseAuthorizedKeys(lines: string[]): AuthorizedKey[] {
+  const out: AuthorizedKey[] = [];
+  for (const line of lines.flatMap((l) => l.split(/\r?\n/))) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    // Skip a leading options field ("from=...,no-pty ssh-ed25519 AAAA..."): start at the key type.
+    const m = /(?:^|\s)((?:ssh-|ecdsa-|sk-)\S+)\s+([A-Za-z0-9+/]+={0,3})(?:\s|$)/.exec(t);
+    if (!m) continue;
+    const parsed = ssh2.utils.parseKey(`${m[1]} ${m[2]}`);
+    if (parsed instanceof Error) continue;
+    out.push({ type: parsed.type, blob: parsed.getPublicSSH(), parsed });
+  }
+  return out;
+}
+
+export async function startInstanceEndpoint(o: InstanceEndpointOptions): Promise<InstanceEndpoint> {
+  if (!isIPv4(o.host) || !o.host.startsWith('127.')) {
+    throw new Error(`sandbox SSH endpoint for ${o.instanceId}: refusing to listen on ${o.host} (only 127.0.0.0/8)`);
+  }
+  const home = join(o.rootDir, 'home', o.user);
+  await mkdir(home, { recursive: true });
+  const jail = await Jail.create(o.rootDir, o.user);
+  const authorized = parseAuthorizedKeys(o.authorizedKeys);
+
+  const sockets = new Set<Socket>();
+  const clients = new Set<Connection>();
+  const children = new Set<ChildProcess>();
+  let closing = false;
+
+  const ssh = new ssh2.Server({ hostKeys: [o.hostKey.privateKey] });
+  ssh.on('connection', (client) => {
+    if (closing) return client.end();
+    clients.add(client);
+    const forwards = new RemoteForwards(client);
+    const mine = new Set<ChildProcess>();
+    const track = (child: ChildProcess) => {
+      children.add(child);
+      mine.add(child);
+      child.on('exit', () => {
+        children.delete(child);
+        mine.delete(child);
+      });
+    };
+
+    client.on('authentication', (ctx) => {
+      if (ctx.method !== 'publickey' || ctx.username !== o.user) return ctx.reject(['publickey']);
+      const key = authorized.find((k) => k.blob.equals(ctx.key.data) && algoFits(k.type, ctx.key.algo));
+      if (!key) return ctx.reject(['publickey']);
+      // No signature: the client only asks whether this key would do (RFC 4252 §7).
+      if (!ctx.signature || !ctx.blob) return ctx.accept();
+      if (key.parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
+      ctx.accept();
+    });
+    client.on('session', (accept) => handleSession(accept(), { user: o.user, home, jail, track }));
+    client.on('tcpip', (accept, reject, info) =>
+      handleDirectTcpip(accept, reject, info, (s) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+      }),
+    );
+    client.on('request', (accept, reject, name, info) => forwards.request(accept, reject, name, info as ssh2.TcpipBindInfo));
+    client.on('error', () => {}); // a client vanishing mid-handshake is routine, not fatal
+    client.on('close', () => {
+      clients.delete(client);
+      forwards.closeAll();
+      for (const c of mine) killGroup(c, osc.signals.SIGHUP);
+    });
+  });
+  ssh.on('error', () => {});
+
+  // We own the listening socket (and every accepted socket) so close() can cut them all off.
+  const net = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    if (closing) return sock.destroy();
+    ssh.injectSocket(sock);
+  });
+  await new Promise<void>((resolve, reject) => {
+    net.once('error', reject);
+    net.listen({ host: o.host, port: o.port, exclusive: true }, () => {
+      net.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = net.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+
+  let closed: Promise<void> | null = null;
+  const close = () =>
+    (closed ??= (async () => {
+      closing = true;
+      const serverClosed = new Promise<void>((resolve) => net.close(() => resolve()));
+      for (const c of children) killGroup(c, osc.signals.SIGHUP);
+      for (const c of clients) c.end();
+      // Give clients a moment to see the disconnect, then cut what is left.
+      await Promise.race([serverClosed, delay(250)]);
+      for (const s of sockets) s.destroy();
+      for (const c of children) killGroup(c, osc.signals.SIGKILL);
+      await Promise.race([serverClosed, delay(1000)]);
+    })());
+
+  return { host: o.host, port, close };
+}
+
+// RSA keys sign as rsa-sha2-256/512 but their blob says ssh-rsa.
+function algoFits(keyType: string, algo: string): boolean {
+  return algo === keyType || (keyType === 'ssh-rsa' && /^rsa-sha2-(256|512)$/.test(algo));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
