@@ -37,7 +37,7 @@ const env = {
 };
 const run = spawnSync(
   process.execPath,
-  ['--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
   { stdio: 'inherit', env, cwd: root },
 );
 process.exit(run.status ?? 1);

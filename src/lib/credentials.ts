@@ -85,7 +85,7 @@ async function candidates(profileFlag: string | undefined, env: NodeJS.ProcessEn
             hint: `run \`aws configure --profile ${profile}\` or choose another --profile`,
           });
         }
-        return (await loadProviders()).fromIni({ profile, ignoreCache: true });
+        return (await loadProviders()).fromIni({ profile, ignoreCache: true, filepath: awsCredentialsPath(env), configFilepath: awsConfigPath(env) });
       },
     });
   }

@@ -192,6 +192,7 @@ export function bulkInstances(s: Sandbox, region: string, count: number, namePre
   s.changed();
   return count;
 }
+
 const INSTANCE_FILTERS = new Set(['instance-id', 'instance-state-name', 'instance-state-code', 'dns-name', 'ip-address', 'private-ip-address',
   'private-dns-name', 'key-name', 'image-id', 'instance-type', 'availability-zone', 'reservation-id', 'architecture', 'launch-time',
   'instance.group-id', 'instance.group-name', 'group-id', 'group-name', 'client-token', 'vpc-id', 'root-device-name', 'network-interface.addresses.association.public-ip']);

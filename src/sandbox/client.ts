@@ -1,0 +1,218 @@
+// Client side of the sandbox: find, start (once, race-safe), stop, reset and administer it.
+// Loaded by every --sandbox CLI run, so it imports only node: builtins and constants.ts.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SANDBOX_ACCESS_KEY_ID, SANDBOX_DEFAULT_REGION, SANDBOX_SECRET_ACCESS_KEY, sandboxDir } from './constants.js';
+
+export interface SandboxInfo {
+  url: string;
+  port: number;
+  pid: number;
+  dir: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface SandboxStatus { running: boolean; dir: string; info?: SandboxInfo; state?: unknown }
+
+interface ServerFile { pid: number; url: string; port: number; startedAt: string }
+
+const START_TIMEOUT_MS = 10_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+function readServerFile(dir: string): ServerFile | undefined {
+  try {
+    const v = JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as ServerFile;
+    return typeof v.pid === 'number' && typeof v.url === 'string' ? v : undefined;
+  } catch { return undefined; }
+}
+
+function toInfo(f: ServerFile, dir: string, env: NodeJS.ProcessEnv): SandboxInfo {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || SANDBOX_DEFAULT_REGION;
+  return { url: f.url, port: f.port, pid: f.pid, dir, region, accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY };
+}
+
+/** One JSON request to the admin API (loopback, no signing). */
+function http(url: string, method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request(url + path, {
+      method, timeout: timeoutMs,
+      headers: data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {},
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = text;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** The running server for dir, if server.json names one that answers its health check. */
+async function probe(dir: string, env: NodeJS.ProcessEnv): Promise<SandboxInfo | undefined> {
+  const f = readServerFile(dir);
+  if (!f || !alive(f.pid)) return undefined;
+  try {
+    const r = await http(f.url, 'GET', '/_sandbox/health', undefined, 2000);
+    const h = r.json as { ok?: boolean; pid?: number };
+    return r.status === 200 && h.ok && h.pid === f.pid ? toInfo(f, dir, env) : undefined;
+  } catch { return undefined; }
+}
+
+/** Exclusive start lock (open 'wx'); a lock whose owner is dead is broken. */
+function tryLock(lock: string): boolean {
+  try {
+    const fd = openSync(lock, 'wx');
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  try {
+    const pid = Number(readFileSync(lock, 'utf8'));
+    const age = Date.now() - statSync(lock).mtimeMs;
+    // An empty lock is a writer between open and write; only old empty locks are stale.
+    if ((pid > 0 && !alive(pid)) || (!pid && age > 5000)) unlinkSync(lock);
+  } catch { /* vanished meanwhile: retry */ }
+  return false;
+}
+
+function logTail(dir: string): string {
+  try {
+    const lines = readFileSync(join(dir, 'sandbox.log'), 'utf8').trim().split('\n');
+    return lines.filter((l) => l.startsWith('ec2term sandbox:')).pop() ?? lines.pop() ?? '';
+  } catch { return ''; }
+}
+
+/**
+ * Returns the sandbox for env's state dir, starting it in the background on first use.
+ * Safe against concurrent callers: they all end up with the same single server.
+ */
+export async function ensureSandbox(env: NodeJS.ProcessEnv = process.env): Promise<SandboxInfo> {
+  const dir = sandboxDir(env);
+  const found = await probe(dir, env);
+  if (found) return found;
+  try { mkdirSync(dir, { recursive: true }); } catch (e) {
+    throw new Error(`cannot create the sandbox directory ${dir}: ${(e as Error).message}`);
+  }
+  const lock = join(dir, 'start.lock');
+  const deadline = Date.now() + START_TIMEOUT_MS + 5000;
+  while (!tryLock(lock)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for another process to start the sandbox (lock ${lock})`);
+    await sleep(50);
+    const other = await probe(dir, env);
+    if (other) return other;
+  }
+  try {
+    const again = await probe(dir, env);
+    if (again) return again;
+    return await startServer(dir, env);
+  } finally {
+    try { unlinkSync(lock); } catch { /* already gone */ }
+  }
+}
+
+async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<SandboxInfo> {
+  const main = fileURLToPath(new URL('./main.js', import.meta.url));
+  if (!existsSync(main)) throw new Error(`sandbox server not built: ${main} is missing (run npm run build)`);
+  const logFd = openSync(join(dir, 'sandbox.log'), 'a');
+  const child = spawn(process.execPath, [main], {
+    detached: true, stdio: ['ignore', logFd, logFd], cwd: dir,
+    env: { ...env, EC2TERM_SANDBOX_DIR: dir },
+  });
+  closeSync(logFd);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => { exited = code; });
+  child.unref();
+  const pid = child.pid;
+  if (!pid) throw new Error('could not start the sandbox server process');
+  const until = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < until) {
+    if (exited !== undefined) {
+      const why = logTail(dir);
+      throw new Error(`the sandbox server exited at start (code ${exited})${why ? `: ${why.replace(/^ec2term sandbox: /, '')}` : ''}; see ${join(dir, 'sandbox.log')}`);
+    }
+    const f = readServerFile(dir);
+    if (f?.pid === pid) {
+      const info = await probe(dir, env);
+      if (info) return info;
+    }
+    await sleep(25);
+  }
+  try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+  throw new Error(`the sandbox server did not become ready within ${START_TIMEOUT_MS / 1000} s; see ${join(dir, 'sandbox.log')}`);
+}
+
+/** Whether a sandbox runs for env's state dir, with its state summary when it does. */
+export async function sandboxStatus(env: NodeJS.ProcessEnv = process.env): Promise<SandboxStatus> {
+  const dir = sandboxDir(env);
+  const info = await probe(dir, env);
+  if (!info) return { running: false, dir };
+  const state = await adminRequest(info, 'GET', '/_sandbox/state').catch(() => undefined);
+  return { running: true, dir, info, state };
+}
+
+/** SIGTERMs the server and waits until it is gone; false when none was running. */
+export async function stopSandbox(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const dir = sandboxDir(env);
+  const f = readServerFile(dir);
+  if (!f || !alive(f.pid)) {
+    if (f) try { unlinkSync(join(dir, 'server.json')); } catch { /* gone */ }
+    return false;
+  }
+  process.kill(f.pid, 'SIGTERM');
+  const until = Date.now() + 10_000;
+  while (alive(f.pid)) {
+    if (Date.now() > until) { try { process.kill(f.pid, 'SIGKILL'); } catch { /* gone */ } await sleep(100); break; }
+    await sleep(25);
+  }
+  const cur = readServerFile(dir);
+  if (cur?.pid === f.pid) try { unlinkSync(join(dir, 'server.json')); } catch { /* gone */ }
+  return true;
+}
+
+/** Empties all sandbox state (instances, keys, groups, volumes, zones...) and stops every SSH endpoint. */
+export async function resetSandbox(env: NodeJS.ProcessEnv = process.env): Promise<SandboxInfo> {
+  const info = await ensureSandbox(env);
+  await adminRequest(info, 'POST', '/_sandbox/reset');
+  return info;
+}
+
+/** One admin API call; throws an Error carrying the server's one-line message on failure. */
+export async function adminRequest(info: Pick<SandboxInfo, 'url'>, method: string, path: string, body?: unknown): Promise<unknown> {
+  const p = path.startsWith('/_sandbox/') ? path : `/_sandbox/${path.replace(/^\//, '')}`;
+  const r = await http(info.url, method, p, body);
+  if (r.status < 200 || r.status >= 300) {
+    const msg = (r.json as { error?: string })?.error ?? String(r.json);
+    throw new Error(`sandbox ${method} ${p}: ${msg}`);
+  }
+  return r.json;
+}
+
+export type DelaySpec = 'realistic' | 'fast' | 'zero' | Record<string, number>;
+export const setDelays = (info: Pick<SandboxInfo, 'url'>, delays: DelaySpec) => adminRequest(info, 'POST', '/_sandbox/config', { delays });
+export const setFaults = (info: Pick<SandboxInfo, 'url'>, rules: unknown[] | { rules: unknown[] }) =>
+  adminRequest(info, 'POST', '/_sandbox/faults', Array.isArray(rules) ? { rules } : rules);
+export const clearFaults = (info: Pick<SandboxInfo, 'url'>) => adminRequest(info, 'DELETE', '/_sandbox/faults');
+
+export interface RequestLogEntry { time: string; service: string; action: string; region: string; status: number; errorCode?: string }
+export async function getRequestLog(info: Pick<SandboxInfo, 'url'>): Promise<RequestLogEntry[]> {
+  return ((await adminRequest(info, 'GET', '/_sandbox/requests')) as { requests: RequestLogEntry[] }).requests;
+}
+export const clearRequestLog = (info: Pick<SandboxInfo, 'url'>) => adminRequest(info, 'DELETE', '/_sandbox/requests');

@@ -1,0 +1,116 @@
+// The HTTP front: loopback check, SigV4, faults, request log, then EC2 / Route 53 / admin dispatch.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SANDBOX_REGIONS, SANDBOX_DEFAULT_REGION } from './constants.js';
+import { ApiError } from './errors.js';
+import { ec2ErrorXml, handleEc2, MUTATING } from './ec2/index.js';
+import { Params } from './ec2/params.js';
+import { faultError } from './faults.js';
+import { requestId as newRequestId } from './ids.js';
+import { route53ErrorXml, routeRoute53 } from './route53.js';
+import { verifySigV4 } from './sigv4.js';
+import type { Sandbox } from './world.js';
+import { handleAdmin } from './admin.js';
+
+const MAX_BODY = 16 * 1024 * 1024;
+
+export function isLoopback(addr: string | undefined): boolean {
+  return !!addr && (addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.'));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > MAX_BODY) { reject(new ApiError('RequestEntityTooLarge', 'Request body too large', 413)); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  const buf = Buffer.from(body);
+  res.writeHead(status, { 'Content-Type': 'text/xml;charset=UTF-8', 'Content-Length': String(buf.length), ...headers });
+  res.end(buf);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createSandboxServer(s: Sandbox, info: () => Record<string, unknown>): Server {
+  const server = createServer((req, res) => {
+    handle(s, req, res, info).catch((e: unknown) => {
+      process.stderr.write(`sandbox: internal error: ${(e as Error)?.stack ?? e}\n`);
+      if (!res.headersSent) send(res, 500, `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>InternalError</Code><Message>An internal error has occurred</Message></Error></Errors><RequestID>${newRequestId()}</RequestID></Response>`);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, info: () => Record<string, unknown>): Promise<void> {
+  if (!isLoopback(req.socket.remoteAddress)) { req.socket.destroy(); return; }
+  const url = req.url ?? '/';
+  const path = url.split('?')[0]!;
+  let body: Buffer;
+  try { body = await readBody(req); } catch { if (!res.headersSent) send(res, 413, ''); return; }
+
+  if (path.startsWith('/_sandbox/')) return handleAdmin(s, req.method ?? 'GET', url, body, res, info);
+
+  const service = path.startsWith('/2013-04-01/') ? 'route53' : 'ec2';
+  const rid = newRequestId();
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  let action = 'Unknown';
+  let region = service === 'route53' ? 'us-east-1' : SANDBOX_DEFAULT_REGION;
+  let ec2Params: Params | undefined;
+  const r53 = service === 'route53' ? routeRoute53(req.method ?? 'GET', path) : undefined;
+  if (service === 'ec2') {
+    const form = req.method === 'POST' ? body.toString('utf8') : '';
+    ec2Params = Params.fromQuery(query && form ? `${query}&${form}` : query || form);
+    action = ec2Params.str('Action') ?? 'Unknown';
+  } else action = r53!.action;
+
+  const log = (status: number, errorCode?: string) => s.log({ time: new Date().toISOString(), service, action, region, status, errorCode });
+  const fail = (e: ApiError) => {
+    log(e.status, e.code);
+    send(res, e.status, service === 'route53' ? route53ErrorXml(e, rid) : ec2ErrorXml(e, rid), { 'x-amzn-RequestId': rid });
+  };
+
+  try {
+    const v = verifySigV4({ method: req.method ?? 'GET', url, headers: req.headers, body }, service);
+    if (v.service !== service) throw new ApiError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${service}'.`, 403);
+    region = v.region;
+    if (service === 'ec2' && !SANDBOX_REGIONS.includes(region)) throw new ApiError('AuthFailure', `The sandbox does not serve region '${region}' (it serves ${SANDBOX_REGIONS.join(', ')}).`, 401);
+  } catch (e) {
+    if (e instanceof ApiError) return fail(e);
+    throw e;
+  }
+
+  const fault = s.faults.forRequest(service, action);
+  if (fault?.kind === 'drop') { log(0, 'ConnectionDropped'); req.socket.destroy(); return; }
+  if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 3000);
+  const ferr = fault ? faultError(fault, service) : undefined;
+  if (ferr) return fail(ferr);
+
+  s.settle();
+  try {
+    if (service === 'ec2') {
+      if (!ec2Params!.str('Action')) throw new ApiError('MissingAction', 'The request must contain the parameter Action');
+      const xml = await handleEc2(s, region, ec2Params!, action, rid);
+      if (MUTATING.test(action)) await s.persister.flush();
+      log(200);
+      send(res, 200, xml, { 'x-amzn-RequestId': rid });
+    } else {
+      const out = r53!.run(s, new URLSearchParams(query), body);
+      if (req.method !== 'GET') await s.persister.flush();
+      log(out.status);
+      send(res, out.status, out.body, { 'x-amzn-RequestId': rid, ...out.headers });
+    }
+  } catch (e) {
+    if (e instanceof ApiError) return fail(e);
+    throw e;
+  }
+}
