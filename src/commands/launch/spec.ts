@@ -1,12 +1,68 @@
+// ec2launch: options, help and examples. Cheap to load (commander types only); run.ts does the work.
+import { Option } from 'commander';
 import type { CommandSpec } from '../types.js';
 
 export const spec: CommandSpec = {
   name: 'ec2launch',
-  summary: 'Launch an EC2 instance running a GraphTerm server',
-  usage: '[options] [NAME]',
-  examples: ['ec2launch --help'],
+  summary: 'Launch an EC2 instance running a GraphTerm server (or a host joined to one), with DNS, safely',
+  usage: '[options] NAME',
+  examples: [
+    'ec2launch --create-zone lab.myterm.com --pylab      a server at http://lab.myterm.com:8900/',
+    'ec2launch --dry-run lab.myterm.com                  show the full plan, change nothing',
+    'ec2launch --connect-to lab.myterm.com node1         a secondary host running gtermhost',
+    'ec2launch --allow-from 203.0.113.7/32 --ttl 4h lab  reachable from one address, gone after 4 hours',
+    'ec2launch --form                                    fill in a form (prefilled from the other flags)',
+    'ec2launch --user-data --pylab lab                   print the generated user-data script',
+  ],
+  aliases: {
+    '--connect_to_gterm': '--connect-to',
+    '--connect-to-gterm': '--connect-to',
+    '--copy_files': '--copy',
+    '--copy-files': '--copy',
+    '--nb_server': '--notebook-server',
+  },
   configure(cmd) {
-    cmd.argument('[args...]');
+    cmd
+      .argument('[NAME]', 'tag name, lower case: lab, or lab.myterm.com for a DNS name in that Route 53 zone')
+      .option('--type <type>', 'instance type (default t3.small)')
+      .option('--ami <id>', 'image id (default: the newest Ubuntu LTS for the region, from Canonical)')
+      .option('--key <name>', 'EC2 key pair (default "ec2term", created on first use; private key saved 0600)')
+      .option('--import-key <file>', 'create the key pair from this local public key (FILE.pub) instead of a new one')
+      .option('--auth-code <code>', 'GraphTerm auth code (default: random, shown once at the end); "none" = open server')
+      .addOption(new Option('--auth-type <type>', 'GraphTerm auth type').choices(['singleuser', 'none', 'name', 'multiuser']))
+      .option('--https', 'serve GraphTerm over https')
+      .option('--pylab', 'install scientific Python (numpy, matplotlib, pandas)')
+      .option('--R', 'install R')
+      .option('--netcdf', 'install netCDF libraries and netCDF4')
+      .option('--install <pkgs>', 'extra packages, comma separated: apt names, or pip:NAME for Python packages')
+      .option('--copy <files>', 'local files (comma separated) copied to the home directory once SSH works')
+      .option('--connect-to <primary>', 'secondary host: run gtermhost connected to this GraphTerm server')
+      .option('--accept-hosts', 'server that secondary hosts join (opens port 8899)')
+      .option('--count <n>', 'launch N hosts named NAME-1..NAME-N')
+      .option('--volume-size <gb>', 'root volume size in GB')
+      .option('--data-volume <gb>', 'attach an extra EBS volume of this size, mounted on /data')
+      .option('--from-snapshot <snap>', 'create the data volume from this snapshot (never formatted)')
+      .option('--allow-from <cidr>', 'who may reach ssh and GraphTerm ports, comma separated CIDRs (see docs/launch.md for the default)')
+      .option('--ttl <duration>', 'the instance powers off and terminates itself after this long (e.g. 4h, 2d)')
+      .addOption(new Option('--wait <phase>', 'how far to wait: running, ssh, ready (setup finished) or none').choices(['running', 'ssh', 'ready', 'none']))
+      .option('--timeout <duration>', 'time limit of each waiting phase (default: running 5m, ssh 5m, ready 20m)')
+      .option('--client-token <token>', 'EC2 idempotency token (default: derived from name, parameters and day)')
+      .option('--create-zone', 'create the Route 53 hosted zone for the domain when it does not exist')
+      .option('--replace', 'terminate a live instance of the same name first')
+      .option('--keep-on-failure', 'keep what was created when a later step fails (default: remove it)')
+      .option('--show-secrets', 'also print the auth code with --json or without a terminal')
+      .option('--user-data', 'print the generated user-data script and exit')
+      .option('--dry-run', 'print the full plan and change nothing anywhere')
+      .option('--form', 'fill in the launch form (prefilled from the flags given)')
+      .option('-y, --yes', 'do not ask for confirmation')
+      .option('--gmail-addr <addr>', 'GraphTerm --gmail_addr')
+      .option('--allow-embed', 'GraphTerm --allow_embed')
+      .option('--allow-share', 'GraphTerm --allow_share')
+      .option('--notebook-server', 'GraphTerm --nb_server')
+      .option('--logging', 'GraphTerm --logging')
+      .option('--oshell', 'GraphTerm --oshell')
+      .option('--screen', 'GraphTerm --screen')
+      .option('--other-opts <opts>', 'more gtermserver options, e.g. "--lc_export=telephone"');
   },
   load: () => import('./run.js'),
 };

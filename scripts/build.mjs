@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// The whole build: `tsc` (type check + dist/src, dist/test for the tests and the sandbox server), then the
+// esbuild bundle the bins run (dist/bundle/), then the --help/--version texts for the bins' fast path.
+//   node scripts/build.mjs            all three; exits non-zero if tsc reported type errors
+//   node scripts/build.mjs --no-tsc   bundle + help texts only
+// A failed bundle removes dist/bundle/, so the bins fall back to dist/src/cli.js instead of running stale code.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+let status = 0;
+
+if (!args.includes('--no-tsc')) {
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('build: tsc reported type errors (see above); the bundle is still built from the sources.');
+    status = tsc.status ?? 1;
+  }
+}
+
+const { bundle } = await import('./build-bundle.mjs');
+try {
+  await bundle({ root, quiet: args.includes('--quiet') });
+} catch (err) {
+  console.error(`build: ${err.message}`);
+  status ||= 1;
+}
+process.exit(status);

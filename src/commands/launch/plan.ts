@@ -1,0 +1,481 @@
+// ec2launch's pure core: options (as commander hands them over) -> a LaunchPlan, every value checked.
+// No I/O, no clock, no randomness: tested with tables. Anything wrong is a UsageError (exit 2) here,
+// before any AWS request.
+import { createHash } from 'node:crypto';
+import { UsageError } from '../../lib/errors.js';
+import { TAGS } from '../../lib/instances.js';
+import { maskSecret } from '../../lib/secrets.js';
+import { shellJoin, shellSplit } from '../../lib/shellquote.js';
+import type { GraphTermRole, GraphTermSettings, UserDataInput } from '../../lib/userdata.js';
+import { parseDuration } from '../../lib/wait.js';
+
+export const NAME_RE = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/;
+export const DEFAULT_TYPE = 't3.small';
+export const DEFAULT_KEY = 'ec2term';
+export const DEFAULT_USER = 'ubuntu';
+export const CANONICAL_OWNER = '099720109477';
+export const UBUNTU_NAME_FILTER = 'ubuntu/images/hvm-ssd*/ubuntu-*-amd64-server-*';
+export const AUTH_TYPES = ['singleuser', 'none', 'name', 'multiuser'] as const;
+export const WAIT_PHASES = ['none', 'running', 'ssh', 'ready'] as const;
+export type WaitPhase = (typeof WAIT_PHASES)[number];
+export const PORTS = { ssh: 22, graphterm: 8900, hosts: 8899 } as const;
+/** Private range of every default VPC: where secondary hosts reach a primary's port 8899 from. */
+export const DEFAULT_VPC_CIDR = '172.31.0.0/16';
+export const ANYWHERE = '0.0.0.0/0';
+export const DEFAULT_TIMEOUTS = { running: 5 * 60_000, ssh: 5 * 60_000, ready: 20 * 60_000 } as const;
+export const MAX_COUNT = 20;
+
+export interface LaunchOptions {
+  name?: string;
+  type?: string;
+  ami?: string;
+  key?: string;
+  importKey?: string;
+  authCode?: string;
+  authType?: string;
+  https?: boolean;
+  pylab?: boolean;
+  R?: boolean;
+  netcdf?: boolean;
+  install?: string;
+  copy?: string;
+  connectTo?: string;
+  acceptHosts?: boolean;
+  count?: string;
+  volumeSize?: string;
+  dataVolume?: string;
+  fromSnapshot?: string;
+  allowFrom?: string;
+  ttl?: string;
+  wait?: string;
+  timeout?: string;
+  clientToken?: string;
+  createZone?: boolean;
+  replace?: boolean;
+  keepOnFailure?: boolean;
+  showSecrets?: boolean;
+  userData?: boolean;
+  dryRun?: boolean;
+  form?: boolean;
+  yes?: boolean;
+  gmailAddr?: string;
+  allowEmbed?: boolean;
+  allowShare?: boolean;
+  notebookServer?: boolean;
+  logging?: boolean;
+  oshell?: boolean;
+  screen?: boolean;
+  otherOpts?: string;
+}
+
+export interface IngressRule {
+  port: number;
+  cidrs: string[];
+  purpose: string;
+}
+
+export interface SecurityGroupPlan {
+  name: string;
+  description: string;
+  rules: IngressRule[];
+}
+
+export interface HostPlan {
+  /** The Name tag. */
+  name: string;
+  /** The DNS record to make (when NAME has a domain). */
+  dnsName?: string;
+}
+
+export type AuthCodePlan = { kind: 'random' } | { kind: 'given'; value: string } | { kind: 'none' };
+
+export interface LaunchPlan {
+  baseName: string;
+  hosts: HostPlan[];
+  /** The domain whose hosted zone must exist (NAME after its first dot). */
+  domain?: string;
+  role: GraphTermRole;
+  instanceType: string;
+  /** Undefined: look up the newest Ubuntu LTS. */
+  ami?: string;
+  keyName: string;
+  /** Public key file to import when the key pair does not exist. */
+  importKey?: string;
+  user: string;
+  authCode: AuthCodePlan;
+  graphterm: GraphTermSettings;
+  aptPackages: string[];
+  pipPackages: string[];
+  packagesSummary: string[];
+  copy: string[];
+  connectTo?: string;
+  volumeSize?: number;
+  dataVolume?: { sizeGb?: number; snapshotId?: string };
+  allowFrom: string[];
+  /** True when --allow-from was not given: the defaults apply and existing groups are never widened. */
+  allowFromDefaulted: boolean;
+  securityGroup: SecurityGroupPlan;
+  ttlMs?: number;
+  wait: WaitPhase;
+  /** The wait the user asked for, when an auth code forced SSH (the code travels over SSH). */
+  waitRequested: WaitPhase;
+  timeouts: { running: number; ssh: number; ready: number };
+  clientToken?: string;
+  createZone: boolean;
+  replace: boolean;
+  keepOnFailure: boolean;
+  showSecrets: boolean;
+  userDataOnly: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  warnings: string[];
+}
+
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const APT_NAME = /^[a-z0-9][a-z0-9+.-]{0,99}$/;
+const PIP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]+\])?((==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!-]+)?$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+const AMI = /^ami-[0-9a-f]{8,17}$/;
+const SNAPSHOT = /^snap-[0-9a-f]{8,17}$/;
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
+const GTERM_OPT = /^--[a-z][a-z0-9_]*(=[A-Za-z0-9_.,:@/+-]*)?$/;
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
+const AUTH_CODE = /^[A-Za-z0-9._~-]{6,128}$/;
+
+/** Pure: checks NAME (lower case, labels of a-z 0-9 -, starting with a letter). */
+export function checkName(name: string | undefined): string {
+  if (name === undefined || name === '') throw new UsageError('missing NAME: give the instance a name, e.g. ec2launch lab.myterm.com (or use --form on a terminal)');
+  if (name.length > 200 || !NAME_RE.test(name) || name.split('.').some((l) => l.length > 63 || l.endsWith('-'))) {
+    const shown = [...name].length > 40 ? `${[...name].slice(0, 40).join('')}…` : name;
+    throw new UsageError(`bad NAME ${JSON.stringify(shown)}: use lower-case letters, digits and '-', starting with a letter, with optional .domain parts (e.g. lab or lab.myterm.com)`);
+  }
+  return name;
+}
+
+function positiveInt(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value).trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`bad ${flag} ${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(/[,\s]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+/** Pure: "lab.myterm.com" + index 2 of 3 -> "lab-2.myterm.com". */
+export function hostName(base: string, index: number, count: number): string {
+  if (count <= 1) return base;
+  const dot = base.indexOf('.');
+  return dot < 0 ? `${base}-${index}` : `${base.slice(0, dot)}-${index}${base.slice(dot)}`;
+}
+
+/** Pure: the security group for a role and its ports. One group per purpose, shared by launches. */
+export function securityGroupFor(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; allowFrom: string[]; defaulted: boolean }): SecurityGroupPlan {
+  const rules: IngressRule[] = [{ port: PORTS.ssh, cidrs: opts.allowFrom, purpose: 'ssh' }];
+  if (role === 'host') return { name: 'ec2term-ssh', description: 'ec2term: ssh only (GraphTerm secondary hosts)', rules };
+  if (opts.graphtermPort) rules.push({ port: PORTS.graphterm, cidrs: opts.allowFrom, purpose: 'GraphTerm users' });
+  if (opts.acceptHosts) {
+    rules.push({ port: PORTS.hosts, cidrs: opts.defaulted ? [DEFAULT_VPC_CIDR] : opts.allowFrom, purpose: 'GraphTerm hosts joining' });
+    return { name: 'ec2term-graphterm-primary', description: 'ec2term: GraphTerm server that secondary hosts join (22, 8900, 8899)', rules };
+  }
+  if (!opts.graphtermPort) return { name: 'ec2term-ssh', description: 'ec2term: ssh only (GraphTerm reached through an ssh tunnel)', rules };
+  return { name: 'ec2term-graphterm-server', description: 'ec2term: GraphTerm server (22, 8900)', rules };
+}
+
+/** Pure: options -> plan. Throws UsageError for anything wrong. */
+export function planLaunch(o: LaunchOptions): LaunchPlan {
+  const warnings: string[] = [];
+  const baseName = checkName(o.name);
+  const dot = baseName.indexOf('.');
+  const domain = dot > 0 ? baseName.slice(dot + 1) : undefined;
+  const count = positiveInt(o.count, '--count', 1, MAX_COUNT) ?? 1;
+  const hosts: HostPlan[] = Array.from({ length: count }, (_, i) => {
+    const name = hostName(baseName, i + 1, count);
+    return { name, dnsName: domain ? name : undefined };
+  });
+
+  const instanceType = o.type ?? DEFAULT_TYPE;
+  if (!INSTANCE_TYPE.test(instanceType)) throw new UsageError(`bad --type ${JSON.stringify(instanceType)}: expected an instance type such as t3.small`);
+  if (o.ami !== undefined && !AMI.test(o.ami)) throw new UsageError(`bad --ami ${JSON.stringify(o.ami)}: expected an image id such as ami-0123456789abcdef0`);
+  const keyName = o.key ?? DEFAULT_KEY;
+  if (!KEY_NAME.test(keyName)) throw new UsageError(`bad --key ${JSON.stringify(keyName)}: expected a key pair name of letters, digits, '.', '_' and '-'`);
+  if (o.importKey !== undefined && o.importKey.trim() === '') throw new UsageError('bad --import-key: give the path of a public key file (e.g. ~/.ssh/id_ed25519.pub)');
+
+  const role: GraphTermRole = o.connectTo ? 'host' : 'server';
+  if (o.connectTo !== undefined) {
+    const t = o.connectTo;
+    if (!(NAME_RE.test(t) || IPV4.test(t) || /^[a-z0-9][a-z0-9.-]*(:\d{1,5})?$/i.test(t)) || t.length > 253) {
+      throw new UsageError(`bad --connect-to ${JSON.stringify(t)}: expected the primary server's name, DNS name or address`);
+    }
+    if (o.acceptHosts) throw new UsageError('--accept-hosts is for a primary server; it cannot be combined with --connect-to');
+  }
+
+  const authType = o.authType ?? 'singleuser';
+  if (!(AUTH_TYPES as readonly string[]).includes(authType)) throw new UsageError(`bad --auth-type ${JSON.stringify(authType)}: expected one of ${AUTH_TYPES.join(', ')}`);
+  let authCode: AuthCodePlan;
+  if (role === 'host') {
+    if (o.authCode !== undefined) warnings.push('--auth-code is ignored for a secondary host (--connect-to)');
+    authCode = { kind: 'none' };
+  } else if (o.authCode === undefined) authCode = authType === 'none' ? { kind: 'none' } : { kind: 'random' };
+  else if (o.authCode === 'none') authCode = { kind: 'none' };
+  else if (!AUTH_CODE.test(o.authCode)) throw new UsageError('bad --auth-code: use 6 to 128 letters, digits, ".", "_", "~" or "-" (or "none" for an open server)');
+  else authCode = { kind: 'given', value: o.authCode };
+  if (role === 'server' && authCode.kind === 'none') {
+    warnings.push('no auth code: anyone who reaches the server can use its terminals; port 8900 stays closed (use the ssh tunnel printed at the end)');
+  }
+
+  if (o.gmailAddr !== undefined && !EMAIL.test(o.gmailAddr)) throw new UsageError(`bad --gmail-addr ${JSON.stringify(o.gmailAddr)}: expected an e-mail address`);
+  let otherOpts: string[] = [];
+  if (o.otherOpts !== undefined) {
+    try {
+      otherOpts = shellSplit(o.otherOpts);
+    } catch (err) {
+      throw new UsageError(`bad --other-opts: ${(err as Error).message}`);
+    }
+    const bad = otherOpts.find((w) => !GTERM_OPT.test(w) || /^--(auth_code|daemon|host)(=|$)/.test(w));
+    if (bad !== undefined) {
+      throw new UsageError(`bad --other-opts word ${JSON.stringify(bad)}: expected gtermserver options like --name=value (not --auth_code, --daemon or --host, which ec2launch sets)`);
+    }
+  }
+  const graphterm: GraphTermSettings = {
+    authType,
+    authMode: authCode.kind === 'none' ? 'none' : 'file',
+    https: Boolean(o.https),
+    gmailAddr: o.gmailAddr,
+    allowEmbed: Boolean(o.allowEmbed),
+    allowShare: Boolean(o.allowShare),
+    notebookServer: Boolean(o.notebookServer),
+    logging: Boolean(o.logging),
+    oshell: Boolean(o.oshell),
+    screen: Boolean(o.screen),
+    otherOpts,
+  };
+
+  const aptPackages: string[] = [];
+  const pipPackages: string[] = [];
+  const packagesSummary: string[] = [];
+  if (o.pylab) {
+    pipPackages.push('numpy', 'matplotlib', 'pandas');
+    packagesSummary.push('pylab');
+  }
+  if (o.R) {
+    aptPackages.push('r-base', 'r-recommended');
+    packagesSummary.push('R');
+  }
+  if (o.netcdf) {
+    aptPackages.push('libnetcdf-dev', 'netcdf-bin');
+    pipPackages.push('netCDF4');
+    packagesSummary.push('netcdf');
+  }
+  for (const item of list(o.install)) {
+    if (item.startsWith('pip:')) {
+      const p = item.slice(4);
+      if (!PIP_NAME.test(p)) throw new UsageError(`bad --install package ${JSON.stringify(item)}: expected pip:NAME (letters, digits, '.', '_', '-', optional ==VERSION)`);
+      pipPackages.push(p);
+    } else {
+      if (!APT_NAME.test(item)) throw new UsageError(`bad --install package ${JSON.stringify(item)}: expected an apt package name (lower-case letters, digits, '+', '.', '-') or pip:NAME`);
+      aptPackages.push(item);
+    }
+    packagesSummary.push(item);
+  }
+
+  const copy = list(o.copy);
+  const volumeSize = positiveInt(o.volumeSize, '--volume-size', 8, 16384);
+  const dataSize = positiveInt(o.dataVolume, '--data-volume', 1, 16384);
+  if (o.fromSnapshot !== undefined && !SNAPSHOT.test(o.fromSnapshot)) {
+    throw new UsageError(`bad --from-snapshot ${JSON.stringify(o.fromSnapshot)}: expected a snapshot id such as snap-0123456789abcdef0`);
+  }
+  const dataVolume = dataSize !== undefined || o.fromSnapshot !== undefined ? { sizeGb: dataSize, snapshotId: o.fromSnapshot } : undefined;
+
+  const allowFromGiven = list(o.allowFrom);
+  for (const c of allowFromGiven) {
+    if (!CIDR.test(c)) throw new UsageError(`bad --allow-from ${JSON.stringify(c)}: expected an IPv4 CIDR such as 203.0.113.7/32 or 10.0.0.0/8`);
+  }
+  const allowFromDefaulted = allowFromGiven.length === 0;
+  const allowFrom = allowFromDefaulted ? [ANYWHERE] : [...new Set(allowFromGiven)];
+  const graphtermPort = role === 'server' && authCode.kind !== 'none';
+  const securityGroup = securityGroupFor(role, { graphtermPort, acceptHosts: Boolean(o.acceptHosts), allowFrom, defaulted: allowFromDefaulted });
+  if (allowFromDefaulted) {
+    const ports = securityGroup.rules.filter((r) => r.cidrs.includes(ANYWHERE)).map((r) => r.port);
+    warnings.push(`ports ${ports.join(' and ')} will be reachable from anywhere (${ANYWHERE}); narrow it with --allow-from YOUR.ADDRESS/32`);
+  }
+
+  let ttlMs: number | undefined;
+  if (o.ttl !== undefined) {
+    ttlMs = parseDuration(o.ttl);
+    if (ttlMs === undefined || ttlMs < 10 * 60_000 || ttlMs > 90 * 86_400_000) {
+      throw new UsageError(`bad --ttl ${JSON.stringify(o.ttl)}: expected a duration from 10m to 90d, such as 4h or 2d`);
+    }
+    ttlMs = Math.ceil(ttlMs / 60_000) * 60_000;
+  }
+
+  const waitRequested = (o.wait ?? 'ready') as WaitPhase;
+  if (!(WAIT_PHASES as readonly string[]).includes(waitRequested)) throw new UsageError(`bad --wait ${JSON.stringify(o.wait)}: expected none, running, ssh or ready`);
+  let wait = waitRequested;
+  const needsSsh = authCode.kind !== 'none' || copy.length > 0;
+  if (needsSsh && (wait === 'none' || wait === 'running')) {
+    wait = 'ssh';
+    warnings.push(`--wait ${waitRequested} raised to ssh: ${authCode.kind !== 'none' ? 'the auth code' : 'the --copy files'} travel over SSH`);
+  }
+  if (domain && wait === 'none') {
+    wait = 'running';
+    warnings.push('--wait none raised to running: the DNS record needs the public address');
+  }
+  let timeouts: LaunchPlan['timeouts'] = { ...DEFAULT_TIMEOUTS };
+  if (o.timeout !== undefined) {
+    const t = parseDuration(o.timeout);
+    if (t === undefined || t < 1_000 || t > 86_400_000) throw new UsageError(`bad --timeout ${JSON.stringify(o.timeout)}: expected a duration from 1s to 24h, such as 90s or 10m`);
+    timeouts = { running: t, ssh: t, ready: t };
+  }
+  if (o.clientToken !== undefined) {
+    if (!CLIENT_TOKEN.test(o.clientToken)) throw new UsageError('bad --client-token: 1 to 64 printable ASCII characters without spaces');
+    if (count > 1) throw new UsageError('--client-token names one launch; it cannot be combined with --count (each host gets its own token)');
+  }
+
+  return {
+    baseName,
+    hosts,
+    domain,
+    role,
+    instanceType,
+    ami: o.ami,
+    keyName,
+    importKey: o.importKey,
+    user: DEFAULT_USER,
+    authCode,
+    graphterm,
+    aptPackages,
+    pipPackages,
+    packagesSummary,
+    copy,
+    connectTo: o.connectTo,
+    volumeSize,
+    dataVolume,
+    allowFrom,
+    allowFromDefaulted,
+    securityGroup,
+    ttlMs,
+    wait,
+    waitRequested,
+    timeouts,
+    clientToken: o.clientToken,
+    createZone: Boolean(o.createZone),
+    replace: Boolean(o.replace),
+    keepOnFailure: Boolean(o.keepOnFailure),
+    showSecrets: Boolean(o.showSecrets),
+    userDataOnly: Boolean(o.userData),
+    dryRun: Boolean(o.dryRun),
+    yes: Boolean(o.yes),
+    warnings,
+  };
+}
+
+/** Pure: the user-data input for one host of the plan. `serverAddr` is the resolved primary (host mode). */
+export function userDataInput(plan: LaunchPlan, host: HostPlan, serverAddr?: string): UserDataInput {
+  return {
+    name: host.name,
+    dnsName: host.dnsName,
+    role: plan.role,
+    user: plan.user,
+    aptPackages: plan.aptPackages,
+    pipPackages: plan.pipPackages,
+    graphterm: plan.graphterm,
+    serverAddr: plan.role === 'host' ? (serverAddr ?? plan.connectTo) : undefined,
+    ttlMinutes: plan.ttlMs === undefined ? undefined : plan.ttlMs / 60_000,
+    dataVolume: plan.dataVolume ? { device: '/dev/sdf', mountPoint: '/data', format: plan.dataVolume.snapshotId === undefined } : undefined,
+  };
+}
+
+/** Pure: the short launch-parameter summary kept in the ec2term:launch tag (<= 255 characters). */
+export function launchTag(plan: LaunchPlan): string {
+  const parts = [plan.role, plan.instanceType];
+  if (plan.packagesSummary.length) parts.push(plan.packagesSummary.join('+'));
+  if (plan.graphterm.https) parts.push('https');
+  if (plan.connectTo) parts.push(`to=${plan.connectTo}`);
+  if (plan.authCode.kind === 'none' && plan.role === 'server') parts.push('open');
+  return parts.join(' ').slice(0, 255);
+}
+
+/** Pure: every tag an instance gets at launch (expires-at is added once the launch time is known). */
+export function instanceTags(plan: LaunchPlan, host: HostPlan): Record<string, string> {
+  return {
+    [TAGS.name]: host.name,
+    [TAGS.managed]: 'true',
+    [TAGS.user]: plan.user,
+    [TAGS.role]: plan.role,
+    [TAGS.launch]: launchTag(plan),
+  };
+}
+
+/** Pure: the expiry time for --ttl from the launch time. */
+export function expiresAt(plan: LaunchPlan, launchTime: Date): string | undefined {
+  return plan.ttlMs === undefined ? undefined : new Date(launchTime.getTime() + plan.ttlMs).toISOString();
+}
+
+/**
+ * Pure: the default ClientToken: a hash of the RunInstances request itself (without the token), the
+ * UTC day and a generation number (bumped when EC2 hands back an instance that already ended, so a
+ * new launch after a cleaned-up failure is possible). Same command, same day -> same token -> EC2
+ * returns the first launch instead of making a second one.
+ */
+export function defaultClientToken(request: unknown, day: string, generation = 0): string {
+  const h = createHash('sha256').update(JSON.stringify(request)).update(`\0${day}\0${generation}`).digest('hex');
+  return `ec2term-${h.slice(0, 48)}`;
+}
+
+/** Pure: the UTC day of a time, "2026-01-01". */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Pure: the command line equivalent to a plan's options, secrets masked, for shell history. */
+export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
+  const words: string[] = [program];
+  const flag = (name: string, on: boolean | undefined) => {
+    if (on) words.push(name);
+  };
+  const value = (name: string, v: string | undefined) => {
+    if (v !== undefined && v !== '') words.push(`${name}=${v}`);
+  };
+  value('--type', o.type);
+  value('--ami', o.ami);
+  value('--key', o.key);
+  value('--import-key', o.importKey);
+  if (o.authCode !== undefined) words.push(o.authCode === 'none' ? '--auth-code=none' : `--auth-code=${maskSecret(o.authCode)}`);
+  value('--auth-type', o.authType);
+  flag('--https', o.https);
+  flag('--pylab', o.pylab);
+  flag('--R', o.R);
+  flag('--netcdf', o.netcdf);
+  value('--install', o.install);
+  value('--copy', o.copy);
+  value('--connect-to', o.connectTo);
+  flag('--accept-hosts', o.acceptHosts);
+  value('--count', o.count);
+  value('--volume-size', o.volumeSize);
+  value('--data-volume', o.dataVolume);
+  value('--from-snapshot', o.fromSnapshot);
+  value('--allow-from', o.allowFrom);
+  value('--ttl', o.ttl);
+  value('--wait', o.wait);
+  value('--timeout', o.timeout);
+  value('--client-token', o.clientToken);
+  value('--gmail-addr', o.gmailAddr);
+  flag('--allow-embed', o.allowEmbed);
+  flag('--allow-share', o.allowShare);
+  flag('--notebook-server', o.notebookServer);
+  flag('--logging', o.logging);
+  flag('--oshell', o.oshell);
+  flag('--screen', o.screen);
+  value('--other-opts', o.otherOpts);
+  flag('--create-zone', o.createZone);
+  flag('--replace', o.replace);
+  flag('--keep-on-failure', o.keepOnFailure);
+  if (o.name) words.push(o.name);
+  return shellJoin(words);
+}

@@ -1,0 +1,268 @@
+// SSH to an EC2 instance: the right address, port, user and key, and a verified host key. The entry
+// point for ec2ssh, ec2scp and ec2launch (see docs/ssh-api.md).
+import type { AwsContext } from '../aws.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { Ec2 } from '../ec2.js';
+import { call } from '../ec2.js';
+import { Ec2termError, NotFoundError, ConnectionError } from '../errors.js';
+import { label as labelOf, reachableAddress, type InstanceInfo } from '../instances.js';
+import type { Output } from '../output.js';
+import { knownHostsPath } from '../paths.js';
+import type { Prompt } from '../prompt.js';
+import { pollUntil, waitForInstanceState } from '../wait.js';
+import { connectSsh, probeHostKey, type SshConnection } from './connection.js';
+import { instanceHostKeyCheck, type HostKeyPolicy } from './hostkeys.js';
+import { identityPlan, type IdentityCandidate } from './keys.js';
+import { KnownHosts } from './knownhosts.js';
+
+export type { SshConnection, ExecResult, ExecOptions, ExitStatus } from './connection.js';
+export type { HostKeyPolicy } from './hostkeys.js';
+
+export interface ConnectOptions {
+  aws: AwsContext;
+  ec2: Ec2;
+  /** Login user; default: tag ec2term:user, else from the image, else ubuntu. */
+  user?: string;
+  /** -i FILE(s): only these keys are offered. */
+  identityFile?: string | string[];
+  /** Extra identities tried first (e.g. a key ec2launch holds in memory). */
+  identities?: IdentityCandidate[];
+  /** Port override (-p); default instance.sshPort (tag ec2term:ssh-port, else 22). */
+  port?: number;
+  /** Address override; default public IP, else public DNS, else private IP. */
+  host?: string;
+  hostKeyPolicy?: HostKeyPolicy;
+  /** Connect (TCP + handshake) deadline per attempt; default 20 s. */
+  timeoutMs?: number;
+  keepAliveMs?: number;
+  /** Keep retrying refused/unreachable connections for this long (sshd still starting); default 0. */
+  retryMs?: number;
+  /** How long to wait for a pending instance to run; default 120 s (then TimeoutError, exit 5). */
+  pendingWaitMs?: number;
+  /** How long to wait for host key fingerprints to appear on the console; default 120 s. */
+  consoleWaitMs?: number;
+  signal?: AbortSignal;
+  prompt: Prompt;
+  out: Output;
+  env: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** Program name for messages ("ec2ssh"); default out.program. */
+  program?: string;
+}
+
+/** An authenticated SSH connection to an instance. */
+export interface SshSession extends SshConnection {
+  instance: InstanceInfo;
+}
+
+/** Pure: the login user an image implies, from its name or description. */
+export function userForImage(name = '', description = ''): string | undefined {
+  const text = `${name} ${description}`.toLowerCase();
+  if (/ubuntu/.test(text)) return 'ubuntu';
+  if (/amzn|amazon linux|al2023|al2\b/.test(text)) return 'ec2-user';
+  if (/debian/.test(text)) return 'admin';
+  if (/centos/.test(text)) return 'centos';
+  if (/rhel|red hat|fedora|suse|sles/.test(text)) return 'ec2-user';
+  return undefined;
+}
+
+/** Image id -> login user (undefined when the image says nothing we know), in one DescribeImages call. */
+export async function usersForImages(ec2: Ec2, imageIds: string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(imageIds.filter(Boolean))];
+  const out = new Map<string, string>();
+  if (ids.length === 0) return out;
+  const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
+  try {
+    const res = await call('reading image details', () => ec2.client.send(new DescribeImagesCommand({ ImageIds: ids })));
+    for (const img of res.Images ?? []) {
+      const u = userForImage(img.Name, img.Description);
+      if (img.ImageId && u) out.set(img.ImageId, u);
+    }
+  } catch {
+    // A deregistered or private image: fall back to the default user.
+  }
+  return out;
+}
+
+/** The login user for an instance: explicit, tag ec2term:user, image, else "ubuntu". */
+export async function loginUser(instance: InstanceInfo, ec2: Ec2, explicit?: string): Promise<string> {
+  if (explicit) return explicit;
+  if (instance.user) return instance.user;
+  if (instance.imageId) {
+    const u = (await usersForImages(ec2, [instance.imageId])).get(instance.imageId);
+    if (u) return u;
+  }
+  return 'ubuntu';
+}
+
+/** Pure: why an instance in `state` cannot be reached, or undefined if it can (running) / may soon (pending). */
+export function unreachableReason(instance: InstanceInfo, program = 'ec2ssh'): Ec2termError | undefined {
+  const name = instance.name ?? instance.id;
+  switch (instance.state) {
+    case 'running':
+    case 'pending':
+      return undefined;
+    case 'stopped':
+    case 'stopping':
+      return new Ec2termError(`${labelOf(instance)} is ${instance.state}; it must be running to connect`, 1, {
+        hint: `start it with: ec2list --start ${name}   (then ${program} ${name} again)`,
+      });
+    case 'shutting-down':
+    case 'terminated':
+      return new NotFoundError(`${labelOf(instance)} is ${instance.state}; there is nothing to connect to`);
+    default:
+      return new Ec2termError(`${labelOf(instance)} is ${instance.state}; cannot connect`);
+  }
+}
+
+/** Waits for a pending instance (with a message); fails clearly for stopped or terminated ones. */
+export async function ensureRunning(instance: InstanceInfo, o: Pick<ConnectOptions, 'ec2' | 'out' | 'signal' | 'clock' | 'pendingWaitMs' | 'program'>): Promise<InstanceInfo> {
+  const bad = unreachableReason(instance, o.program ?? o.out.program);
+  if (bad) throw bad;
+  if (instance.state === 'running') return instance;
+  const timeoutMs = o.pendingWaitMs ?? 120_000;
+  o.out.info(`${labelOf(instance)} is pending; waiting up to ${Math.round(timeoutMs / 1000)}s for it to run...`);
+  return waitForInstanceState(o.ec2, instance.id, ['running'], {
+    clock: o.clock ?? systemClock,
+    signal: o.signal,
+    timeoutMs,
+    hint: `it may still be booting: try again shortly, or check it with: ec2list ${instance.name ?? instance.id}`,
+  });
+}
+
+/** Everything needed to reach an instance, decided without connecting. */
+export interface InstanceTarget {
+  instance: InstanceInfo;
+  host: string;
+  port: number;
+  user: string;
+  identities: IdentityCandidate[];
+  knownHosts: KnownHosts;
+}
+
+/** Decides address, port, user and key list for an instance (the state must already be running). */
+export async function planTarget(instance: InstanceInfo, o: Pick<ConnectOptions, 'aws' | 'ec2' | 'user' | 'identityFile' | 'identities' | 'port' | 'host' | 'env'>): Promise<InstanceTarget> {
+  const host = o.host ?? reachableAddress(instance);
+  if (!host) {
+    throw new ConnectionError(`${labelOf(instance)} has no address to connect to (no public or private IP)`, {
+      hint: 'instances without a public IP are reachable only from inside their VPC',
+    });
+  }
+  const files = o.identityFile === undefined ? undefined : Array.isArray(o.identityFile) ? o.identityFile : [o.identityFile];
+  const plan = identityPlan({
+    env: o.env,
+    identityFiles: files,
+    keyName: instance.keyName,
+    region: instance.region,
+    sandboxDir: o.aws.sandbox?.dir,
+  });
+  return {
+    instance,
+    host,
+    port: o.port ?? instance.sshPort,
+    user: await loginUser(instance, o.ec2, o.user),
+    identities: [...(o.identities ?? []), ...plan],
+    knownHosts: new KnownHosts(knownHostsPath(o.env)),
+  };
+}
+
+function hostKeyCheckFor(target: InstanceTarget, o: ConnectOptions) {
+  const program = o.program ?? o.out.program;
+  return instanceHostKeyCheck({
+    alias: target.instance.id,
+    label: labelOf(target.instance),
+    knownHosts: target.knownHosts,
+    policy: o.hostKeyPolicy ?? 'verify',
+    consoleOutput: () => o.ec2.consoleOutput(target.instance.id, true),
+    consoleWaitMs: o.consoleWaitMs ?? 120_000,
+    clock: o.clock ?? systemClock,
+    signal: o.signal,
+    info: (t) => o.out.info(`${program}: ${t}`),
+    warn: (t) => o.out.warn(t),
+    banner: (t) => o.out.io.stderr.write(`${t}\n`),
+    forgetCommand: `${program === 'ec2ssh' ? 'ec2ssh' : 'ec2ssh'} --forget-host-key ${target.instance.name ?? target.instance.id}`,
+  });
+}
+
+/** Retries a connection attempt while the port refuses or times out (sshd starting), up to retryMs. */
+async function withRetry<T>(o: ConnectOptions, phase: string, attempt: () => Promise<T>): Promise<T> {
+  const retryMs = o.retryMs ?? 0;
+  if (retryMs <= 0) return attempt();
+  let last: unknown;
+  try {
+    return await pollUntil(
+      phase,
+      async () => {
+        try {
+          return { value: await attempt() };
+        } catch (err) {
+          const msg = (err as Error).message ?? '';
+          if (err instanceof ConnectionError && /connection refused|timed out|closed the connection|connection reset|no route/.test(msg)) {
+            last = err;
+            return undefined;
+          }
+          throw err;
+        }
+      },
+      { clock: o.clock ?? systemClock, signal: o.signal, timeoutMs: retryMs, backoff: { initialMs: 500, maxMs: 5_000, factor: 1.5 } },
+    ).then((r) => r.value);
+  } catch (err) {
+    if (last && (err as Error).name === 'TimeoutError') throw last;
+    throw err;
+  }
+}
+
+/**
+ * Connects to an instance: waits if pending, refuses stopped ones (with `ec2list --start` in the hint),
+ * verifies the host key (pin, or console fingerprints on first contact), logs in with the first key that
+ * works. Errors: ConnectionError (255), TimeoutError (5), Ec2termError (1) for a stopped instance.
+ */
+export async function connectToInstance(instance: InstanceInfo, o: ConnectOptions): Promise<SshSession> {
+  const running = await ensureRunning(instance, o);
+  const target = await planTarget(running, o);
+  const check = await hostKeyCheckFor(target, o);
+  o.out.detail(`connecting to ${target.user}@${target.host} port ${target.port} (${labelOf(running)})`);
+  const conn = await withRetry(o, `SSH on ${labelOf(running)}`, () =>
+    connectSsh({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      identities: target.identities,
+      verifyHostKey: (blob) => check.verify(blob),
+      hostKeyAlgorithms: check.algorithms,
+      timeoutMs: o.timeoutMs,
+      keepAliveMs: o.keepAliveMs,
+      signal: o.signal,
+      prompt: o.prompt,
+      env: o.env,
+      warn: (t) => o.out.io.stderr.write(`${t}\n`),
+      detail: (t) => o.out.detail(t),
+      label: `${target.user}@${labelOf(running)}`,
+    }),
+  );
+  return Object.assign(conn, { instance: running });
+}
+
+/**
+ * Makes sure the instance's host key is pinned (verifying it against the console on first contact)
+ * without logging in. Returns the pinned key's fingerprint and the target it used.
+ */
+export async function pinHostKey(instance: InstanceInfo, o: ConnectOptions): Promise<{ target: InstanceTarget; fingerprint?: string; alreadyPinned: boolean }> {
+  const running = await ensureRunning(instance, o);
+  const target = await planTarget(running, o);
+  const pinned = await target.knownHosts.pinned(running.id);
+  if (pinned.length > 0) return { target, fingerprint: pinned[0]!.fingerprint, alreadyPinned: true };
+  const check = await hostKeyCheckFor(target, o);
+  const fingerprint = await withRetry(o, `SSH on ${labelOf(running)}`, () =>
+    probeHostKey({
+      host: target.host,
+      port: target.port,
+      verifyHostKey: (blob) => check.verify(blob),
+      hostKeyAlgorithms: check.algorithms,
+      timeoutMs: o.timeoutMs,
+      signal: o.signal,
+      label: labelOf(running),
+    }),
+  );
+  return { target, fingerprint, alreadyPinned: false };
+}

@@ -1,0 +1,50 @@
+// Test fixture: a private sandbox server per call (own temp state dir and HOME), fast delays by default.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adminRequest, ensureSandbox, stopSandbox, type SandboxInfo } from '../../src/sandbox/client.js';
+
+export interface TestSandboxOptions {
+  delays?: 'fast' | 'zero' | 'realistic' | Record<string, number>;
+  faults?: unknown[] | { rules: unknown[] };
+}
+
+export interface TestSandbox {
+  dir: string;
+  url: string;
+  info: SandboxInfo;
+  /** What a spawned CLI needs to use this sandbox. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+  admin(method: string, path: string, body?: unknown): Promise<any>;
+}
+
+export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<TestSandbox> {
+  const root = await mkdtemp(join(tmpdir(), 'ec2term-sbx-'));
+  const dir = join(root, 'state');
+  const home = join(root, 'home');
+  const env: Record<string, string> = {
+    EC2TERM_SANDBOX_DIR: dir,
+    EC2TERM_SANDBOX: '1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    HOME: home,
+  };
+  const delays = opts.delays ?? 'fast';
+  const serverEnv: NodeJS.ProcessEnv = {
+    ...process.env, ...env,
+    EC2TERM_SANDBOX_DELAYS: typeof delays === 'string' ? delays : JSON.stringify(delays),
+    EC2TERM_SANDBOX_FAULTS: opts.faults ? JSON.stringify(Array.isArray(opts.faults) ? { rules: opts.faults } : opts.faults) : '',
+  };
+  const info = await ensureSandbox(serverEnv);
+  let stopped = false;
+  return {
+    dir, url: info.url, info, env,
+    admin: (method, path, body) => adminRequest(info, method, path, body) as Promise<any>,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await stopSandbox(serverEnv);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
