@@ -7,8 +7,9 @@
 // ./main.js) get it rewritten to their tsc-output location (dist/src/...), so relative paths keep
 // meaning what they mean there; the sandbox server itself runs from the tsc output.
 import { spawnSync } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const PROGRAMS = ['ec2launch', 'ec2list', 'ec2ssh', 'ec2scp', 'ec2term'];
 
@@ -18,7 +19,6 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
   const outdir = join(root, 'dist/bundle');
   const srcDir = join(root, 'src') + sep;
   const started = Date.now();
-  await rm(outdir, { recursive: true, force: true });
 
   const importMetaToTscOutput = {
     name: 'import-meta-to-tsc-output',
@@ -40,6 +40,10 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
     },
   };
 
+  // `await import('@aws-sdk/client-ec2')` keeps every export of the package (a dynamic import cannot be
+  // tree-shaken): send such imports to a facade re-exporting only the names the sources mention.
+  const facades = await facadePlugin(root, FACADE_PACKAGES);
+
   let result;
   try {
     result = await esbuild.build({
@@ -59,9 +63,15 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
       // ssh2's optional native parts: loaded (or not) at run time from node_modules, as without a bundle.
       external: ['cpu-features', '*.node'],
       // CommonJS packages (ssh2, ...) call require(): give every chunk a real one.
-      banner: { js: "import{createRequire as __ec2tRq}from'node:module';const require=__ec2tRq(import.meta.url);" },
-      plugins: [importMetaToTscOutput],
+      // ...and __dirname/__filename, which ssh2's bundled poly1305 (emscripten) and agent code read at load time.
+      banner: {
+        js:
+          "import{createRequire as __ec2tRq}from'node:module';import{fileURLToPath as __ec2tFp}from'node:url';" +
+          "const require=__ec2tRq(import.meta.url);const __filename=__ec2tFp(import.meta.url);const __dirname=__ec2tFp(new URL('.',import.meta.url));",
+      },
+      plugins: [importMetaToTscOutput, facades, treeShakableSchemas, sdkOverrides],
       metafile: true,
+      write: false,
       logLevel: 'silent',
     });
   } catch (err) {
@@ -69,17 +79,127 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
     const first = (err.errors ?? []).slice(0, 5).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
     throw new Error(`esbuild bundle failed; the bins fall back to dist/src/cli.js:\n${first.join('\n') || err.message}`);
   }
-  await writeFile(join(outdir, 'package.json'), '{"type":"module"}\n');
+  await publish(outdir, result.outputFiles);
   if (analyze) console.log(await esbuild.analyzeMetafile(result.metafile));
   await writeFile(join(root, 'dist/bundle-meta.json'), JSON.stringify(result.metafile));
 
   const help = captureHelp(root);
-  await writeFile(join(outdir, 'fast.json'), JSON.stringify({ help: help.texts }));
+  await writeFile(join(outdir, `fast.json.${process.pid}.tmp`), JSON.stringify({ help: help.texts }));
+  await rename(join(outdir, `fast.json.${process.pid}.tmp`), join(outdir, 'fast.json'));
   if (!quiet) {
     const outputs = Object.entries(result.metafile.outputs);
     const kb = Math.round(outputs.reduce((n, [, o]) => n + o.bytes, 0) / 1024);
     const main = outputs.find(([f]) => f.endsWith('/main.js'))?.[1].bytes ?? 0;
     console.error(`build: dist/bundle: ${outputs.length} files, ${kb} KB (entry ${main} B) in ${Date.now() - started} ms; fast --help for ${Object.keys(help.texts).join(', ') || 'none'}${help.notes.length ? `\n  ${help.notes.join('\n  ')}` : ''}`);
+  }
+}
+
+/**
+ * The SDK's schemas_0.js declares every shape of the service as `var X$ = [3, n0, _X, 0, [...], [[..., { [_xN]: _y }]]]`.
+ * The computed keys ([_xN], where `const _xN = "xmlName"`) make esbuild keep every shape (a computed key
+ * may run code), so the EC2 chunk carried all ~3,400 shapes. Spelling those keys as the string literals
+ * they are lets tree-shaking drop the shapes no command used (same objects at run time).
+ */
+const treeShakableSchemas = {
+  name: 'tree-shakable-sdk-schemas',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const strings = new Map();
+      for (const m of text.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) strings.set(m[1], m[2]);
+      const contents = text.replace(/\[(_\w+)\]:/g, (all, name) => (strings.has(name) ? `${strings.get(name)}:` : all));
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** SDK files replaced in the bundle by faster equivalents (scripts/bundle-overrides/, each tested against the original). */
+const sdkOverrides = {
+  name: 'sdk-overrides',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]xml-builder[\\/]dist-es[\\/]xml-parser\.js$/ }, async () => ({
+      contents: await readFile(fileURLToPath(new URL('./bundle-overrides/xml-parser.js', import.meta.url)), 'utf8'),
+      loader: 'js',
+    }));
+  },
+};
+
+/** Packages imported whole (dynamically) whose unused exports are worth dropping. */
+const FACADE_PACKAGES = ['@aws-sdk/client-ec2', '@aws-sdk/client-route-53', '@aws-sdk/credential-providers', '@inquirer/prompts'];
+
+const AGGREGATED = new Set(['EC2', 'Route53']);
+
+async function sourceFiles(dir) {
+  const out = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await sourceFiles(p)));
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Resolves imports of each package from src/ to a virtual module `export { A, B } from 'pkg'`, where A, B
+ * are the package's run-time exports whose names appear anywhere in src/ (any identifier token: a name
+ * used as `sdk.DescribeInstancesCommand` counts). Naming too many costs bytes, never correctness; a name
+ * built at run time (`sdk[name]`) would be missed, so don't do that with these packages.
+ */
+async function facadePlugin(root, packages) {
+  const tokens = new Set();
+  for (const f of await sourceFiles(join(root, 'src'))) for (const t of (await readFile(f, 'utf8')).match(/[A-Za-z_$][\w$]*/g) ?? []) tokens.add(t);
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  const req = createRequire(join(root, 'package.json'));
+  const names = {};
+  for (const pkg of packages) {
+    let mod;
+    try { mod = await import(pathToFileURL(req.resolve(pkg)).href); } catch { continue; }
+    // Never the aggregated clients (EC2, Route53: every command of the service), whose names are
+    // also ordinary words in comments and messages; use EC2Client + XxxCommand.
+    names[pkg] = Object.keys(mod).filter((n) => !AGGREGATED.has(n) && n !== 'default' && n !== '__esModule' && tokens.has(n)).sort();
+  }
+  const srcDir = join(root, 'src') + sep;
+  return {
+    name: 'package-facades',
+    setup(build) {
+      const filter = new RegExp(`^(${Object.keys(names).map((p) => p.replace(/[/.-]/g, (c) => `\\${c}`)).join('|')})$`);
+      build.onResolve({ filter }, (args) => (args.importer.startsWith(srcDir) ? { path: args.path, namespace: 'facade' } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'facade' }, (args) => ({
+        contents: `export { ${names[args.path].join(', ')} } from ${JSON.stringify(args.path)};`,
+        resolveDir: root,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * Writes the new bundle so that bins running meanwhile (other builds and tests share this checkout) never
+ * see half of it: chunks have content hashes, so a name never changes meaning; each file is written to a
+ * temporary name and renamed; main.js goes last. Chunks no current build uses are removed after an hour.
+ */
+async function publish(outdir, files) {
+  await mkdir(outdir, { recursive: true });
+  const put = async (path, data) => {
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  };
+  const keep = new Set(['package.json', 'fast.json', 'main.js']);
+  const main = files.find((f) => f.path === join(outdir, 'main.js'));
+  for (const f of files) {
+    keep.add(relative(outdir, f.path));
+    if (f !== main) await put(f.path, f.contents);
+  }
+  await put(join(outdir, 'package.json'), '{"type":"module"}\n');
+  await put(main.path, main.contents);
+  const now = Date.now();
+  for (const name of await readdir(outdir)) {
+    if (keep.has(name)) continue;
+    const p = join(outdir, name);
+    const s = await stat(p).catch(() => undefined);
+    if (s && (now - s.mtimeMs > 3_600_000 || name.endsWith('.tmp') && now - s.mtimeMs > 60_000)) await rm(p, { force: true });
   }
 }
 

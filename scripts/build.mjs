@@ -3,6 +3,8 @@
 // esbuild bundle the bins run (dist/bundle/), then the --help/--version texts for the bins' fast path.
 //   node scripts/build.mjs            all three; exits non-zero if tsc reported type errors
 //   node scripts/build.mjs --no-tsc   bundle + help texts only
+//   node scripts/build.mjs --clean    first remove dist/bundle (old chunks are otherwise kept for an hour,
+//                                     for bins still running from the previous build); prepare uses it
 // A failed bundle removes dist/bundle/, so the bins fall back to dist/src/cli.js instead of running stale code.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,11 @@ if (!args.includes('--no-tsc')) {
     console.error('build: tsc reported type errors (see above); the bundle is still built from the sources.');
     status = tsc.status ?? 1;
   }
+}
+
+if (args.includes('--clean')) {
+  const { rmSync } = await import('node:fs');
+  rmSync(join(root, 'dist/bundle'), { recursive: true, force: true });
 }
 
 const { bundle } = await import('./build-bundle.mjs');

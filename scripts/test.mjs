@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds, then runs every compiled test file with node:test.
+// Builds (tsc + bundle), then runs every compiled test file with node:test.
 // `npm test` runs all; `npm test -- sandbox launch` runs the files whose path contains a word.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -7,9 +7,10 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+// scripts/build.mjs: tsc (dist/src, dist/test) and the esbuild bundle the bins run (dist/bundle).
+const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--quiet'], { stdio: 'inherit' });
 if (build.status !== 0) {
-  console.error('test: the TypeScript build reported errors (see above); tests run on what was emitted.');
+  console.error('test: the build reported errors (see above); tests run on what was emitted.');
   if (process.env.CI) process.exit(build.status ?? 1);
 }
 

@@ -17,7 +17,8 @@ export interface Ec2 {
   /** The SDK client, for command-specific calls (send through `call` to get typed errors). */
   readonly client: EC2Client;
   describeInstances(query?: DescribeQuery): Promise<InstanceInfo[]>;
-  instanceStatus(ids?: string[], includeAll?: boolean): Promise<InstanceStatus[]>;
+  /** `filters` (optional) narrows the answer server-side, e.g. [{ Name: 'event.code', Values: [...] }]. */
+  instanceStatus(ids?: string[], includeAll?: boolean, filters?: Filter[]): Promise<InstanceStatus[]>;
   /** Console output, decoded; `latest` asks for the most recent (Nitro) rather than the boot-time buffer. */
   consoleOutput(id: string, latest?: boolean): Promise<string>;
   createTags(ids: string[], tags: Record<string, string>): Promise<void>;
@@ -71,13 +72,13 @@ export async function sdkEc2(aws: AwsContext, region = aws.region, signal?: Abor
       if (query.ids && query.states && query.states.length > 0) return out.filter((i) => query.states!.includes(i.state));
       return out;
     },
-    async instanceStatus(ids, includeAll = true) {
+    async instanceStatus(ids, includeAll = true, filters) {
       const out: InstanceStatus[] = [];
       let NextToken: string | undefined;
       do {
         const page = await call('reading instance status', () =>
           client.send(
-            new sdk.DescribeInstanceStatusCommand({ InstanceIds: ids, IncludeAllInstances: includeAll, MaxResults: ids ? undefined : 1000, NextToken }),
+            new sdk.DescribeInstanceStatusCommand({ InstanceIds: ids, IncludeAllInstances: includeAll, Filters: filters?.length ? filters : undefined, MaxResults: ids ? undefined : 1000, NextToken }),
             opts,
           ),
         );

@@ -5,7 +5,10 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'));
 }
 
-export type XmlValue = string | number | boolean | Date | null | undefined | XmlObject | XmlValue[];
+/** Already-serialised XML content, inserted verbatim (used for hot, cached fragments). */
+export class RawXml { constructor(readonly xml: string) {} }
+
+export type XmlValue = string | number | boolean | Date | RawXml | null | undefined | XmlObject | XmlValue[];
 export interface XmlObject { [k: string]: XmlValue }
 
 /**
@@ -19,13 +22,15 @@ export function toXml(obj: XmlObject, itemLists: boolean): string {
   return out;
 }
 
-function scalar(v: string | number | boolean | Date): string {
+function scalar(v: string | number | boolean | Date | RawXml): string {
+  if (v instanceof RawXml) return v.xml;
   if (v instanceof Date) return v.toISOString();
   return esc(String(v));
 }
 
 function field(k: string, v: XmlValue, itemLists: boolean): string {
   if (v === undefined || v === null) return '';
+  if (v instanceof RawXml) return `<${k}>${v.xml}</${k}>`;
   if (Array.isArray(v)) {
     if (itemLists) {
       let inner = '';

@@ -1,6 +1,263 @@
-import { Ec2termError } from '../../lib/errors.js';
-import type { RunCommand } from '../types.js';
+// ec2launch: options -> (form) -> plan -> preflight -> dry run, or launch + waits + DNS, with undo on
+// failure or Ctrl-C. Loaded only when ec2launch really runs.
+import { setMaxListeners } from 'node:events';
+import { sdkDns } from '../../lib/dns.js';
+import { sdkEc2 } from '../../lib/ec2.js';
+import { CancelledError, UsageError } from '../../lib/errors.js';
+import type { Output } from '../../lib/output.js';
+import { shellQuote } from '../../lib/shellquote.js';
+import { buildUserData } from '../../lib/userdata.js';
+import { formatDuration } from '../../lib/wait.js';
+import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
+import { fillForm } from './form.js';
+import { dryRun, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
+import { commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
+import { Progress } from './progress.js';
 
-export const run: RunCommand = async () => {
-  throw new Ec2termError('ec2launch is not built yet');
+/** Commander's options + positional NAME -> LaunchOptions (no checking here; plan.ts checks). */
+export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOptions {
+  if (args.length > 1) throw new UsageError(`one NAME expected, got ${args.length}: ${args.map((a) => JSON.stringify(a)).join(' ')} (use --count N for several hosts)`);
+  const str = (v: unknown) => (v === undefined ? undefined : String(v));
+  return {
+    name: args[0],
+    type: str(o.type),
+    ami: str(o.ami),
+    key: str(o.key),
+    importKey: str(o.importKey),
+    authCode: str(o.authCode),
+    authType: str(o.authType),
+    https: o.https,
+    pylab: o.pylab,
+    R: o.R,
+    netcdf: o.netcdf,
+    install: str(o.install),
+    copy: str(o.copy),
+    connectTo: str(o.connectTo),
+    acceptHosts: o.acceptHosts,
+    count: str(o.count),
+    volumeSize: str(o.volumeSize),
+    dataVolume: str(o.dataVolume),
+    fromSnapshot: str(o.fromSnapshot),
+    allowFrom: str(o.allowFrom),
+    ttl: str(o.ttl),
+    wait: str(o.wait),
+    timeout: str(o.timeout),
+    clientToken: str(o.clientToken),
+    createZone: o.createZone,
+    replace: o.replace,
+    keepOnFailure: o.keepOnFailure,
+    showSecrets: o.showSecrets,
+    userData: o.userData,
+    dryRun: o.dryRun,
+    form: o.form,
+    yes: o.yes,
+    gmailAddr: str(o.gmailAddr),
+    allowEmbed: o.allowEmbed,
+    allowShare: o.allowShare,
+    notebookServer: o.notebookServer,
+    logging: o.logging,
+    oshell: o.oshell,
+    screen: o.screen,
+    otherOpts: str(o.otherOpts),
+  };
+}
+
+export const run: RunCommand = async (ctx, args, options) => {
+  let opts = toLaunchOptions(args, options);
+  if (opts.form || (opts.name === undefined && ctx.prompt.interactive && !opts.userData)) {
+    if (!ctx.prompt.interactive) throw new UsageError('--form needs a terminal; give the options as flags instead');
+    opts = await fillForm(ctx.prompt, opts);
+    ctx.out.info(`${ctx.program}: the same launch as a command:\n  ${commandLine(opts, ctx.program)}`);
+  }
+  const plan = planLaunch(opts);
+
+  if (plan.userDataOnly) {
+    const script = buildUserData(userDataInput(plan, plan.hosts[0]!));
+    return { json: { name: plan.hosts[0]!.name, userData: script }, render: (out) => out.io.stdout.write(script) };
+  }
+  for (const w of plan.warnings) ctx.out.warn(w);
+
+  const aws = await ctx.aws();
+  setMaxListeners(0, ctx.signal);
+  const deps: LaunchDeps = {
+    ctx,
+    aws,
+    ec2: await sdkEc2(aws, aws.region, ctx.signal),
+    dns: plan.domain ? await sdkDns(aws, ctx.signal) : undefined,
+    cleanup: { ec2: await sdkEc2(aws, aws.region), dns: plan.domain ? await sdkDns(aws) : undefined },
+  };
+  const pre = await preflight(plan, deps);
+
+  if (plan.dryRun) {
+    const report = await dryRun(plan, pre, deps);
+    return dryRunResult(plan, pre, report, aws.region);
+  }
+
+  const replacing = pre.hosts.flatMap((h) => h.replace);
+  if (replacing.length > 0 && !plan.yes) {
+    const what = replacing.map((i) => `${i.name} (${i.id}, ${i.state})`).join(', ');
+    if (!ctx.prompt.interactive) throw new UsageError(`--replace would terminate ${what}; add --yes to confirm without a terminal`);
+    if (!(await ctx.prompt.confirm(`Terminate ${what} and launch a new one?`, { default: false }))) throw new CancelledError('nothing changed');
+  }
+
+  const progress = new Progress(ctx.out, ctx.clock);
+  const launcher = new Launcher(plan, pre, deps, progress);
+  const authCode = plan.authCode.kind === 'given' ? plan.authCode.value : plan.authCode.kind === 'random' ? randomAuthCode() : undefined;
+  const results: HostResult[] = [];
+  try {
+    await launcher.replaceOld();
+    await launcher.prepare();
+    const launched = [];
+    for (const prep of pre.hosts) launched.push(await launcher.launch(prep));
+    for (let i = 0; i < pre.hosts.length; i++) results.push(await launcher.finish(pre.hosts[i]!, launched[i]!, authCode));
+  } catch (err) {
+    const aborted = ctx.signal.aborted;
+    const nothing = launcher.created.instances.length + launcher.created.records.length === 0 && !launcher.created.group && !launcher.created.keyPair && !launcher.created.zone;
+    if (!nothing) {
+      ctx.out.warn(`launch failed${aborted ? ' (interrupted)' : ''}; ${plan.keepOnFailure ? 'keeping' : 'removing'} what this run created`);
+      const lines = await launcher.undo(plan.keepOnFailure);
+      for (const l of lines) ctx.out.io.stderr.write(`${ctx.program}: ${l}\n`);
+    } else ctx.out.info(`${ctx.program}: nothing was created`);
+    if (aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
+    throw err;
+  }
+  return successResult(ctx.program, plan, pre, launcher, results, authCode, {
+    showCode: plan.showSecrets || (ctx.io.stdoutIsTTY && !ctx.global.json),
+    region: aws.region,
+    sandbox: Boolean(aws.sandbox),
+  });
 };
+
+function urlFor(plan: LaunchPlan, host: string): string | undefined {
+  if (plan.role !== 'server' || plan.authCode.kind === 'none') return undefined;
+  return `${plan.graphterm.https ? 'https' : 'http'}://${host}:${PORTS.graphterm}/`;
+}
+
+function successResult(
+  program: string,
+  plan: LaunchPlan,
+  pre: Preflight,
+  launcher: Launcher,
+  results: HostResult[],
+  authCode: string | undefined,
+  o: { showCode: boolean; region: string; sandbox: boolean },
+): CommandResult {
+  const sb = o.sandbox ? ' --sandbox' : '';
+  const hosts = results.map((r) => {
+    const i = r.instance;
+    const reach = r.dnsName ?? i.publicDns ?? i.publicIp ?? i.privateIp ?? i.id;
+    const login = r.dnsName ?? i.name ?? i.id;
+    const url = urlFor(plan, reach);
+    return {
+      instanceId: i.id,
+      name: i.name ?? plan.baseName,
+      state: i.state,
+      region: o.region,
+      type: plan.instanceType,
+      image: pre.image.id,
+      imageName: pre.image.name,
+      dnsName: r.dnsName ?? null,
+      publicIp: i.publicIp ?? null,
+      privateIp: i.privateIp ?? null,
+      publicDns: i.publicDns ?? null,
+      role: plan.role,
+      url: url ?? null,
+      tunnel: plan.role === 'server' && !url ? `ec2ssh${sb} -L ${PORTS.graphterm}:localhost:${PORTS.graphterm} ${plan.user}@${login}   then open http://localhost:${PORTS.graphterm}/` : null,
+      ssh: `ec2ssh${sb} ${plan.user}@${login}`,
+      setupStatus: r.setup ?? null,
+      copied: r.copied,
+      authCodeDelivered: r.authCodeDelivered,
+    };
+  });
+  const c = launcher.created;
+  const json = {
+    ok: true,
+    instanceId: hosts[0]?.instanceId,
+    instances: hosts,
+    keyPair: { name: plan.keyName, created: Boolean(c.keyPair), keyFile: launcher.keyPair?.keyFile ?? null },
+    securityGroup: { id: launcher.group?.id ?? null, name: plan.securityGroup.name, created: Boolean(c.group), opened: (launcher.group?.added ?? []).map((a) => `${a.port}/${a.cidr}`) },
+    zone: pre.zone ? { id: pre.zone.id, name: pre.zone.name, created: Boolean(c.zone), nameServers: c.zone?.nameServers ?? null } : null,
+    wait: plan.wait,
+    phases: launcher.progress.timer.toJSON(),
+    authCode: plan.showSecrets ? (authCode ?? null) : authCode ? '(hidden: use --show-secrets)' : null,
+    warnings: plan.warnings,
+  };
+  const render = (out: Output) => {
+    const p = out.paint;
+    for (const h of hosts) {
+      out.line(`${p.bold(h.name)}  ${h.instanceId}  ${h.state}  ${h.type}  ${o.region}`);
+      if (h.dnsName) out.line(`  DNS name:   ${h.dnsName}`);
+      out.line(`  addresses:  ${[h.publicIp, h.publicDns, h.privateIp].filter(Boolean).join('  ')}`);
+      if (h.url) out.line(`  URL:        ${p.cyan(h.url)}`);
+      if (h.tunnel) out.line(`  GraphTerm:  ${h.tunnel}`);
+      out.line(`  log in:     ${h.ssh}`);
+      if (h.setupStatus) out.line(`  setup:      ${h.setupStatus}`);
+      if (h.copied.length) out.line(`  copied:     ${h.copied.join(', ')}`);
+    }
+    if (c.zone) out.line(`hosted zone ${c.zone.name} created; name servers: ${c.zone.nameServers.join(' ')}`);
+    const phases = launcher.progress.timer.phases;
+    if (phases.length) out.line(`phases: ${phases.map((x) => `${x.phase.replace(/^[^:]+: /, '')} ${formatDuration(x.ms)}`).join(', ')}`);
+    if (authCode) {
+      if (o.showCode) out.line(`auth code:  ${p.bold(authCode)}   (shown once; it is also in ~${plan.user}/.graphterm/ec2term_auth_code on the instance)`);
+      else out.line(`auth code:  not shown without a terminal (add --show-secrets); read it with: ${hosts[0]!.ssh} cat .graphterm/ec2term_auth_code`);
+    }
+    void program;
+  };
+  return { json, render };
+}
+
+function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, region: string): CommandResult {
+  const hostsJson = pre.hosts.map((h) => ({
+    name: h.host.name,
+    dnsName: h.host.dnsName ?? null,
+    clientToken: h.token,
+    tags: h.tags,
+    replace: h.replace.map((i) => i.id),
+    adopt: h.adopt?.id ?? null,
+    userDataBytes: Buffer.byteLength(h.userData),
+  }));
+  const json = {
+    dryRun: true,
+    region,
+    image: { id: pre.image.id, name: pre.image.name },
+    type: plan.instanceType,
+    role: plan.role,
+    keyPair: { name: plan.keyName, exists: !report.keyPair.wouldCreate, action: report.keyPair.wouldCreate ? (plan.importKey ? 'import' : 'create') : 'use', keyFile: report.keyPair.keyFile ?? null },
+    securityGroup: {
+      name: plan.securityGroup.name,
+      id: report.group.id ?? null,
+      action: report.group.wouldCreate ? 'create' : report.group.added.length ? 'widen' : 'use',
+      rules: plan.securityGroup.rules.map((r) => ({ port: r.port, from: r.cidrs, purpose: r.purpose })),
+      add: report.group.added.map((a) => `${a.port}/${a.cidr}`),
+      missingNotAdded: report.group.missing.map((a) => `${a.port}/${a.cidr}`),
+    },
+    dns: plan.domain ? { zone: pre.zone?.name ?? pre.zoneToCreate, zoneId: pre.zone?.id ?? null, createZone: Boolean(pre.zoneToCreate), records: plan.hosts.map((h) => `UPSERT ${h.dnsName} A <public IP> TTL 60`) } : null,
+    packages: { apt: plan.aptPackages, pip: plan.pipPackages },
+    authCode: plan.authCode.kind,
+    ttl: plan.ttlMs ? formatDuration(plan.ttlMs) : null,
+    wait: plan.wait,
+    runInstancesCheck: report.runInstancesCheck,
+    hosts: hostsJson,
+    warnings: plan.warnings,
+  };
+  const render = (out: Output) => {
+    out.line('Dry run: nothing was changed. The launch would:');
+    out.line(`  image:           ${pre.image.id} (${pre.image.name})`);
+    out.line(`  type:            ${plan.instanceType}${plan.volumeSize ? `, root volume ${plan.volumeSize} GB` : ''}${plan.dataVolume ? `, data volume ${plan.dataVolume.sizeGb ?? 'snapshot size'} GB${plan.dataVolume.snapshotId ? ` from ${plan.dataVolume.snapshotId}` : ''} on /data` : ''}`);
+    out.line(`  key pair:        ${plan.keyName} (${json.keyPair.action}${json.keyPair.keyFile ? `; private key ${json.keyPair.keyFile}` : ''})`);
+    out.line(`  security group:  ${plan.securityGroup.name} (${json.securityGroup.action}): ${plan.securityGroup.rules.map((r) => `${r.port} from ${r.cidrs.join(',')}`).join('; ')}`);
+    if (report.group.missing.length) out.line(`                   existing group lacks ${json.securityGroup.missingNotAdded.join(', ')} (not widened without --allow-from)`);
+    for (const h of pre.hosts) {
+      out.line(`  instance:        ${h.host.name}  token ${h.token}${h.replace.length ? `  (replaces ${h.replace.map((i) => i.id).join(', ')})` : ''}${h.adopt ? `  (continues ${h.adopt.id})` : ''}`);
+      out.line(`  tags:            ${Object.entries(h.tags).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')}${plan.ttlMs ? ` ec2term:expires-at=<launch + ${formatDuration(plan.ttlMs)}>` : ''}`);
+    }
+    if (json.dns) {
+      out.line(`  DNS:             ${json.dns.createZone ? `create zone ${json.dns.zone}; ` : `zone ${json.dns.zone} (${json.dns.zoneId}); `}${json.dns.records.join('; ')}; wait INSYNC`);
+    }
+    out.line(`  user-data:       ${plan.role === 'host' ? `gtermhost --server_addr=${pre.serverAddr}` : `gtermserver --auth_type=${plan.graphterm.authType}${plan.graphterm.https ? ' --https' : ''}`}; apt: ${plan.aptPackages.join(' ') || '(base only)'}; pip: graphterm ${plan.pipPackages.join(' ')}${plan.ttlMs ? `; powers off after ${formatDuration(plan.ttlMs)}` : ''} (${hostsJson[0]!.userDataBytes} bytes; see --user-data)`);
+    out.line(`  auth code:       ${plan.authCode.kind === 'random' ? 'random, delivered over SSH after boot' : plan.authCode.kind === 'given' ? 'as given, delivered over SSH after boot' : 'none (open server)'}`);
+    out.line(`  wait:            ${plan.wait}`);
+    out.line(`  EC2 check:       ${report.runInstancesCheck}`);
+  };
+  return { json, render };
+}

@@ -133,6 +133,7 @@ export function parseListOptions(args: string[], o: CommandOptions, global: Glob
     if (opts.snapshots) throw new UsageError('--watch cannot be combined with --snapshots');
     if (opts.intervalMs < 1000) throw new UsageError('--interval must be at least 1s');
   }
+  if (opts.snapshots && (opts.volumes || opts.health)) throw new UsageError('--snapshots lists snapshots; --volumes and --health go with the instance list');
   if (opts.snapshots && action) throw new UsageError(`--snapshots lists snapshots; run ${flagOf(action.kind)} separately`);
   if (!action && (opts.yes || opts.dryRun || opts.wait)) {
     const flag = opts.yes ? '--yes' : opts.dryRun ? '--dry-run' : '--wait';

@@ -121,7 +121,7 @@ export async function ensureRunning(instance: InstanceInfo, o: Pick<ConnectOptio
   if (bad) throw bad;
   if (instance.state === 'running') return instance;
   const timeoutMs = o.pendingWaitMs ?? 120_000;
-  o.out.info(`${labelOf(instance)} is pending; waiting up to ${Math.round(timeoutMs / 1000)}s for it to run...`);
+  o.out.info(`${o.program ?? o.out.program}: ${labelOf(instance)} is pending; waiting up to ${Math.round(timeoutMs / 1000)}s for it to run...`);
   return waitForInstanceState(o.ec2, instance.id, ['running'], {
     clock: o.clock ?? systemClock,
     signal: o.signal,
@@ -166,7 +166,7 @@ export async function planTarget(instance: InstanceInfo, o: Pick<ConnectOptions,
   };
 }
 
-function hostKeyCheckFor(target: InstanceTarget, o: ConnectOptions) {
+function hostKeyCheckFor(target: Pick<InstanceTarget, 'instance' | 'knownHosts'>, o: ConnectOptions) {
   const program = o.program ?? o.out.program;
   return instanceHostKeyCheck({
     alias: target.instance.id,
@@ -180,7 +180,7 @@ function hostKeyCheckFor(target: InstanceTarget, o: ConnectOptions) {
     info: (t) => o.out.info(`${program}: ${t}`),
     warn: (t) => o.out.warn(t),
     banner: (t) => o.out.io.stderr.write(`${t}\n`),
-    forgetCommand: `${program === 'ec2ssh' ? 'ec2ssh' : 'ec2ssh'} --forget-host-key ${target.instance.name ?? target.instance.id}`,
+    forgetCommand: `ec2ssh --forget-host-key ${target.instance.name ?? target.instance.id}`,
   });
 }
 
@@ -219,10 +219,15 @@ async function withRetry<T>(o: ConnectOptions, phase: string, attempt: () => Pro
  */
 export async function connectToInstance(instance: InstanceInfo, o: ConnectOptions): Promise<SshSession> {
   const running = await ensureRunning(instance, o);
-  const target = await planTarget(running, o);
-  const check = await hostKeyCheckFor(target, o);
+  // The login user may need DescribeImages; the host key check may need the console: do both at once.
+  const [target, check] = await Promise.all([
+    planTarget(running, o),
+    hostKeyCheckFor({ instance: running, knownHosts: new KnownHosts(knownHostsPath(o.env)) }, o),
+  ]);
   o.out.detail(`connecting to ${target.user}@${target.host} port ${target.port} (${labelOf(running)})`);
-  const conn = await withRetry(o, `SSH on ${labelOf(running)}`, () =>
+  // Just booted: sshd may take a few more seconds to listen.
+  const retry = { ...o, retryMs: o.retryMs ?? (instance.state === 'pending' ? 60_000 : 0) };
+  const conn = await withRetry(retry, `SSH on ${labelOf(running)}`, () =>
     connectSsh({
       host: target.host,
       port: target.port,

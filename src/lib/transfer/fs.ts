@@ -225,6 +225,21 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
   sftp.once('close', markGone);
   sftp.once('end', markGone);
   const display = (p: string) => `${host}:${p}`;
+  // ssh2 keeps a channel's receive window at 2 MiB and tops it up only below 1 MiB, which caps downloads;
+  // keep it near 16 MiB instead (a plain SSH window adjust; the server may then send more before we answer).
+  const chan = sftp as unknown as {
+    incoming?: { window: number };
+    outgoing?: { id: number; state?: string };
+    _protocol?: { channelWindowAdjust(id: number, amount: number): void };
+  };
+  const WINDOW = 16 * 1024 * 1024;
+  const topUpWindow = () => {
+    const inc = chan.incoming;
+    if (!inc || !chan.outgoing || !chan._protocol || gone || chan.outgoing.state === 'closed' || inc.window >= WINDOW / 2) return;
+    const amount = WINDOW - inc.window;
+    inc.window += amount;
+    chan._protocol.channelWindowAdjust(chan.outgoing.id, amount);
+  };
   const internals = sftp as unknown as { _maxReadLen?: number; _maxWriteLen?: number; _extensions?: Record<string, string> };
   const maxChunk = Math.max(1024, Math.min(internals._maxReadLen ?? 32_768, internals._maxWriteLen ?? 32_768, 256 * 1024));
 
@@ -287,7 +302,10 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
     async openRead(path) {
       const handle = await call<Buffer>(path, (cb) => sftp.open(path, 'r', cb));
       return {
-        read: (buf, off, len, pos) => call<number>(path, (cb) => sftp.read(handle, buf, off, len, pos, (err, n) => cb(err, n))),
+        read: (buf, off, len, pos) => {
+          topUpWindow();
+          return call<number>(path, (cb) => sftp.read(handle, buf, off, len, pos, (err, n) => cb(err, n)));
+        },
         close: () => call<void>(path, (cb) => sftp.close(handle, cb)).catch(() => undefined),
       };
     },

@@ -1,5 +1,5 @@
 // EC2 Query API dispatch: Action -> handler -> `<ActionResponse>` XML.
-import { ApiError } from '../errors.js';
+import { ApiError, dryRunOk } from '../errors.js';
 import { toXml, xmlDoc, type XmlObject } from '../xml.js';
 import type { Sandbox } from '../world.js';
 import { describeAvailabilityZones, describeImages, describeInstanceTypes, describeRegions } from './catalog.js';
@@ -57,6 +57,8 @@ export async function handleEc2(s: Sandbox, region: string, p: Params, action: s
   const version = p.str('Version');
   if (version && version !== EC2_VERSION) throw new ApiError('InvalidParameterValue', `Unsupported API version ${version}; the sandbox speaks ${EC2_VERSION}.`);
   const body = (await h(s, region, p)) as XmlObject;
+  // Read-only actions validate fully, then answer DryRun; mutating ones check it before changing anything.
+  if (p.bool('DryRun')) throw dryRunOk();
   return xmlDoc(`${action}Response`, EC2_NS, `<requestId>${requestId}</requestId>${toXml(body, true)}`);
 }
 

@@ -8,6 +8,7 @@ import { generateHostKey } from '../sshbridge.js';
 import { vpcIdFor, type Sandbox } from '../world.js';
 import { azsOf, findImage, findType, imagesOf } from './catalog.js';
 import { compileFilters } from './filters.js';
+import { esc, RawXml } from '../xml.js';
 import { paginate, tagSet, type Params } from './params.js';
 import { groupByIdOrName } from './securitygroups.js';
 
@@ -28,32 +29,52 @@ export const publicDns = (i: Instance) => (i.state === 'running' || i.state === 
 export const privateDns = (i: Instance) => i.state === 'terminated' ? '' : (i.region === 'us-east-1' ? `ip-${dashed(i.privateIp)}.ec2.internal` : `ip-${dashed(i.privateIp)}.${i.region}.compute.internal`);
 const hasPublicIp = (i: Instance) => i.state === 'running' || i.state === 'pending' || i.state === 'stopping';
 
-/** The instance as EC2's `instancesSet/item` carries it. */
-export function instanceXml(i: Instance) {
+const subnetIds = new Map<string, string>();
+const subnetOf = (az: string) => {
+  let v = subnetIds.get(az);
+  if (!v) subnetIds.set(az, (v = `subnet-${createHash('md5').update(az).digest('hex').slice(0, 17)}`));
+  return v;
+};
+const tag = (k: string, v: string | number | boolean | undefined) => (v === undefined ? '' : `<${k}>${typeof v === 'string' ? esc(v) : v}</${k}>`);
+const iso = (t: number) => new Date(t).toISOString();
+
+/**
+ * The instance as EC2's `instancesSet/item` carries it, as an XML string. Written by hand and cached
+ * per instance (keyed on everything that can change) because DescribeInstances over 10,000
+ * instances must stay fast.
+ */
+const xmlCache = new WeakMap<Instance, { key: string; xml: string }>();
+export function instanceItemXml(i: Instance): string {
+  const key = `${i.state}|${i.stateSince}|${i.stateTransitionReason}|${i.blockDevices.length}|${i.groups.length}|${JSON.stringify(i.tags)}`;
+  const hit = xmlCache.get(i);
+  if (hit && hit.key === key) return hit.xml;
   const live = i.state !== 'terminated';
-  const subnetId = `subnet-${createHash('md5').update(i.az).digest('hex').slice(0, 17)}`;
-  return {
-    instanceId: i.id, imageId: i.imageId,
-    instanceState: { code: STATE_CODES[i.state], name: i.state },
-    privateDnsName: privateDns(i), dnsName: publicDns(i),
-    reason: i.stateTransitionReason, keyName: i.keyName, amiLaunchIndex: i.amiLaunchIndex,
-    productCodes: [], instanceType: i.instanceType, launchTime: new Date(i.launchTime),
-    placement: { availabilityZone: i.az, groupName: '', tenancy: 'default' },
-    monitoring: { state: 'disabled' },
-    subnetId: live ? subnetId : undefined, vpcId: live ? vpcIdFor(i.region) : undefined,
-    privateIpAddress: live ? i.privateIp : undefined, ipAddress: hasPublicIp(i) ? i.publicIp : undefined,
-    sourceDestCheck: true,
-    groupSet: i.groups.map((g) => ({ groupId: g.groupId, groupName: g.groupName })),
-    stateReason: i.stateReason,
-    architecture: i.architecture, rootDeviceType: 'ebs', rootDeviceName: i.rootDeviceName,
-    blockDeviceMapping: live ? i.blockDevices.map((b) => ({ deviceName: b.deviceName, ebs: { volumeId: b.volumeId, status: 'attached', attachTime: new Date(b.attachTime), deleteOnTermination: b.deleteOnTermination } })) : [],
-    virtualizationType: 'hvm', clientToken: i.clientToken ?? '',
-    tagSet: tagSet(i.tags), hypervisor: 'xen', networkInterfaceSet: [], ebsOptimized: false, enaSupport: true,
-    cpuOptions: { coreCount: 1, threadsPerCore: 2 },
-    metadataOptions: { state: 'applied', httpTokens: 'required', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled' },
-    platformDetails: 'Linux/UNIX', usageOperation: 'RunInstances', bootMode: 'uefi-preferred', currentInstanceBootMode: 'legacy-bios',
-  };
+  const groups = i.groups.map((g) => `<item><groupId>${g.groupId}</groupId><groupName>${esc(g.groupName)}</groupName></item>`).join('');
+  const bdm = live ? i.blockDevices.map((b) => `<item><deviceName>${b.deviceName}</deviceName><ebs><volumeId>${b.volumeId}</volumeId><status>attached</status><attachTime>${iso(b.attachTime)}</attachTime><deleteOnTermination>${b.deleteOnTermination}</deleteOnTermination></ebs></item>`).join('') : '';
+  const tags = Object.entries(i.tags).map(([k, v]) => `<item><key>${esc(k)}</key><value>${esc(v)}</value></item>`).join('');
+  const reason = i.stateReason ? `<stateReason><code>${esc(i.stateReason.code)}</code><message>${esc(i.stateReason.message)}</message></stateReason>` : '';
+  const xml = '<item>'
+    + `<instanceId>${i.id}</instanceId><imageId>${i.imageId}</imageId>`
+    + `<instanceState><code>${STATE_CODES[i.state]}</code><name>${i.state}</name></instanceState>`
+    + `<privateDnsName>${privateDns(i)}</privateDnsName><dnsName>${publicDns(i)}</dnsName>`
+    + tag('reason', i.stateTransitionReason || undefined) + tag('keyName', i.keyName) + tag('amiLaunchIndex', i.amiLaunchIndex)
+    + `<instanceType>${i.instanceType}</instanceType><launchTime>${iso(i.launchTime)}</launchTime>`
+    + `<placement><availabilityZone>${i.az}</availabilityZone><groupName/><tenancy>default</tenancy></placement>`
+    + (live ? `<subnetId>${subnetOf(i.az)}</subnetId><vpcId>${vpcIdFor(i.region)}</vpcId><privateIpAddress>${i.privateIp}</privateIpAddress>` : '')
+    + (hasPublicIp(i) ? `<ipAddress>${i.publicIp}</ipAddress>` : '')
+    + `<groupSet>${groups}</groupSet>${reason}`
+    + `<architecture>${i.architecture}</architecture><rootDeviceType>ebs</rootDeviceType><rootDeviceName>${i.rootDeviceName}</rootDeviceName>`
+    + `<blockDeviceMapping>${bdm}</blockDeviceMapping><virtualizationType>hvm</virtualizationType>`
+    + tag('clientToken', i.clientToken) + `<tagSet>${tags}</tagSet>`
+    // EC2 sends more static fields (hypervisor, cpuOptions, metadataOptions...); the sandbox leaves them
+    // out because the SDK's XML parser cost grows with every byte of a 1000-instance page.
+    + '</item>';
+  xmlCache.set(i, { key, xml });
+  return xml;
 }
+
+/** A pre-rendered `instancesSet` (toXml passes RawXml through untouched). */
+export const instancesSetXml = (insts: Instance[]): RawXml => new RawXml(insts.map(instanceItemXml).join(''));
 
 function tagsForType(p: Params, type: string): Tags {
   const specs = p.tagSpecs();
@@ -72,7 +93,7 @@ function paramsHash(p: Params): string {
 }
 
 function reservationXml(reservationId: string, instances: Instance[]) {
-  return { reservationId, ownerId: SANDBOX_ACCOUNT_ID, groupSet: [], instancesSet: instances.map(instanceXml) };
+  return { reservationId, ownerId: SANDBOX_ACCOUNT_ID, groupSet: [], instancesSet: instancesSetXml(instances) };
 }
 
 export function runInstances(s: Sandbox, region: string, p: Params) {
@@ -179,13 +200,15 @@ export function bulkInstances(s: Sandbox, region: string, count: number, namePre
   const now = s.now();
   const sg = Object.values(r.securityGroups).find((g) => g.name === 'default')!;
   const ami = imagesOf(region)[0]!.id;
+  let reservationId = '';
   for (let n = 0; n < count; n++) {
     const id = newId('i');
     const { publicIp, privateIp } = s.allocAddresses();
+    if (n % 10 === 0) reservationId = newId('r'); // as if launched ten at a time
     r.instances[id] = {
-      id, region, reservationId: newId('r'), ownerId: SANDBOX_ACCOUNT_ID, imageId: ami, instanceType: 't3.micro', az: azsOf(region)[n % 3]!,
+      id, region, reservationId, amiLaunchIndex: n % 10, ownerId: SANDBOX_ACCOUNT_ID, imageId: ami, instanceType: 't3.micro', az: azsOf(region)[n % 3]!,
       privateIp, publicIp, launchTime: now, state: 'running', stateSince: now, stateTransitionReason: '', groups: [{ groupId: sg.id, groupName: sg.name }],
-      blockDevices: [], rootDeviceName: '/dev/sda1', architecture: 'x86_64', shutdownBehavior: 'stop', userData: '', amiLaunchIndex: 0,
+      blockDevices: [], rootDeviceName: '/dev/sda1', architecture: 'x86_64', shutdownBehavior: 'stop', userData: '',
       tags: { Name: `${namePrefix}${n}` }, bulk: true,
     };
   }
@@ -240,7 +263,7 @@ export function describeInstances(s: Sandbox, region: string, p: Params) {
     if (g) g.push(i); else byRes.set(i.reservationId, [i]);
   }
   return {
-    reservationSet: [...byRes.entries()].map(([rid, insts]) => ({ reservationId: rid, ownerId: SANDBOX_ACCOUNT_ID, groupSet: [], instancesSet: insts.map(instanceXml) })),
+    reservationSet: [...byRes.entries()].map(([rid, insts]) => ({ reservationId: rid, ownerId: SANDBOX_ACCOUNT_ID, groupSet: [], instancesSet: instancesSetXml(insts) })),
     nextToken,
   };
 }

@@ -13,14 +13,29 @@ export interface HostKey {
   type: string;
 }
 
+/** ed25519 public key blob: string "ssh-ed25519" (4+11) + string key (4+32). */
+const ED25519_BLOB_LEN = 51;
+
+/**
+ * An ed25519 key pair in OpenSSH formats, as ssh-keygen would write it. ssh2 1.17's generator drops a
+ * leading zero byte of the public key (about 1 key in 128), producing a 31-byte key OpenSSH rejects
+ * ("error in libcrypto"): such pairs are thrown away and drawn again. Use this for any ed25519 pair.
+ */
+export function generateEd25519KeyPair(comment = ''): { privateKey: string; publicKey: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', comment ? { comment } : {});
+    const data = pair.public.trim().split(/\s+/)[1] ?? '';
+    if (Buffer.from(data, 'base64').length === ED25519_BLOB_LEN) return { privateKey: pair.private, publicKey: pair.public.trim() };
+  }
+}
+
 export function generateHostKey(): HostKey {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
-  const [algo, data] = pair.public.trim().split(/\s+/);
-  const blob = Buffer.from(data!, 'base64');
+  const pair = generateEd25519KeyPair();
+  const [algo, data] = pair.publicKey.split(/\s+/);
   return {
-    privateKey: pair.private,
+    privateKey: pair.privateKey,
     publicKey: `${algo} ${data}`,
-    fingerprint: sha256Fingerprint(blob),
+    fingerprint: sha256Fingerprint(Buffer.from(data!, 'base64')),
     type: 'ED25519',
   };
 }

@@ -1,6 +1,6 @@
 // SSH side of the embedded sandbox: real SSH endpoints for sandbox instances, their console output and
 // the simulated user-data setup. See src/lib/console-fingerprints.ts for the client-side parser.
-export { generateHostKey, type HostKey } from './hostkey.js';
+export { generateEd25519KeyPair, generateHostKey, type HostKey } from './hostkey.js';
 export {
   startInstanceEndpoint, parseAuthorizedKeys, type InstanceEndpoint, type InstanceEndpointOptions,
 } from './endpoint.js';

@@ -2,8 +2,12 @@
 // that relays bytes, applies window changes sent on a side pipe (fd 3) with TIOCSWINSZ (the kernel then
 // sends SIGWINCH), forwards signals, and exits with the child's status or signal. Fallback when python3
 // is missing: util-linux `script`, sizing the terminal with `stty` inside it (window changes then reach
-// the terminal through `stty -F <pty>` once the pty name is known).
+// the terminal through `stty -F <pty>`). Either way: no native addon.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const PY_HELPER = String.raw`
 import os, sys, pty, fcntl, termios, struct, signal, select, errno
@@ -102,7 +106,8 @@ export interface PtySpawnOptions {
 export function spawnPty(argv: string[], o: PtySpawnOptions): PtyProcess {
   const rows = clamp(o.rows, 24);
   const cols = clamp(o.cols, 80);
-  const py = python();
+  // EC2TERM_SANDBOX_PTY=script forces the fallback (tests use it to cover the path python3 hosts skip).
+  const py = process.env.EC2TERM_SANDBOX_PTY === 'script' ? null : python();
   if (py) {
     const child = spawn(py, ['-c', PY_HELPER, String(rows), String(cols), ...argv], {
       cwd: o.cwd,
@@ -122,21 +127,27 @@ export function spawnPty(argv: string[], o: PtySpawnOptions): PtyProcess {
     };
   }
   // util-linux script: -q quiet, -f flush, -e return the child's status, -c command; log to /dev/null.
+  // The inner shell records its terminal's name in a temp file so window changes can reach it by stty -F.
+  const ttyFile = join(tmpdir(), `ec2term-pty-${process.pid}-${randomBytes(6).toString('hex')}`);
   const quoted = argv.map(shellQuote).join(' ');
-  const inner = `stty rows ${rows} cols ${cols} 2>/dev/null; tty > /dev/fd/3 2>/dev/null; exec 3>&-; exec ${quoted}`;
+  const inner = `stty rows ${rows} cols ${cols} 2>/dev/null; tty > ${shellQuote(ttyFile)} 2>/dev/null; exec ${quoted}`;
   const child = spawn('script', ['-qfec', inner, '/dev/null'], {
     cwd: o.cwd,
-    env: o.env,
-    stdio: ['pipe', 'pipe', 'ignore', 'pipe'],
+    env: { ...o.env, SHELL: '/bin/sh' },
+    stdio: ['pipe', 'pipe', 'ignore'],
     detached: true,
   });
-  let ttyName = '';
-  (child.stdio[3] as NodeJS.ReadableStream | null)?.on('data', (d: Buffer) => (ttyName += d.toString()));
+  child.on('exit', () => void rm(ttyFile, { force: true }));
   return {
     child,
     resize: (r, c) => {
-      const dev = ttyName.trim();
-      if (dev.startsWith('/dev/')) spawn('stty', ['-F', dev, 'rows', String(clamp(r, rows)), 'cols', String(clamp(c, cols))], { stdio: 'ignore' }).on('error', () => {});
+      readFile(ttyFile, 'utf8')
+        .then((dev) => {
+          dev = dev.trim();
+          if (!dev.startsWith('/dev/')) return;
+          spawn('stty', ['-F', dev, 'rows', String(clamp(r, rows)), 'cols', String(clamp(c, cols))], { stdio: 'ignore' }).on('error', () => {});
+        })
+        .catch(() => {});
     },
     signal: (n) => {
       try {

@@ -20,6 +20,16 @@ const READDIR_BATCH = 128;
 type OpenFile = { kind: 'file'; fh: FileHandle; path: string };
 type OpenDir = { kind: 'dir'; path: string; names: string[] | null };
 type Handle = OpenFile | OpenDir;
+type Slot = { send: (() => void) | null };
+interface Reply {
+  status(code: number, msg?: string): void;
+  ok(): void;
+  fail(err: unknown): void;
+  handle(h: Buffer): void;
+  data(d: Buffer): void;
+  name(n: FileEntry[]): void;
+  attrs(a: Attributes): void;
+}
 
 export interface SftpOptions {
   jail: Jail;
@@ -45,19 +55,59 @@ export function serveSftp(sftp: SFTPWrapper, o: SftpOptions): void {
     return h?.kind === 'file' ? h : undefined;
   };
 
-  const fail = (id: number, err: unknown) => {
-    const [code, msg] = statusOf(err);
-    sftp.status(id, code, msg);
+  // Replies leave in request order even though the work runs concurrently: OpenSSH's sftp/scp advance
+  // their upload "high water" mark only over in-order WRITE acks and truncate the file there at the end.
+  // READ/WRITE run in parallel with each other; any other request waits for everything before it, and
+  // everything after waits for it, so metadata changes see the effects of earlier writes.
+  const queue: Slot[] = [];
+  const flushQueue = () => {
+    while (queue.length > 0 && queue[0]!.send) queue.shift()!.send!();
   };
-  const ok = (id: number) => sftp.status(id, STATUS_CODE.OK);
-  // Every request handler is async; errors become SFTP status replies, never crashes.
-  const on = <A extends unknown[]>(ev: string, fn: (id: number, ...args: A) => Promise<void>) => {
-    sftp.on(ev, (id: number, ...args: A) => {
-      fn(id, ...args).catch((err) => fail(id, err));
+  let barrier: Promise<unknown> = Promise.resolve();
+  const inflight = new Set<Promise<unknown>>();
+  const on = <A extends unknown[]>(ev: string, fn: (r: Reply, ...args: A) => Promise<void>, parallel = false) => {
+    sftp.on(ev, (id: number, ...raw: A) => {
+      // ssh2 may hand us views into its receive buffer: copy them before any asynchronous step.
+      const args = raw.map((a) => (Buffer.isBuffer(a) ? Buffer.from(a) : a)) as A;
+      const slot: Slot = { send: null };
+      queue.push(slot);
+      const put = (f: () => void) => {
+        if (slot.send) return;
+        slot.send = f;
+        flushQueue();
+      };
+      const r: Reply = {
+        status: (code, msg) => put(() => sftp.status(id, code, msg)),
+        ok: () => put(() => sftp.status(id, STATUS_CODE.OK)),
+        fail: (err) => {
+          const [code, msg] = statusOf(err);
+          put(() => sftp.status(id, code, msg));
+        },
+        handle: (h) => put(() => sftp.handle(id, h)),
+        data: (d) => put(() => sftp.data(id, d)),
+        name: (n) => put(() => sftp.name(id, n)),
+        attrs: (a) => put(() => sftp.attrs(id, a)),
+      };
+      const run = async () => {
+        try {
+          await fn(r, ...args);
+        } catch (err) {
+          r.fail(err);
+        }
+        r.status(STATUS_CODE.FAILURE, 'no reply'); // no-op when the handler replied
+      };
+      if (parallel) {
+        const p = barrier.then(run);
+        inflight.add(p);
+        void p.finally(() => inflight.delete(p));
+      } else {
+        barrier = Promise.all([barrier, ...inflight]).then(run);
+        inflight.clear();
+      }
     });
   };
 
-  on('OPEN', async (id, filename: string, pflags: number, attrs: Attributes) => {
+  on('OPEN', async (r, filename: string, pflags: number, attrs: Attributes) => {
     let flags: number;
     const write = (pflags & (OPEN_MODE.WRITE | OPEN_MODE.APPEND)) !== 0;
     if (pflags & OPEN_MODE.READ) flags = write ? fsc.O_RDWR : fsc.O_RDONLY;
@@ -70,48 +120,46 @@ export function serveSftp(sftp: SFTPWrapper, o: SftpOptions): void {
     // With EXCL the target must not be followed: an existing symlink makes open fail with EEXIST anyway.
     const path = await jail.resolve(filename, (pflags & OPEN_MODE.EXCL) === 0);
     const fh = await open(path, flags, mode);
-    sftp.handle(id, newHandle({ kind: 'file', fh, path }));
+    r.handle(newHandle({ kind: 'file', fh, path }));
   });
 
-  on('READ', async (id, handle: Buffer, offset: number, len: number) => {
+  on('READ', async (r, handle: Buffer, offset: number, len: number) => {
     const f = getFile(handle);
-    if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    if (!f) return r.status(STATUS_CODE.FAILURE, 'invalid handle');
     const buf = Buffer.allocUnsafe(Math.min(len, MAX_READ));
     const { bytesRead } = await f.fh.read(buf, 0, buf.length, offset);
-    if (bytesRead === 0) return sftp.status(id, STATUS_CODE.EOF);
-    sftp.data(id, bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-  });
+    if (bytesRead === 0) return r.status(STATUS_CODE.EOF);
+    r.data(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+  }, true);
 
-  on('WRITE', async (id, handle: Buffer, offset: number, data: Buffer) => {
+  on('WRITE', async (r, handle: Buffer, offset: number, data: Buffer) => {
     const f = getFile(handle);
-    if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
-    // ssh2 may hand us a view into its receive buffer: copy before an asynchronous write.
-    const copy = Buffer.from(data);
+    if (!f) return r.status(STATUS_CODE.FAILURE, 'invalid handle');
     let done = 0;
-    while (done < copy.length) {
-      const { bytesWritten } = await f.fh.write(copy, done, copy.length - done, offset + done);
+    while (done < data.length) {
+      const { bytesWritten } = await f.fh.write(data, done, data.length - done, offset + done);
       done += bytesWritten;
     }
-    ok(id);
-  });
+    r.ok();
+  }, true);
 
-  on('CLOSE', async (id, handle: Buffer) => {
+  on('CLOSE', async (r, handle: Buffer) => {
     const h = getHandle(handle);
-    if (!h) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    if (!h) return r.status(STATUS_CODE.FAILURE, 'invalid handle');
     handles.delete(handle.readUInt32BE(0));
     if (h.kind === 'file') await h.fh.close();
-    ok(id);
+    r.ok();
   });
 
-  on('FSTAT', async (id, handle: Buffer) => {
+  on('FSTAT', async (r, handle: Buffer) => {
     const f = getFile(handle);
-    if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
-    sftp.attrs(id, toAttrs(await f.fh.stat()));
+    if (!f) return r.status(STATUS_CODE.FAILURE, 'invalid handle');
+    r.attrs(toAttrs(await f.fh.stat()));
   });
 
-  on('FSETSTAT', async (id, handle: Buffer, attrs: Attributes) => {
+  on('FSETSTAT', async (r, handle: Buffer, attrs: Attributes) => {
     const f = getFile(handle);
-    if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    if (!f) return r.status(STATUS_CODE.FAILURE, 'invalid handle');
     await applyAttrs(attrs, {
       truncate: (n) => f.fh.truncate(n),
       chmod: (m) => f.fh.chmod(m),
@@ -119,13 +167,13 @@ export function serveSftp(sftp: SFTPWrapper, o: SftpOptions): void {
       chown: (u, g) => f.fh.chown(u, g),
       stat: () => f.fh.stat(),
     });
-    ok(id);
+    r.ok();
   });
 
-  on('STAT', async (id, p: string) => sftp.attrs(id, toAttrs(await stat(await jail.resolve(p, true)))));
-  on('LSTAT', async (id, p: string) => sftp.attrs(id, toAttrs(await lstat(await jail.resolve(p, false)))));
+  on('STAT', async (r, p: string) => r.attrs(toAttrs(await stat(await jail.resolve(p, true)))));
+  on('LSTAT', async (r, p: string) => r.attrs(toAttrs(await lstat(await jail.resolve(p, false)))));
 
-  on('SETSTAT', async (id, p: string, attrs: Attributes) => {
+  on('SETSTAT', async (r, p: string, attrs: Attributes) => {
     const path = await jail.resolve(p, true);
     await applyAttrs(attrs, {
       truncate: (n) => truncate(path, n),
@@ -134,21 +182,21 @@ export function serveSftp(sftp: SFTPWrapper, o: SftpOptions): void {
       chown: (u, g) => chown(path, u, g),
       stat: () => stat(path),
     });
-    ok(id);
+    r.ok();
   });
 
-  on('OPENDIR', async (id, p: string) => {
+  on('OPENDIR', async (r, p: string) => {
     const path = await jail.resolve(p, true);
     const st = await stat(path);
-    if (!st.isDirectory()) return sftp.status(id, STATUS_CODE.FAILURE, 'not a directory');
-    sftp.handle(id, newHandle({ kind: 'dir', path, names: null }));
+    if (!st.isDirectory()) return r.status(STATUS_CODE.FAILURE, 'not a directory');
+    r.handle(newHandle({ kind: 'dir', path, names: null }));
   });
 
-  on('READDIR', async (id, handle: Buffer) => {
+  on('READDIR', async (r, handle: Buffer) => {
     const h = getHandle(handle);
-    if (!h || h.kind !== 'dir') return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+    if (!h || h.kind !== 'dir') return r.status(STATUS_CODE.FAILURE, 'invalid handle');
     if (h.names === null) h.names = ['.', '..', ...(await readdir(h.path))];
-    if (h.names.length === 0) return sftp.status(id, STATUS_CODE.EOF);
+    if (h.names.length === 0) return r.status(STATUS_CODE.EOF);
     const batch = h.names.splice(0, READDIR_BATCH);
     const entries = await Promise.all(
       batch.map(async (name): Promise<FileEntry | null> => {
@@ -160,77 +208,94 @@ export function serveSftp(sftp: SFTPWrapper, o: SftpOptions): void {
       }),
     );
     const list = entries.filter((e): e is FileEntry => e !== null);
-    if (list.length === 0) return sftp.status(id, STATUS_CODE.EOF);
-    sftp.name(id, list);
+    if (list.length === 0) return r.status(STATUS_CODE.EOF);
+    r.name(list);
   });
 
-  on('REMOVE', async (id, p: string) => {
+  on('REMOVE', async (r, p: string) => {
     await unlink(await jail.resolve(p, false));
-    ok(id);
+    r.ok();
   });
-  on('RMDIR', async (id, p: string) => {
+  on('RMDIR', async (r, p: string) => {
     await rmdir(await jail.resolve(p, false));
-    ok(id);
+    r.ok();
   });
-  on('MKDIR', async (id, p: string, attrs: Attributes) => {
+  on('MKDIR', async (r, p: string, attrs: Attributes) => {
     const mode = typeof attrs?.mode === 'number' ? attrs.mode & 0o7777 : 0o777;
     await mkdir(await jail.resolve(p, false), { mode });
-    ok(id);
+    r.ok();
   });
   // Plain RENAME overwrites an existing target, like OpenSSH's posix-rename (ssh2 cannot advertise extensions).
-  on('RENAME', async (id, from: string, to: string) => {
+  on('RENAME', async (r, from: string, to: string) => {
     await rename(await jail.resolve(from, false), await jail.resolve(to, false));
-    ok(id);
+    r.ok();
   });
 
-  on('REALPATH', async (id, p: string) => {
+  on('REALPATH', async (r, p: string) => {
     const path = await jail.resolve(p, true);
     const v = jail.toVirtual(path) ?? jail.virtual(p);
-    sftp.name(id, [{ filename: v, longname: v, attrs: {} as Attributes }]);
+    r.name([{ filename: v, longname: v, attrs: {} as Attributes }]);
   });
 
-  on('READLINK', async (id, p: string) => {
+  on('READLINK', async (r, p: string) => {
     const target = await readlink(await jail.resolve(p, false));
     // Absolute targets are stored as host paths inside the root (see SYMLINK): show them as the instance sees them.
     const shown = target.startsWith('/') ? (jail.toVirtual(target) ?? target) : target;
-    sftp.name(id, [{ filename: shown, longname: shown, attrs: {} as Attributes }]);
+    r.name([{ filename: shown, longname: shown, attrs: {} as Attributes }]);
   });
 
   // ssh2 hands both OpenSSH's swapped order and the draft's order to us as (linkPath, targetPath).
-  on('SYMLINK', async (id, linkPath: string, targetPath: string) => {
+  on('SYMLINK', async (r, linkPath: string, targetPath: string) => {
     const where = await jail.resolve(linkPath, false);
     // An absolute target means a path inside the instance: store it as the host path under the root.
     const target = targetPath.startsWith('/') ? join(jail.realRoot, jail.virtual(targetPath)) : targetPath;
     await symlink(target, where);
-    ok(id);
+    r.ok();
   });
 
-  on('EXTENDED', async (id, name: string, data: Buffer | undefined) => {
+  on('EXTENDED', async (r, name: string, data: Buffer | undefined) => {
     const args = readStrings(data ?? Buffer.alloc(0));
     if (name === 'posix-rename@openssh.com' && args.length >= 2) {
       await rename(await jail.resolve(args[0]!.toString('utf8'), false), await jail.resolve(args[1]!.toString('utf8'), false));
-      return ok(id);
+      return r.ok();
     }
     if (name === 'hardlink@openssh.com' && args.length >= 2) {
       await link(await jail.resolve(args[0]!.toString('utf8'), false), await jail.resolve(args[1]!.toString('utf8'), false));
-      return ok(id);
+      return r.ok();
     }
     if (name === 'fsync@openssh.com' && args.length >= 1) {
       const f = getFile(args[0]!);
-      if (!f) return sftp.status(id, STATUS_CODE.FAILURE, 'invalid handle');
+      if (!f) return r.status(STATUS_CODE.FAILURE, 'invalid handle');
       await f.fh.sync();
-      return ok(id);
+      return r.ok();
     }
-    sftp.status(id, STATUS_CODE.OP_UNSUPPORTED, `unsupported extension ${name}`);
+    r.status(STATUS_CODE.OP_UNSUPPORTED, `unsupported extension ${name}`);
   });
 
-  // Client gone: release every open file.
+  // Client gone: release every open file. On EOF, close the channel too, as sftp-server does by exiting:
+  // OpenSSH's sftp waits for that close before it exits.
   const closeAll = () => {
     for (const h of handles.values()) if (h.kind === 'file') h.fh.close().catch(() => {});
     handles.clear();
   };
-  sftp.on('end', closeAll);
+  sftp.on('end', () => {
+    closeAll();
+    sendExitStatus(sftp, 0);
+    sftp.end();
+  });
   sftp.on('close', closeAll);
+}
+
+/**
+ * sshd reports the sftp-server's exit status before closing the channel, and OpenSSH's scp treats a
+ * missing status as failure (exit 1). ssh2's SFTP object has no exit(): use its protocol directly.
+ */
+function sendExitStatus(sftp: SFTPWrapper, code: number): void {
+  const s = sftp as unknown as {
+    outgoing?: { id: number; state: string };
+    _protocol?: { exitStatus(id: number, code: number): void };
+  };
+  if (s.outgoing?.state === 'open' && s._protocol) s._protocol.exitStatus(s.outgoing.id, code);
 }
 
 interface AttrTarget {

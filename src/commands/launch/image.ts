@@ -1,0 +1,83 @@
+// Finding the default image: the newest Ubuntu LTS server image from Canonical for the instance
+// type's architecture (DescribeImages, owner 099720109477). The choice itself is pure.
+import type { Image } from '@aws-sdk/client-ec2';
+import { call, type Ec2 } from '../../lib/ec2.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { CANONICAL_OWNER } from './plan.js';
+
+export interface ImageChoice {
+  id: string;
+  name: string;
+  rootDevice: string;
+  architecture: string;
+  /** "24.04" */
+  version?: string;
+  lts: boolean;
+}
+
+/** Pure: Graviton types (t4g, m7g, c7gn, ...) run arm64 images; the rest x86_64. */
+export function architectureFor(instanceType: string): 'arm64' | 'x86_64' {
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? 'arm64' : 'x86_64';
+}
+
+/** Pure: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20251001" -> "24.04". */
+export function ubuntuVersion(name: string): string | undefined {
+  return /ubuntu-[a-z]+-(\d{2}\.\d{2})-/.exec(name)?.[1];
+}
+
+/** Pure: is this Ubuntu release an LTS (even year, April)? */
+export function isLts(version: string | undefined): boolean {
+  if (!version) return false;
+  const [yy, mm] = version.split('.').map(Number);
+  return yy! % 2 === 0 && mm === 4;
+}
+
+/** Pure: the newest LTS (by version, then creation date); without any LTS, the newest image. */
+export function pickUbuntuImage(images: Image[]): Image | undefined {
+  const usable = images.filter((i) => i.ImageId && i.Name && !/-(pro|minimal|eks)-|\/(pro|minimal)/.test(i.Name) && (i.State ?? 'available') === 'available');
+  const rank = (i: Image) => {
+    const v = ubuntuVersion(i.Name!);
+    return { lts: isLts(v), v: v ? Number(v.replace('.', '')) : 0, date: i.CreationDate ?? '' };
+  };
+  return [...usable].sort((a, b) => {
+    const x = rank(a);
+    const y = rank(b);
+    if (x.lts !== y.lts) return x.lts ? -1 : 1;
+    if (x.v !== y.v) return y.v - x.v;
+    return y.date.localeCompare(x.date);
+  })[0];
+}
+
+function choice(i: Image): ImageChoice {
+  const version = ubuntuVersion(i.Name ?? '');
+  return { id: i.ImageId!, name: i.Name ?? '', rootDevice: i.RootDeviceName ?? '/dev/sda1', architecture: i.Architecture ?? 'x86_64', version, lts: isLts(version) };
+}
+
+/** The image to launch: the one given (checked to exist) or the newest Ubuntu LTS. */
+export async function findImage(ec2: Ec2, ami: string | undefined, instanceType: string, signal?: AbortSignal): Promise<ImageChoice> {
+  const sdk = await import('@aws-sdk/client-ec2');
+  const send = { abortSignal: signal };
+  if (ami) {
+    const res = await call(`looking up the image ${ami}`, () => ec2.client.send(new sdk.DescribeImagesCommand({ ImageIds: [ami] }), send));
+    const image = res.Images?.[0];
+    if (!image) throw new NotFoundError(`no image ${ami} in ${ec2.region}`, [], { hint: 'leave out --ami for the newest Ubuntu LTS' });
+    return choice(image);
+  }
+  const arch = architectureFor(instanceType);
+  const res = await call('looking up the newest Ubuntu LTS image', () =>
+    ec2.client.send(
+      new sdk.DescribeImagesCommand({
+        Owners: [CANONICAL_OWNER],
+        Filters: [
+          { Name: 'name', Values: [`ubuntu/images/hvm-ssd*/ubuntu-*-${arch === 'arm64' ? 'arm64' : 'amd64'}-server-*`] },
+          { Name: 'architecture', Values: [arch] },
+          { Name: 'state', Values: ['available'] },
+        ],
+      }),
+      send,
+    ),
+  );
+  const best = pickUbuntuImage(res.Images ?? []);
+  if (!best) throw new NotFoundError(`no Ubuntu server image for ${arch} found in ${ec2.region}`, [], { hint: 'give one with --ami' });
+  return choice(best);
+}

@@ -1,0 +1,466 @@
+// ec2launch's steps with side effects: preflight (reads only), dry run (reads + EC2 DryRun), and the
+// launch itself, which records everything it creates so a failure or Ctrl-C can undo exactly that.
+import { randomBytes } from 'node:crypto';
+import type { RunInstancesCommandInput } from '@aws-sdk/client-ec2';
+import type { AwsContext } from '../../lib/aws.js';
+import type { Dns, HostedZone } from '../../lib/dns.js';
+import { call, type Ec2 } from '../../lib/ec2.js';
+import { CancelledError, Ec2termError, NotFoundError, UsageError } from '../../lib/errors.js';
+import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
+import { deleteKeyPair, ensureKeyPair, keyPairExists, type KeyPairOutcome } from '../../lib/keypairs.js';
+import { resolveInstance } from '../../lib/resolve.js';
+import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, type GroupOutcome } from '../../lib/security-groups.js';
+import { shellQuote } from '../../lib/shellquote.js';
+import { AUTH_CODE_FILE, buildUserData } from '../../lib/userdata.js';
+import { formatDuration, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
+import type { CommandContext } from '../types.js';
+import { findImage, type ImageChoice } from './image.js';
+import { defaultClientToken, expiresAt, instanceTags, userDataInput, utcDay, type HostPlan, type LaunchPlan } from './plan.js';
+import type { Progress } from './progress.js';
+
+export interface LaunchDeps {
+  ctx: CommandContext;
+  aws: AwsContext;
+  /** Requests abort on Ctrl-C. */
+  ec2: Ec2;
+  dns?: Dns;
+  /** Used for the undo: not tied to ctx.signal, so it still works after Ctrl-C. */
+  cleanup: { ec2: Ec2; dns?: Dns };
+}
+
+export interface HostPrep {
+  host: HostPlan;
+  userData: string;
+  tags: Record<string, string>;
+  /** The request without ClientToken, key and group ids (those are added at launch). */
+  token: string;
+  tokenGiven: boolean;
+  /** Live instances of this name launched by an earlier run of this same command (same token). */
+  adopt?: InstanceInfo;
+  /** Live instances of this name to terminate first (--replace). */
+  replace: InstanceInfo[];
+}
+
+export interface Preflight {
+  image: ImageChoice;
+  zone?: HostedZone;
+  /** The domain whose zone is missing and will be created (--create-zone). */
+  zoneToCreate?: string;
+  serverAddr?: string;
+  hosts: HostPrep[];
+}
+
+/** Everything this run created, in order, so that undo removes exactly that. */
+export interface Created {
+  zone?: { id: string; name: string; nameServers: string[] };
+  keyPair?: KeyPairOutcome;
+  group?: GroupOutcome;
+  instances: InstanceInfo[];
+  records: { zoneId: string; name: string; values: string[] }[];
+}
+
+export interface HostResult {
+  instance: InstanceInfo;
+  dnsName?: string;
+  sshOk: boolean;
+  setup?: string;
+  copied: string[];
+  authCodeDelivered: boolean;
+}
+
+const pendingOnly = (i: InstanceInfo) => (LIVE_STATES as string[]).includes(i.state) && i.state !== 'shutting-down';
+
+/** Reads only: image, hosted zone, live instances of the same names, the primary for --connect-to. */
+export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Preflight> {
+  const { ec2, dns, ctx } = deps;
+  const image = await findImage(ec2, plan.ami, plan.instanceType, ctx.signal);
+
+  let zone: HostedZone | undefined;
+  let zoneToCreate: string | undefined;
+  if (plan.domain && dns) {
+    const found = await dns.findZoneFor(plan.hosts[0]!.name);
+    if (found && found.name !== plan.hosts[0]!.name) zone = found;
+    else if (plan.createZone) zoneToCreate = plan.domain;
+    else {
+      throw new NotFoundError(`no Route 53 hosted zone for ${plan.domain}`, [], {
+        hint: `add --create-zone to create it (then delegate the domain to the name servers it prints), or launch without a domain: ec2launch ${plan.hosts[0]!.name.split('.')[0]}`,
+      });
+    }
+  }
+
+  let serverAddr: string | undefined;
+  if (plan.connectTo) {
+    try {
+      const primary = await resolveInstance(plan.connectTo, { ec2, prompt: ctx.prompt }, { states: ['running', 'pending'], purpose: 'connect to' });
+      // Same VPC: the private address keeps port 8899 off the internet.
+      serverAddr = primary.privateIp ?? primary.publicIp ?? plan.connectTo;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      serverAddr = plan.connectTo;
+      ctx.out.detail(`--connect-to ${plan.connectTo}: no instance of that name; using it as the server address`);
+    }
+  }
+
+  const hosts: HostPrep[] = [];
+  for (const host of plan.hosts) {
+    const userData = buildUserData(userDataInput(plan, host, serverAddr));
+    const tags = instanceTags(plan, host);
+    // The token covers what the launch asks EC2 for (not the random auth code, which is not in it).
+    const request = { image: image.id, type: plan.instanceType, key: plan.keyName, group: plan.securityGroup.name, userData, tags, volume: plan.volumeSize, data: plan.dataVolume, ttl: plan.ttlMs };
+    const token = plan.clientToken ?? defaultClientToken(request, utcDay(ctx.clock.now()));
+    const live = (await ec2.describeInstances({ filters: [{ Name: 'tag:Name', Values: [host.name] }] })).filter(pendingOnly);
+    let adopt: InstanceInfo | undefined;
+    let replace: InstanceInfo[] = [];
+    if (live.length > 0) {
+      const ours = await ec2.describeInstances({ filters: [{ Name: 'client-token', Values: [token] }] });
+      adopt = live.find((i) => ours.some((o) => o.id === i.id));
+      const others = live.filter((i) => i !== adopt);
+      if (others.length > 0 && !plan.replace) {
+        throw new UsageError(`an instance named ${host.name} already exists: ${others.map((i) => `${i.id} (${i.state})`).join(', ')}`, {
+          hint: `choose another name, or add --replace to terminate it and launch a new one (ec2list ${host.name} shows it)`,
+        });
+      }
+      replace = others;
+    }
+    hosts.push({ host, userData, tags, token, tokenGiven: plan.clientToken !== undefined, adopt, replace });
+  }
+  return { image, zone, zoneToCreate, serverAddr, hosts };
+}
+
+function blockDevices(plan: LaunchPlan, image: ImageChoice): RunInstancesCommandInput['BlockDeviceMappings'] {
+  const out: NonNullable<RunInstancesCommandInput['BlockDeviceMappings']> = [];
+  if (plan.volumeSize) out.push({ DeviceName: image.rootDevice, Ebs: { VolumeSize: plan.volumeSize, VolumeType: 'gp3', DeleteOnTermination: true } });
+  if (plan.dataVolume) {
+    out.push({
+      DeviceName: '/dev/sdf',
+      Ebs: { VolumeSize: plan.dataVolume.sizeGb, SnapshotId: plan.dataVolume.snapshotId, VolumeType: 'gp3', DeleteOnTermination: true },
+    });
+  }
+  return out.length ? out : undefined;
+}
+
+/** The RunInstances request for one host. */
+export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids: { keyName?: string; groupId?: string }): RunInstancesCommandInput {
+  const volumeTags = [
+    { Key: TAGS.managed, Value: 'true' },
+    { Key: TAGS.name, Value: prep.host.name },
+  ];
+  return {
+    ImageId: pre.image.id,
+    InstanceType: plan.instanceType as RunInstancesCommandInput['InstanceType'],
+    MinCount: 1,
+    MaxCount: 1,
+    KeyName: ids.keyName,
+    SecurityGroupIds: ids.groupId ? [ids.groupId] : undefined,
+    UserData: Buffer.from(prep.userData).toString('base64'),
+    BlockDeviceMappings: blockDevices(plan, pre.image),
+    InstanceInitiatedShutdownBehavior: plan.ttlMs !== undefined ? 'terminate' : undefined,
+    MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+    TagSpecifications: [
+      { ResourceType: 'instance', Tags: Object.entries(prep.tags).map(([Key, Value]) => ({ Key, Value })) },
+      { ResourceType: 'volume', Tags: volumeTags },
+    ],
+  };
+}
+
+export interface DryRunReport {
+  keyPair: KeyPairOutcome;
+  group: GroupOutcome;
+  /** "ok" when EC2's DryRun said RunInstances would succeed; else why it was not checked. */
+  runInstancesCheck: string;
+}
+
+/** Dry run: reads plus EC2's DryRun checks; nothing is created and no file is written. */
+export async function dryRun(plan: LaunchPlan, pre: Preflight, deps: LaunchDeps): Promise<DryRunReport> {
+  const { ec2, ctx, aws } = deps;
+  const keyPair = await ensureKeyPair(ec2, {
+    env: ctx.io.env,
+    location: { keyName: plan.keyName, region: aws.region, sandboxDir: aws.sandbox?.dir },
+    importPublicKey: plan.importKey,
+    dryRun: true,
+    signal: ctx.signal,
+  });
+  const group = await ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun: true, signal: ctx.signal });
+  const sdk = await import('@aws-sdk/client-ec2');
+  const req = runRequest(plan, pre, pre.hosts[0]!, { keyName: keyPair.wouldCreate ? undefined : plan.keyName, groupId: group.id });
+  let runInstancesCheck = 'ok (EC2 DryRun: the request would succeed)';
+  await dryRunCheck('checking the launch (DryRun)', () => ec2.client.send(new sdk.RunInstancesCommand({ ...req, DryRun: true }), { abortSignal: ctx.signal }));
+  if (keyPair.wouldCreate || group.wouldCreate) runInstancesCheck += '; checked without the key pair/security group that do not exist yet';
+  return { keyPair, group, runInstancesCheck };
+}
+
+/** A random auth code: 16 characters of letters and digits (about 95 bits). */
+export function randomAuthCode(): string {
+  const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(32);
+  let out = '';
+  for (const b of bytes) {
+    if (b >= 224) continue; // 224 = 4 * 56: no modulo bias
+    out += alphabet[b % alphabet.length];
+    if (out.length === 16) break;
+  }
+  return out.length === 16 ? out : randomAuthCode();
+}
+
+export class Launcher {
+  readonly created: Created = { instances: [], records: [] };
+  keyPair?: KeyPairOutcome;
+  group?: GroupOutcome;
+  constructor(
+    private readonly plan: LaunchPlan,
+    private readonly pre: Preflight,
+    private readonly deps: LaunchDeps,
+    readonly progress: Progress,
+  ) {}
+
+  private get out() {
+    return this.deps.ctx.out;
+  }
+
+  private checkSignal(): void {
+    if (this.deps.ctx.signal.aborted) throw this.deps.ctx.signal.reason instanceof Error ? this.deps.ctx.signal.reason : new CancelledError();
+  }
+
+  /** Zone, key pair, group: what the instances need. */
+  async prepare(): Promise<void> {
+    const { ctx, aws, ec2, dns } = this.deps;
+    const { plan, pre } = this;
+    if (pre.zoneToCreate && dns) {
+      const zone = await this.progress.phase(`creating the hosted zone ${pre.zoneToCreate}`, () => dns.createZone(pre.zoneToCreate!));
+      this.created.zone = { id: zone.id, name: zone.name, nameServers: zone.nameServers };
+      pre.zone = zone;
+      this.out.info(`${ctx.program}: created the Route 53 zone ${zone.name}; delegate it at your registrar to: ${zone.nameServers.join(' ')}`);
+    }
+    this.checkSignal();
+    const keyPair = await ensureKeyPair(ec2, {
+      env: ctx.io.env,
+      location: { keyName: plan.keyName, region: aws.region, sandboxDir: aws.sandbox?.dir },
+      importPublicKey: plan.importKey,
+      dryRun: false,
+      signal: ctx.signal,
+    });
+    this.keyPair = keyPair;
+    if (keyPair.created) {
+      this.created.keyPair = keyPair;
+      this.progress.note(keyPair.imported ? `imported the key pair ${keyPair.keyName}` : `created the key pair ${keyPair.keyName}; private key saved to ${keyPair.keyFile} (0600)`);
+    }
+    if (!keyPair.keyFile && plan.wait !== 'none' && plan.wait !== 'running') {
+      throw new UsageError(`the key pair ${plan.keyName} exists in EC2 but its private key is not on this machine`, {
+        hint: `put it in ~/.ssh/${plan.keyName}.pem, or use another --key (or --import-key ~/.ssh/id_ed25519.pub)`,
+      });
+    }
+    this.checkSignal();
+    const group = await ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun: false, signal: ctx.signal });
+    this.group = group;
+    if (group.created) this.created.group = group;
+    if (group.created) this.progress.note(`created the security group ${group.name} (${group.id}): ${group.added.map((a) => `${a.port} from ${a.cidr}`).join(', ')}`);
+    else if (group.added.length) this.progress.note(`opened in ${group.name}: ${group.added.map((a) => `${a.port} from ${a.cidr}`).join(', ')}`);
+    for (const m of group.missing) {
+      this.out.warn(`${group.name} does not allow port ${m.port} from ${m.cidr}; left as it is (pass --allow-from ${m.cidr} to open it)`);
+    }
+  }
+
+  /** Terminates same-name instances (--replace), after the runner's confirmation. */
+  async replaceOld(): Promise<InstanceInfo[]> {
+    const old = this.pre.hosts.flatMap((h) => h.replace);
+    if (old.length === 0) return [];
+    await this.progress.phase(`terminating ${old.map((i) => `${i.name} (${i.id})`).join(', ')} (--replace)`, () => this.deps.ec2.terminate(old.map((i) => i.id)));
+    return old;
+  }
+
+  /** RunInstances for one host, with its idempotency token. */
+  async launch(prep: HostPrep): Promise<InstanceInfo> {
+    const { ec2, ctx } = this.deps;
+    const sdk = await import('@aws-sdk/client-ec2');
+    const req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id });
+    for (let generation = 0; generation < 10; generation++) {
+      const token = generation === 0 ? prep.token : `${prep.token.slice(0, 60)}-g${generation}`.slice(-64);
+      const res = await call(`launching ${prep.host.name}`, () => ec2.client.send(new sdk.RunInstancesCommand({ ...req, ClientToken: token }), { abortSignal: ctx.signal }));
+      const raw = res.Instances?.[0];
+      if (!raw?.InstanceId) throw new Ec2termError(`EC2 returned no instance for ${prep.host.name}`);
+      const { toInstanceInfo } = await import('../../lib/instances.js');
+      const info = toInstanceInfo(raw, ec2.region);
+      if (info.state === 'terminated' || info.state === 'shutting-down') {
+        if (prep.tokenGiven) throw new UsageError(`--client-token ${token} belongs to ${info.id}, which has ended; use another token`);
+        ctx.out.detail(`client token ${token} belongs to ${info.id} (${info.state}) from an earlier attempt; using a new one`);
+        continue;
+      }
+      this.created.instances.push(info);
+      if (prep.adopt?.id === info.id) {
+        this.progress.note(`EC2 returned ${info.id}, launched earlier by the same command (same client token); continuing with it`);
+      } else this.progress.note(`launched ${prep.host.name}: ${info.id} (${this.plan.instanceType}, ${this.pre.image.name || this.pre.image.id})`);
+      const expiry = expiresAt(this.plan, info.launchTime ?? new Date(ctx.clock.now()));
+      if (expiry) await ec2.createTags([info.id], { [TAGS.expiresAt]: expiry });
+      return info;
+    }
+    throw new Ec2termError(`could not find a fresh client token for ${prep.host.name}`);
+  }
+
+  /** Waits and finishing steps for one launched instance. */
+  async finish(prep: HostPrep, launched: InstanceInfo, authCode: string | undefined): Promise<HostResult> {
+    const { ctx, ec2, dns, aws } = this.deps;
+    const { plan } = this;
+    const name = prep.host.name;
+    const result: HostResult = { instance: launched, sshOk: false, copied: [], authCodeDelivered: false };
+    if (plan.wait === 'none') return result;
+    const wopts = (timeoutMs: number, hint: string) => ({ clock: ctx.clock, signal: ctx.signal, timeoutMs, hint });
+
+    let instance = await this.progress.phase(`${name}: running`, () =>
+      waitForInstanceState(ec2, launched.id, ['running'], wopts(plan.timeouts.running, `the instance is still starting: see it with ec2list ${name}; run ec2launch again with a longer --timeout to continue with it`)),
+    );
+    this.replaceInstance(instance);
+    result.instance = instance;
+
+    if (prep.host.dnsName && dns && this.pre.zone) {
+      const zone = this.pre.zone;
+      const ip = instance.publicIp;
+      if (!ip) throw new Ec2termError(`${name} (${instance.id}) has no public address, so no DNS record can point at it`);
+      await this.progress.phase(`${name}: DNS A record ${prep.host.dnsName} -> ${ip} (INSYNC)`, async () => {
+        const change = await dns.upsertRecord(zone.id, prep.host.dnsName!, 'A', ip, 60);
+        this.created.records.push({ zoneId: zone.id, name: prep.host.dnsName!, values: [ip, instance.publicDns ?? ''].filter(Boolean) });
+        await ec2.createTags([instance.id], { [TAGS.dns]: prep.host.dnsName!, [TAGS.zone]: zone.id });
+        await dns.waitInsync(change.id, wopts(plan.timeouts.running, 'Route 53 is slow to apply the change; the record will still appear; check it later with ec2list'));
+      });
+      result.dnsName = prep.host.dnsName;
+      instance = { ...instance, dnsRecord: prep.host.dnsName, hostedZoneId: zone.id };
+      result.instance = instance;
+    }
+    if (plan.wait === 'running') return result;
+
+    const address = instance.publicIp ?? instance.publicDns ?? instance.privateIp;
+    if (!address) throw new Ec2termError(`${name} (${instance.id}) has no address to reach it by SSH`);
+    await this.progress.phase(`${name}: SSH port ${instance.sshPort} open`, () =>
+      waitForTcpPort(address, instance.sshPort, wopts(plan.timeouts.ssh, `check the security group ${plan.securityGroup.name} allows port 22 from your address (--allow-from)`)),
+    );
+    const { connectToInstance } = await import('../../lib/ssh/index.js');
+    const session = await this.progress.phase(`${name}: SSH login with the host key verified against the console`, () =>
+      connectToInstance(instance, {
+        aws,
+        ec2,
+        user: plan.user,
+        identityFile: this.keyPair?.keyFile,
+        hostKeyPolicy: 'verify',
+        retryMs: plan.timeouts.ssh,
+        consoleWaitMs: plan.timeouts.ssh,
+        pendingWaitMs: plan.timeouts.running,
+        signal: ctx.signal,
+        prompt: ctx.prompt,
+        out: ctx.out,
+        env: ctx.io.env,
+        clock: ctx.clock,
+      }),
+    );
+    result.sshOk = true;
+    try {
+      if (authCode !== undefined) {
+        // Over the verified connection, on stdin (never in a command line or in user-data).
+        const file = AUTH_CODE_FILE;
+        const dir = file.slice(0, file.lastIndexOf('/'));
+        const cmd = `umask 077 && mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(`${file}.tmp`)} && mv -f ${shellQuote(`${file}.tmp`)} ${shellQuote(file)}`;
+        const r = await session.exec(cmd, { stdin: `${authCode}\n`, signal: ctx.signal });
+        if (r.code !== 0) throw new Ec2termError(`could not store the auth code on ${name}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
+        result.authCodeDelivered = true;
+      }
+      if (plan.copy.length > 0) {
+        const { basename, resolve } = await import('node:path');
+        await this.progress.phase(`${name}: copying ${plan.copy.length} file(s)`, async () => {
+          const sftp = await session.sftp();
+          for (const f of plan.copy) {
+            const remote = basename(f);
+            await new Promise<void>((ok, fail) => sftp.fastPut(resolve(f), remote, (err) => (err ? fail(new Ec2termError(`copying ${f} to ${name}: ${err.message}`)) : ok())));
+            result.copied.push(remote);
+          }
+        });
+      }
+      if (plan.wait === 'ready') {
+        result.setup = await this.progress.phase(`${name}: setup marker ~${plan.user}/SETUP_STATUS`, () =>
+          pollUntil(
+            `the setup of ${name} to finish (~${plan.user}/SETUP_STATUS)`,
+            async () => {
+              const r = await session.exec('if [ -f SETUP_ERROR ]; then echo "ERROR"; cat SETUP_ERROR; elif [ -f SETUP_STATUS ]; then echo "OK"; cat SETUP_STATUS; fi', { signal: ctx.signal });
+              const text = r.stdout.toString('utf8');
+              if (text.startsWith('ERROR')) {
+                throw new Ec2termError(`the setup of ${name} failed: ${text.slice(6).split('\n').filter(Boolean).join(' | ').slice(0, 600)}`, 1, {
+                  hint: `the full log is /root/ec2launch.log on the instance (ec2ssh ${name} sudo cat /root/ec2launch.log; add --keep-on-failure to keep the instance for that)`,
+                });
+              }
+              return text.startsWith('OK') ? text.slice(3).trim() : undefined;
+            },
+            { ...wopts(plan.timeouts.ready, `setup is still running: follow it with ec2ssh ${name} sudo tail -f /root/ec2launch.log (and raise --timeout)`), backoff: { initialMs: 500, maxMs: 5_000, factor: 1.5 } },
+          ),
+        );
+      }
+    } finally {
+      await session.close().catch(() => {});
+    }
+    return result;
+  }
+
+  private replaceInstance(i: InstanceInfo): void {
+    const at = this.created.instances.findIndex((x) => x.id === i.id);
+    if (at >= 0) this.created.instances[at] = i;
+  }
+
+  /** Removes what this run created, newest first. Returns lines saying what was removed and what was kept. */
+  async undo(keep: boolean): Promise<string[]> {
+    const lines: string[] = [];
+    const { ec2, dns } = this.deps.cleanup;
+    const c = this.created;
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    if (keep) {
+      for (const i of c.instances) lines.push(`kept instance ${i.id} (${i.name ?? ''}) (--keep-on-failure; remove it with: ec2list --terminate ${i.id})`);
+      for (const r of c.records) lines.push(`kept DNS record ${r.name}`);
+      if (c.group) lines.push(`kept security group ${c.group.name} (${c.group.id})`);
+      if (c.keyPair) lines.push(`kept key pair ${c.keyPair.keyName}${c.keyPair.keyFile && c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`);
+      if (c.zone) lines.push(`kept hosted zone ${c.zone.name} (${c.zone.id})`);
+      return lines;
+    }
+    for (const r of [...c.records].reverse()) {
+      try {
+        const outcome = await dns!.deleteRecordIfPointsAt(r.zoneId, r.name, r.values);
+        lines.push(outcome.deleted ? `removed DNS record ${r.name}` : `left DNS record ${r.name} (${outcome.reason})`);
+      } catch (err) {
+        lines.push(`could NOT remove DNS record ${r.name}: ${(err as Error).message}`);
+      }
+    }
+    const ids = c.instances.map((i) => i.id);
+    if (ids.length) {
+      try {
+        await ec2.terminate(ids);
+        lines.push(`terminated instance${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`);
+      } catch (err) {
+        lines.push(`could NOT terminate ${ids.join(', ')}: ${(err as Error).message} (remove with: ec2list --terminate ${ids.join(' ')})`);
+      }
+    }
+    if (c.group?.id) {
+      try {
+        // The group can go once no instance uses it (terminated).
+        for (const id of ids) {
+          await waitForInstanceState(ec2, id, ['terminated'], { clock: this.deps.ctx.clock, timeoutMs: 10 * 60_000 }).catch(() => undefined);
+        }
+        await deleteSecurityGroup(ec2, c.group.id, { sleep });
+        lines.push(`removed security group ${c.group.name} (${c.group.id})`);
+      } catch (err) {
+        lines.push(`could NOT remove security group ${c.group.name} (${c.group.id}): ${(err as Error).message}`);
+      }
+    }
+    if (c.keyPair) {
+      try {
+        await deleteKeyPair(ec2, c.keyPair.keyName, c.keyPair.wroteKeyFile ? c.keyPair.keyFile : undefined);
+        lines.push(`removed key pair ${c.keyPair.keyName}${c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`);
+      } catch (err) {
+        lines.push(`could NOT remove key pair ${c.keyPair.keyName}: ${(err as Error).message}`);
+      }
+    }
+    if (c.zone) lines.push(`kept hosted zone ${c.zone.name} (${c.zone.id}): you asked for it with --create-zone and may have delegated it already`);
+    return lines;
+  }
+}
+
+/** Used by the dry run to say whether the key pair / group exist. */
+export async function resourcesExist(ec2: Ec2, plan: LaunchPlan): Promise<{ keyPair: boolean; group: boolean }> {
+  const [keyPair, group] = await Promise.all([keyPairExists(ec2, plan.keyName), findGroup(ec2, plan.securityGroup.name)]);
+  return { keyPair, group: Boolean(group) };
+}
+
+export { formatDuration };

@@ -1,0 +1,144 @@
+// Security groups ec2term uses: one per purpose (ec2term-ssh, ec2term-graphterm-server, ...), created
+// when missing with exactly the rules asked for, and only widened when the user asked for a source
+// (--allow-from); never narrowed or rewritten. Pure rule arithmetic plus a few SDK calls.
+import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import { call, type Ec2 } from './ec2.js';
+import { Ec2termError } from './errors.js';
+import { TAGS } from './instances.js';
+
+export interface WantedRule {
+  port: number;
+  cidrs: string[];
+  purpose: string;
+}
+
+export interface GroupSpec {
+  name: string;
+  description: string;
+  rules: WantedRule[];
+}
+
+/** One port opened to one source. */
+export interface PortSource {
+  port: number;
+  cidr: string;
+  purpose: string;
+}
+
+export interface GroupOutcome {
+  id?: string;
+  name: string;
+  /** True when this run created the group (so undo may delete it). */
+  created: boolean;
+  /** Rules this run added (or, with dryRun, would add). */
+  added: PortSource[];
+  /** Rules asked for that the existing group lacks and that were not added (not asked to widen). */
+  missing: PortSource[];
+  /** With dryRun: the group does not exist and would be created. */
+  wouldCreate?: boolean;
+}
+
+/** Pure: does an existing TCP permission set already let `cidr` reach `port`? */
+export function allows(perms: IpPermission[], port: number, cidr: string): boolean {
+  return perms.some((p) => {
+    const proto = p.IpProtocol ?? '';
+    const portOk = proto === '-1' || ((proto === 'tcp' || proto === '6') && (p.FromPort ?? 0) <= port && port <= (p.ToPort ?? 65535));
+    return portOk && (p.IpRanges ?? []).some((r) => r.CidrIp === cidr || r.CidrIp === '0.0.0.0/0');
+  });
+}
+
+/** Pure: the (port, source) pairs asked for that `perms` lack. */
+export function missingRules(perms: IpPermission[], rules: WantedRule[]): PortSource[] {
+  const out: PortSource[] = [];
+  for (const r of rules) for (const cidr of r.cidrs) if (!allows(perms, r.port, cidr)) out.push({ port: r.port, cidr, purpose: r.purpose });
+  return out;
+}
+
+/** Pure: the IpPermissions for AuthorizeSecurityGroupIngress. */
+export function toPermissions(pairs: PortSource[]): IpPermission[] {
+  return pairs.map((p) => ({ IpProtocol: 'tcp', FromPort: p.port, ToPort: p.port, IpRanges: [{ CidrIp: p.cidr, Description: `ec2term: ${p.purpose}` }] }));
+}
+
+export async function findGroup(ec2: Ec2, name: string, signal?: AbortSignal): Promise<SecurityGroup | undefined> {
+  const sdk = await import('@aws-sdk/client-ec2');
+  const res = await call(`looking up the security group ${name}`, () =>
+    ec2.client.send(new sdk.DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }] }), { abortSignal: signal }),
+  );
+  return res.SecurityGroups?.[0];
+}
+
+/**
+ * Makes sure the group exists with the rules asked for. `widen`: add missing rules to an existing group
+ * (only when the user asked for a source). `dryRun`: look only (EC2 DryRun for the create), change nothing.
+ */
+export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { widen: boolean; dryRun: boolean; signal?: AbortSignal }): Promise<GroupOutcome> {
+  const sdk = await import('@aws-sdk/client-ec2');
+  const send = { abortSignal: opts.signal };
+  const existing = await findGroup(ec2, spec.name, opts.signal);
+  if (!existing) {
+    const all = missingRules([], spec.rules);
+    if (opts.dryRun) {
+      await dryRunCheck(`creating the security group ${spec.name}`, () =>
+        ec2.client.send(new sdk.CreateSecurityGroupCommand({ GroupName: spec.name, Description: spec.description, DryRun: true }), send),
+      );
+      return { name: spec.name, created: false, wouldCreate: true, added: all, missing: [] };
+    }
+    const res = await call(`creating the security group ${spec.name}`, () =>
+      ec2.client.send(
+        new sdk.CreateSecurityGroupCommand({
+          GroupName: spec.name,
+          Description: spec.description,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: TAGS.managed, Value: 'true' }, { Key: TAGS.name, Value: spec.name }] }],
+        }),
+        send,
+      ),
+    );
+    const id = res.GroupId!;
+    const outcome: GroupOutcome = { id, name: spec.name, created: true, added: [], missing: [] };
+    if (all.length > 0) {
+      await call(`opening ports in ${spec.name}`, () => ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(all) }), send));
+      outcome.added = all;
+    }
+    return outcome;
+  }
+  const id = existing.GroupId!;
+  const missing = missingRules(existing.IpPermissions ?? [], spec.rules);
+  if (missing.length === 0) return { id, name: spec.name, created: false, added: [], missing: [] };
+  if (!opts.widen) return { id, name: spec.name, created: false, added: [], missing };
+  if (opts.dryRun) {
+    await dryRunCheck(`opening ports in ${spec.name}`, () =>
+      ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(missing), DryRun: true }), send),
+    );
+    return { id, name: spec.name, created: false, added: missing, missing: [] };
+  }
+  await call(`opening ports in ${spec.name}`, () => ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(missing) }), send));
+  return { id, name: spec.name, created: false, added: missing, missing: [] };
+}
+
+/** Deletes a group; retries while an instance that used it is still shutting down. */
+export async function deleteSecurityGroup(ec2: Ec2, id: string, opts: { attempts?: number; sleep: (ms: number) => Promise<void> }): Promise<void> {
+  const sdk = await import('@aws-sdk/client-ec2');
+  const attempts = opts.attempts ?? 30;
+  for (let i = 0; ; i++) {
+    try {
+      await ec2.client.send(new sdk.DeleteSecurityGroupCommand({ GroupId: id }));
+      return;
+    } catch (err) {
+      const code = (err as { name?: string; Code?: string }).Code ?? (err as { name?: string }).name;
+      if (code === 'InvalidGroup.NotFound') return;
+      if (code !== 'DependencyViolation' || i + 1 >= attempts) throw new Ec2termError(`could not delete the security group ${id}: ${(err as Error).message}`, 1, { cause: err });
+      await opts.sleep(Math.min(5_000, 250 * 2 ** i));
+    }
+  }
+}
+
+/** Runs an EC2 call with DryRun=true: "DryRunOperation" means it would have succeeded. */
+export async function dryRunCheck(doing: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const code = (err as { Code?: string; name?: string }).Code ?? (err as { name?: string }).name;
+    if (code === 'DryRunOperation') return;
+    await call(doing, () => Promise.reject(err));
+  }
+}

@@ -1,0 +1,386 @@
+// ec2scp's transfer engine: expands sources (remote globs, -r folders), decides where each file lands
+// (scp's rules), then copies files several at a time. Each file is written to a temporary name in the
+// target folder (`.NAME.ec2scp-XXXX.part`) and renamed over the real name only when complete, so an
+// interrupted copy never leaves a truncated file under the real name. Either side may be local or SFTP.
+import { randomBytes } from 'node:crypto';
+import { CancelledError } from '../errors.js';
+import { copyRange, readFully, ShrankError } from './copy.js';
+import { TransferFsError, type FileStat, type ReadHandle, type TransferFs, type WriteHandle } from './fs.js';
+import { hasGlob, matchNames, unescapeGlob } from './glob.js';
+
+export interface TransferSource {
+  fs: TransferFs;
+  path: string;
+}
+
+export interface TransferOptions {
+  recursive?: boolean;
+  /** Keep modes and access/modification times (-p). */
+  preserve?: boolean;
+  /** Continue partial files (a leftover `.part`, or a shorter file under the real name). */
+  resume?: boolean;
+  /** Files copied at once (default 4). */
+  parallel?: number;
+  /** Bytes per request (default: the server's limit, at most 256 KiB). */
+  chunkSize?: number;
+  /** Bytes in flight per file (default 8 MiB): slots = inFlight / chunk. */
+  inFlight?: number;
+  signal?: AbortSignal;
+  events?: TransferEvents;
+}
+
+export interface FileJob {
+  src: TransferFs;
+  srcPath: string;
+  dst: TransferFs;
+  dstPath: string;
+  stat: FileStat;
+}
+
+export interface TransferEvents {
+  /** Sizes are known: the copy is about to start. */
+  planned?(files: number, bytes: number): void;
+  fileStart?(job: FileJob): void;
+  bytes?(n: number): void;
+  fileDone?(job: FileJob): void;
+  /** One file or source failed; the rest go on. The message names the file and the cause. */
+  failed?(message: string): void;
+  /** Something worth saying that is not a failure (resumed, skipped). */
+  notice?(message: string): void;
+}
+
+export interface TransferSummary {
+  files: number;
+  bytes: number;
+  /** Bytes already present and kept by --resume. */
+  resumedBytes: number;
+  seconds: number;
+  failed: string[];
+}
+
+/** Raised when the connection under a TransferFs is gone: the whole copy stops (exit 255). */
+export class TransferConnectionLost extends Error {
+  constructor(readonly where: string) {
+    super(`connection to ${where} lost`);
+    this.name = 'TransferConnectionLost';
+  }
+}
+
+const PART_RE = /^\.(.+)\.ec2scp-[0-9a-f]{4}\.part$/;
+
+/** Pure: the temporary name an upload or download is written under until it is complete. */
+export function partName(base: string, tag = randomBytes(2).toString('hex')): string {
+  return `.${base}.ec2scp-${tag}.part`;
+}
+
+/** Pure: is `name` one of our temporary files for `base`? */
+export function isPartOf(name: string, base: string): boolean {
+  const m = PART_RE.exec(name);
+  return m !== null && m[1] === base;
+}
+
+/** Pure: strips trailing slashes (but keeps "/"), so `dir/` copies as `dir` like scp does. */
+export function trimSlashes(p: string): string {
+  const t = p.replace(/\/+$/, '');
+  return t === '' ? (p.startsWith('/') ? '/' : '.') : t;
+}
+
+function message(err: unknown): string {
+  if (err instanceof TransferFsError || err instanceof ShrankError) return err.message;
+  return (err as Error)?.message ?? String(err);
+}
+
+/** Expands one source: plain paths as they are, remote wildcards segment by segment over readdir. */
+export async function expandSource(fs: TransferFs, path: string): Promise<string[]> {
+  if (fs.host === undefined) return [path];
+  const segments = path.split('/');
+  if (!segments.some(hasGlob)) return [segments.map(unescapeGlob).join('/')];
+  let bases = [path.startsWith('/') ? '/' : ''];
+  for (const seg of segments) {
+    if (seg === '') continue;
+    const next: string[] = [];
+    for (const base of bases) {
+      if (!hasGlob(seg)) {
+        next.push(base === '' ? unescapeGlob(seg) : fs.join(base, unescapeGlob(seg)));
+        continue;
+      }
+      const entries = await fs.list(base === '' ? '.' : base).catch((err) => {
+        if (err instanceof TransferFsError && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return [];
+        throw err;
+      });
+      for (const name of matchNames(entries.map((e) => e.name), seg)) next.push(base === '' ? name : fs.join(base, name));
+    }
+    bases = next;
+    if (bases.length === 0) break;
+  }
+  return bases;
+}
+
+interface DirJob {
+  fs: TransferFs;
+  path: string;
+  stat: FileStat;
+}
+
+/** Copies `sources` to `target` like scp. Never throws for one file's failure: see summary.failed. */
+export async function transfer(sources: TransferSource[], target: TransferSource, o: TransferOptions = {}): Promise<TransferSummary> {
+  const started = Date.now();
+  const ev = o.events ?? {};
+  const failed: string[] = [];
+  const fail = (msg: string) => {
+    failed.push(msg);
+    ev.failed?.(msg);
+  };
+  const checkLost = (fs: TransferFs) => {
+    if (fs.lost()) throw new TransferConnectionLost(fs.host ?? 'the local disk');
+  };
+  const checkAbort = () => {
+    if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new CancelledError('interrupted');
+  };
+
+  // 1. Sources, with remote wildcards expanded.
+  const expanded: { fs: TransferFs; path: string; stat: FileStat }[] = [];
+  for (const s of sources) {
+    checkAbort();
+    let paths: string[];
+    try {
+      paths = await expandSource(s.fs, s.path);
+    } catch (err) {
+      checkLost(s.fs);
+      fail(message(err));
+      continue;
+    }
+    if (paths.length === 0) {
+      fail(`${s.fs.display(s.path)}: No such file or directory (no match)`);
+      continue;
+    }
+    for (const p of paths) {
+      try {
+        const st = await s.fs.stat(p);
+        if (!st) fail(`${s.fs.display(p)}: No such file or directory`);
+        else if (st.isDirectory && !o.recursive) fail(`${s.fs.display(p)}: is a directory (use -r to copy folders)`);
+        else if (!st.isDirectory && !st.isFile) fail(`${s.fs.display(p)}: not a regular file`);
+        else expanded.push({ fs: s.fs, path: trimSlashes(p), stat: st });
+      } catch (err) {
+        checkLost(s.fs);
+        fail(message(err));
+      }
+    }
+  }
+
+  // 2. Where things land: into the target folder, or as the target name for a single source.
+  const dst = target.fs;
+  const targetPath = target.path;
+  const targetStat = await dst.stat(targetPath);
+  const intoDir = targetStat?.isDirectory ?? false;
+  const jobs: FileJob[] = [];
+  const dirs: DirJob[] = [];
+  const several = sources.length > 1 || expanded.length > 1;
+  if (!intoDir && expanded.length > 0) {
+    if (several) {
+      fail(`${dst.display(targetPath)}: ${targetStat ? 'Not a directory' : 'No such directory'} (copying several files needs an existing folder)`);
+      expanded.length = 0;
+    } else if (targetStat && expanded[0]!.stat.isDirectory) {
+      fail(`${dst.display(targetPath)}: Not a directory (cannot copy folder ${expanded[0]!.fs.display(expanded[0]!.path)} onto a file)`);
+      expanded.length = 0;
+    } else if (!targetStat && /\/$/.test(targetPath) && !expanded[0]!.stat.isDirectory) {
+      fail(`${dst.display(targetPath)}: No such directory`);
+      expanded.length = 0;
+    }
+  }
+
+  // 3. Walk folders (-r), creating them on the target as we go.
+  const walk = async (fs: TransferFs, path: string, st: FileStat, to: string): Promise<void> => {
+    checkAbort();
+    if (!st.isDirectory) {
+      jobs.push({ src: fs, srcPath: path, dst, dstPath: to, stat: st });
+      return;
+    }
+    try {
+      const existing = await dst.stat(to);
+      if (!existing) await dst.mkdir(to, o.preserve ? st.mode & 0o7777 : (st.mode & 0o777) | 0o700);
+      else if (!existing.isDirectory) throw new TransferFsError(dst.display(to), 'Not a directory');
+    } catch (err) {
+      checkLost(dst);
+      fail(message(err));
+      return;
+    }
+    dirs.push({ fs: dst, path: to, stat: st });
+    let entries;
+    try {
+      entries = await fs.list(path);
+    } catch (err) {
+      checkLost(fs);
+      fail(message(err));
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const child = fs.join(path, e.name);
+      let cst = e.stat;
+      if (cst.isSymlink) {
+        // Like scp -r: follow links to files; links to folders are skipped (they may loop).
+        const target = await fs.stat(child).catch(() => undefined);
+        if (!target) {
+          fail(`${fs.display(child)}: broken symbolic link`);
+          continue;
+        }
+        if (target.isDirectory) {
+          ev.notice?.(`${fs.display(child)}: skipped (symbolic link to a folder)`);
+          continue;
+        }
+        cst = target;
+      }
+      if (!cst.isDirectory && !cst.isFile) {
+        ev.notice?.(`${fs.display(child)}: skipped (not a regular file)`);
+        continue;
+      }
+      await walk(fs, child, cst, dst.join(to, e.name));
+    }
+  };
+  for (const s of expanded) {
+    const to = intoDir ? dst.join(targetPath, s.fs.basename(s.path)) : targetPath;
+    await walk(s.fs, s.path, s.stat, to);
+  }
+
+  // 4. Copy files, several at a time.
+  const totalBytes = jobs.reduce((n, j) => n + j.stat.size, 0);
+  ev.planned?.(jobs.length, totalBytes);
+  let files = 0;
+  let bytes = 0;
+  let resumedBytes = 0;
+  let lost: TransferConnectionLost | undefined;
+  let queue = 0;
+  const runOne = async () => {
+    while (queue < jobs.length && !lost) {
+      checkAbort();
+      const job = jobs[queue++]!;
+      ev.fileStart?.(job);
+      try {
+        const r = await copyFile(job, o, (n) => {
+          bytes += n;
+          ev.bytes?.(n);
+        });
+        resumedBytes += r.resumed;
+        files++;
+        ev.fileDone?.(job);
+      } catch (err) {
+        if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : err;
+        if (job.src.lost() || job.dst.lost()) {
+          lost = new TransferConnectionLost((job.src.lost() ? job.src.host : job.dst.host) ?? 'the instance');
+          throw lost;
+        }
+        fail(message(err));
+      }
+    }
+  };
+  const parallel = Math.max(1, o.parallel ?? 4);
+  const results = await Promise.allSettled(Array.from({ length: Math.min(parallel, Math.max(1, jobs.length)) }, runOne));
+  const bad = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (bad) throw bad.reason;
+
+  // 5. -p on folders last (writing files into them changed their times), deepest first.
+  if (o.preserve) {
+    for (const d of [...dirs].reverse()) {
+      await d.fs.setAttrs(d.path, { mode: d.stat.mode, atime: d.stat.atime, mtime: d.stat.mtime }).catch((err) => fail(message(err)));
+    }
+  }
+  return { files, bytes, resumedBytes, seconds: (Date.now() - started) / 1000, failed };
+}
+
+/** How much of the end of an existing partial file is compared with the source before resuming. */
+const RESUME_CHECK_BYTES = 1 << 20;
+
+interface Partial {
+  path: string;
+  size: number;
+  /** The partial file is the target itself (appended in place), not one of our .part files. */
+  inPlace: boolean;
+}
+
+async function findPartial(job: FileJob): Promise<Partial | undefined> {
+  const { dst, dstPath } = job;
+  const dir = dst.dirname(dstPath);
+  const base = dst.basename(dstPath);
+  const parts = (await dst.list(dir).catch(() => []))
+    .filter((e) => e.stat.isFile && isPartOf(e.name, base) && e.stat.size <= job.stat.size)
+    .sort((a, b) => b.stat.size - a.stat.size);
+  if (parts[0]) return { path: dst.join(dir, parts[0].name), size: parts[0].stat.size, inPlace: false };
+  const existing = await dst.stat(dstPath);
+  if (existing?.isFile && existing.size <= job.stat.size) return { path: dstPath, size: existing.size, inPlace: true };
+  return undefined;
+}
+
+/** Does the end of the partial file match the source at the same offsets? */
+async function tailMatches(src: ReadHandle, job: FileJob, partial: Partial): Promise<boolean> {
+  if (partial.size === 0) return true;
+  const len = Math.min(RESUME_CHECK_BYTES, partial.size);
+  const pos = partial.size - len;
+  const r = await job.dst.openRead(partial.path);
+  try {
+    const [a, b] = await Promise.all([readFully(src, len, pos), readFully(r, len, pos)]);
+    return a.length === len && a.equals(b);
+  } finally {
+    await r.close();
+  }
+}
+
+function slotsFor(chunk: number, o: TransferOptions): number {
+  return Math.max(2, Math.min(64, Math.round((o.inFlight ?? 8 * 1024 * 1024) / chunk)));
+}
+
+/** Copies one file through a temporary name (or appends to a partial one with --resume). */
+async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) => void): Promise<{ resumed: number }> {
+  const { src, dst, stat } = job;
+  const chunk = Math.max(1024, Math.min(o.chunkSize ?? Infinity, src.maxChunk, dst.maxChunk));
+  const size = stat.size;
+  const srcLabel = src.display(job.srcPath);
+  const reader = await src.openRead(job.srcPath);
+  let writer: WriteHandle | undefined;
+  let tmp: string | undefined;
+  let keepTmp = false;
+  try {
+    let start = 0;
+    let partial: Partial | undefined;
+    if (o.resume) {
+      partial = await findPartial(job);
+      if (partial && !(await tailMatches(reader, job, partial))) {
+        o.events?.notice?.(`${dst.display(partial.path)}: differs from ${srcLabel}; copying from the start`);
+        if (!partial.inPlace) await dst.remove(partial.path).catch(() => undefined);
+        partial = undefined;
+      }
+    }
+    if (partial) {
+      start = partial.size;
+      o.events?.bytes?.(start);
+      o.events?.notice?.(
+        start === size ? `${dst.display(job.dstPath)}: already complete` : `${dst.display(job.dstPath)}: resuming after ${start} of ${size} bytes`,
+      );
+      tmp = partial.path;
+      writer = await dst.openWrite(partial.path, 'append', 0o600);
+    } else {
+      tmp = dst.join(dst.dirname(job.dstPath), partName(dst.basename(job.dstPath)));
+      // Owner read/write while copying (a read-only source must still be resumable); final mode set below.
+      writer = await dst.openWrite(tmp, 'create', (stat.mode & 0o777) | 0o600);
+    }
+    // From here a failure with --resume keeps the partial file for the next run.
+    keepTmp = Boolean(o.resume);
+    await copyRange(reader, writer, { start, end: size, chunk, slots: slotsFor(chunk, o), signal: o.signal, onBytes, sourceLabel: srcLabel });
+    if (o.preserve) await writer.setAttrs({ mode: stat.mode, atime: stat.atime, mtime: stat.mtime });
+    else if (!partial?.inPlace && (stat.mode & 0o600) !== 0o600) await writer.setAttrs({ mode: stat.mode & 0o777 });
+    await writer.close();
+    writer = undefined;
+    const written = await dst.stat(tmp);
+    if (!written || written.size !== size) {
+      keepTmp = false;
+      throw new TransferFsError(dst.display(job.dstPath), `size check failed: ${written?.size ?? 'nothing'} of ${size} bytes written`);
+    }
+    if (tmp !== job.dstPath) await dst.rename(tmp, job.dstPath);
+    tmp = undefined;
+    return { resumed: start };
+  } finally {
+    await writer?.close().catch(() => undefined);
+    await reader.close().catch(() => undefined);
+    if (tmp && tmp !== job.dstPath && !keepTmp && !dst.lost()) await dst.remove(tmp).catch(() => undefined);
+  }
+}

@@ -1,0 +1,195 @@
+// src/lib/userdata.ts: the generated script passes bash -n and shellcheck, and RUNS in a temporary root
+// with stub commands on PATH (apt-get, python3/pip, curl for IMDSv2, systemctl, chown): we assert the
+// markers, the log, the commands called with their exact arguments, and that injected text stays text.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { planLaunch, userDataInput } from '../../src/commands/launch/plan.js';
+import { AUTH_CODE_FILE, buildUserData, type UserDataInput } from '../../src/lib/userdata.js';
+
+const SHELLCHECK = ['/usr/bin/shellcheck', '/usr/local/bin/shellcheck'].find((p) => existsSync(p));
+
+function input(extra: string[] = [], name = 'lab.myterm.test'): UserDataInput {
+  const opts: Record<string, unknown> = { name };
+  for (const a of extra) {
+    const [k, v] = a.split('=');
+    opts[k!] = v ?? true;
+  }
+  const plan = planLaunch(opts);
+  return userDataInput(plan, plan.hosts[0]!, plan.connectTo);
+}
+
+const STUB = `#!/bin/bash
+{ printf '%s' "$(basename "$0")"; for a in "$@"; do printf ' [%s]' "$a"; done; echo; } >>"$STUBLOG"
+`;
+
+function makeStubs(dir: string): string {
+  const bin = join(dir, 'stubs');
+  mkdirSync(bin, { recursive: true });
+  const stubs: Record<string, string> = {
+    'apt-get': `${STUB}[ "\${APT_FAIL:-}" = 1 ] && [ "$1" = install ] && exit 100\nexit 0\n`,
+    curl: `${STUB}
+for a in "$@"; do case "$a" in PUT) echo -n TOKEN123; exit 0;; esac; done
+ok=no; for a in "$@"; do [ "$a" = 'X-aws-ec2-metadata-token: TOKEN123' ] && ok=yes; done
+[ $ok = yes ] || exit 22
+case "\${!#}" in
+  */public-hostname) echo -n ec2-1-2-3-4.compute-1.amazonaws.com;;
+  */public-ipv4) echo -n 1.2.3.4;;
+  */instance-id) echo -n i-0123456789abcdef0;;
+  *) exit 22;;
+esac
+`,
+    python3: `${STUB}
+if [ "$1" = -m ] && [ "$2" = venv ]; then mkdir -p "$3/bin"; printf '%s' '${STUB.replace(/'/g, `'\\''`)}' >"$3/bin/pip"; chmod +x "$3/bin/pip"; fi
+`,
+    systemctl: `${STUB}exit 0\n`,
+    chown: `${STUB}exit 0\n`,
+  };
+  for (const [n, body] of Object.entries(stubs)) {
+    writeFileSync(join(bin, n), body);
+    chmodSync(join(bin, n), 0o755);
+  }
+  return bin;
+}
+
+function runScript(script: string, opts: { env?: Record<string, string>; authCode?: boolean } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'ec2term-ud-'));
+  const root = join(dir, 'root');
+  mkdirSync(root);
+  const bin = makeStubs(dir);
+  if (opts.authCode !== false) {
+    mkdirSync(join(root, 'home/ubuntu/.graphterm'), { recursive: true });
+    writeFileSync(join(root, 'home/ubuntu', AUTH_CODE_FILE), 'secret-code\n', { mode: 0o600 });
+  }
+  const file = join(dir, 'user-data.sh');
+  writeFileSync(file, script);
+  const stubLog = join(dir, 'calls.log');
+  writeFileSync(stubLog, '');
+  const r = spawnSync('bash', [file], {
+    env: { PATH: `${bin}:/usr/bin:/bin`, EC2TERM_ROOT: root, STUBLOG: stubLog, ...opts.env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const read = (p: string) => (existsSync(join(root, p)) ? readFileSync(join(root, p), 'utf8') : undefined);
+  return { r, dir, root, read, calls: readFileSync(stubLog, 'utf8').trim().split('\n') };
+}
+
+describe('user-data: static checks', () => {
+  const variants: [string, UserDataInput][] = [
+    ['server', input()],
+    ['server, every option', input(['pylab', 'R', 'netcdf', 'https', 'install=htop,pip:requests==2.31.0', 'ttl=4h', 'dataVolume=20', 'gmailAddr=a@b.org', 'allowShare', 'otherOpts=--lc_export=telephone'])],
+    ['open server', input(['authCode=none'])],
+    ['secondary host', input(['connectTo=lab.myterm.test'], 'node1')],
+  ];
+  for (const [label, ud] of variants) {
+    it(`bash -n accepts it (${label})`, () => {
+      const r = spawnSync('bash', ['-n'], { input: buildUserData(ud), encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    });
+    it(`shellcheck finds nothing (${label})`, (t) => {
+      if (!SHELLCHECK) return t.skip('shellcheck is not installed (apt-get install shellcheck; .ci/run installs it)');
+      const r = spawnSync(SHELLCHECK, ['-s', 'bash', '-'], { input: buildUserData(ud), encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout);
+    });
+  }
+  it('is deterministic and holds no auth code', () => {
+    const a = buildUserData(input(['authCode=S3cretCode99']));
+    assert.equal(a, buildUserData(input(['authCode=S3cretCode99'])));
+    assert.ok(!a.includes('S3cretCode99'));
+  });
+  it('uses IMDSv2 (token, then header)', () => {
+    const s = buildUserData(input());
+    assert.match(s, /-X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "\$IMDS\/api\/token"/);
+    assert.match(s, /X-aws-ec2-metadata-token: \$TOKEN/);
+  });
+  it('starts gtermhost only in secondary mode', () => {
+    assert.ok(!buildUserData(input()).includes('gtermhost'));
+    assert.match(buildUserData(input(['connectTo=10.0.0.5'], 'node1')), /GTERM_PROGRAM='gtermhost'[\s\S]*GTERM_ARGS=\(--server_addr=10\.0\.0\.5\)/);
+  });
+});
+
+describe('user-data: run in a temporary root with stub commands', () => {
+  it('installs, writes the units and the marker (server with pylab and extras)', () => {
+    const { r, read, calls, root } = runScript(buildUserData(input(['pylab', 'install=htop,pip:requests', 'https'])));
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.match(read('home/ubuntu/SETUP_STATUS') ?? '', /^ok: gtermserver ready at /);
+    assert.equal(read('home/ubuntu/SETUP_ERROR'), undefined);
+    const log = read('root/ec2launch.log') ?? '';
+    assert.match(log, /setup starting for lab\.myterm\.test/);
+    assert.match(log, /GraphTerm host lab\.myterm\.test/);
+    assert.match(log, /setup complete/);
+    assert.equal(statSync(join(root, 'root/ec2launch.log')).mode & 0o777, 0o600);
+    assert.ok(!log.includes('secret-code'), 'the auth code is never logged');
+    assert.ok(calls.includes('curl [-fsS] [--retry] [5] [--retry-connrefused] [--max-time] [5] [-X] [PUT] [-H] [X-aws-ec2-metadata-token-ttl-seconds: 300] [http://169.254.169.254/latest/api/token]'), calls.join('\n'));
+    assert.ok(calls.includes('apt-get [update] [-q]'));
+    assert.ok(calls.includes('apt-get [install] [-y] [-q] [--no-install-recommends] [python3-pip] [python3-venv] [python3-dev] [build-essential] [curl] [htop]'), calls.join('\n'));
+    assert.ok(calls.includes('pip [install] [-q] [graphterm] [numpy] [matplotlib] [pandas] [requests]'), calls.join('\n'));
+    assert.ok(calls.includes('systemctl [enable] [--now] [ec2term-graphterm.path]'));
+    assert.ok(calls.includes('systemctl [start] [ec2term-graphterm.service]'));
+    const unit = read('etc/systemd/system/ec2term-graphterm.service') ?? '';
+    assert.match(unit, /User=ubuntu/);
+    assert.match(unit, /ExecStart=\/usr\/local\/sbin\/ec2term-graphterm start/);
+    assert.match(read('etc/systemd/system/ec2term-graphterm.path') ?? '', /PathExists=\/home\/ubuntu\/\.graphterm\/ec2term_auth_code/);
+    const conf = read('etc/ec2term/graphterm.conf') ?? '';
+    assert.match(conf, /GTERM_HOST=lab\.myterm\.test/);
+    assert.match(conf, /GTERM_ARGS=\( --auth_type=singleuser --https \)/);
+    assert.ok(!conf.includes('secret-code'));
+    const wrapper = read('usr/local/sbin/ec2term-graphterm') ?? '';
+    assert.match(wrapper, /--daemon="\$action"/);
+    const syntax = spawnSync('bash', ['-n'], { input: wrapper });
+    assert.equal(syntax.status, 0);
+  });
+
+  it('falls back to the public host name from metadata without a DNS name; ttl writes a timer', () => {
+    const { r, read } = runScript(buildUserData(input(['authCode=none', 'ttl=2h'], 'lab')), { authCode: false });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(read('etc/ec2term/graphterm.conf') ?? '', /GTERM_HOST=ec2-1-2-3-4\.compute-1\.amazonaws\.com/);
+    assert.match(read('etc/ec2term/graphterm.conf') ?? '', /AUTH_MODE=none/);
+    assert.match(read('etc/systemd/system/ec2term-expire.timer') ?? '', /OnCalendar=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    assert.equal(read('etc/systemd/system/ec2term-graphterm.path'), undefined);
+  });
+
+  it('writes SETUP_ERROR with the log tail when a step fails', () => {
+    const { r, read } = runScript(buildUserData(input()), { env: { APT_FAIL: '1' } });
+    assert.notEqual(r.status, 0);
+    assert.equal(read('home/ubuntu/SETUP_STATUS'), undefined);
+    const err = read('home/ubuntu/SETUP_ERROR') ?? '';
+    assert.match(err, /^error: apt-get install failed/);
+    assert.match(err, /last lines of \/root\/ec2launch\.log/);
+    assert.match(read('root/ec2launch.log') ?? '', /setup FAILED/);
+  });
+
+  it('injected shell code in a name, package or option stays text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ec2term-inj-'));
+    const evil = (tag: string) => `x$(touch ${dir}/PWNED-${tag})'; touch ${dir}/PWNED2-${tag}; '\`touch ${dir}/PWNED3-${tag}\``;
+    const base = input();
+    const ud: UserDataInput = {
+      ...base,
+      name: evil('name'),
+      dnsName: evil('dns'),
+      aptPackages: [evil('apt')],
+      pipPackages: [evil('pip')],
+      graphterm: { ...base.graphterm, otherOpts: [evil('opt')], gmailAddr: evil('mail') },
+    };
+    const script = buildUserData(ud);
+    assert.equal(spawnSync('bash', ['-n'], { input: script }).status, 0);
+    const { r, calls, read } = runScript(script);
+    assert.equal(r.status, 0, r.stderr);
+    const leftovers = spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(leftovers, '', `nothing was executed: ${leftovers}`);
+    assert.ok(calls.some((c) => c.endsWith(`[${evil('apt')}]`)), 'the apt package arrived as one literal argument');
+    assert.ok(calls.some((c) => c.endsWith(`[${evil('pip')}]`)));
+    // The conf file the wrapper sources re-quotes every word (%q): sourcing it runs nothing either.
+    const conf = read('etc/ec2term/graphterm.conf') ?? '';
+    const confFile = join(dir, '..', `${dir.split('/').pop()}.conf`);
+    writeFileSync(confFile, conf);
+    const src = spawnSync('bash', ['-c', 'source "$1"; printf "%s\\n" "$GTERM_NAME" "${GTERM_ARGS[@]}"', '_', confFile], { encoding: 'utf8' });
+    assert.equal(src.status, 0);
+    assert.ok(src.stdout.includes(evil('name')));
+    assert.ok(src.stdout.includes(evil('opt')));
+    assert.equal(spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.trim(), '');
+  });
+});

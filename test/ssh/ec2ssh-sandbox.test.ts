@@ -1,0 +1,78 @@
+// ec2ssh end to end against the sandbox alone: its EC2 API and its own SSH endpoint, whose host key the
+// console output vouches for, so first contact verifies and pins the key exactly as on EC2.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runBin } from '../helpers/run.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { launchInstance, type SandboxInstance } from './fixture.js';
+import { keygen, sshAvailable, sshdAvailable } from './sshd.js';
+
+describe('ec2ssh against the sandbox', { timeout: 120_000 }, () => {
+  let sb: TestSandbox;
+  let lab: SandboxInstance;
+  let env: Record<string, string>;
+  let knownHosts: string;
+  const ec2ssh = (args: string[], input?: string | Buffer) => runBin('ec2ssh', ['--sandbox', ...args], { env, input, timeoutMs: 60_000 });
+
+  before(async () => {
+    sb = await startTestSandbox();
+    lab = await launchInstance(sb, 'lab');
+    knownHosts = join(mkdtempSync(join(tmpdir(), 'ec2term-kh-')), 'known_hosts');
+    env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts };
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  it("verifies the host key against the console on first contact, pins it, and passes 'exit 7' through", async () => {
+    const r = await ec2ssh(['lab', 'exit 7']);
+    assert.equal(r.code, 7, r.stderr);
+    assert.match(r.stderr, /verified the host key of lab .* against its console output and pinned it/);
+    assert.match(readFileSync(knownHosts, 'utf8'), new RegExp(`^${lab.id} ssh-ed25519 `, 'm'));
+    const again = await ec2ssh(['lab', 'exit 7']);
+    assert.equal(again.code, 7);
+    assert.doesNotMatch(again.stderr, /pinned it/);
+  });
+
+  it('passes stdin through (echo hi | ec2ssh lab cat)', async () => {
+    const r = await ec2ssh(['lab', 'cat'], 'hi\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hi\n');
+  });
+
+  it('logs in as the user the image implies (ubuntu)', async () => {
+    const r = await ec2ssh(['--print', 'lab']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /ubuntu@127\./);
+  });
+
+  it('--print gives a command OpenSSH runs', { skip: sshAvailable() ? false : 'OpenSSH ssh client not installed: skipped' }, async () => {
+    const r = await ec2ssh(['--print', 'lab']);
+    assert.equal(r.code, 0, r.stderr);
+    const ssh = spawnSync('sh', ['-c', `${r.stdout.trim()} -o BatchMode=yes 'exit 7'`], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(ssh.status, 7, ssh.stderr);
+  });
+
+  it('refuses a swapped host key (exit 255) and names --forget-host-key', { skip: sshdAvailable() ? false : 'ssh-keygen not installed' }, async () => {
+    const saved = readFileSync(knownHosts, 'utf8');
+    const { publicKey } = keygen(join(mkdtempSync(join(tmpdir(), 'ec2term-k-')), 'impostor'));
+    writeFileSync(knownHosts, `${lab.id} ${publicKey.split(' ').slice(0, 2).join(' ')}\n`);
+    try {
+      const r = await ec2ssh(['lab', 'true']);
+      assert.equal(r.code, 255);
+      assert.match(r.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+      assert.match(r.stderr, /ec2ssh --forget-host-key lab/);
+      const f = await ec2ssh(['--forget-host-key', 'lab']);
+      assert.equal(f.code, 0, f.stderr);
+      // With the pin gone, the console vouches for the real key again.
+      const ok = await ec2ssh(['lab', 'true']);
+      assert.equal(ok.code, 0, ok.stderr);
+    } finally {
+      if (!readFileSync(knownHosts, 'utf8').includes(lab.id)) writeFileSync(knownHosts, saved);
+    }
+  });
+});
