@@ -192,7 +192,7 @@ test('--resume appends the rest of a partial .part upload or a shorter download,
   writeFileSync(join(d, 'src.bin'), data);
   // A leftover from an interrupted upload.
   writeFileSync(join(d, '.dst.bin.ec2scp-1a2b.part'), data.subarray(0, 1_000_000));
-  const up = await transfer([{ fs: local, path: join(d, 'src.bin') }], { fs: remote, path: join(d, 'dst.bin') }, { resume: true });
+  const up = await transfer([{ fs: local, path: join(d, 'src.bin') }], { fs: remote, path: join(d, 'dst.bin') }, { resume: true, resumeBackoff: 0 });
   assert.deepEqual(up.failed, []);
   assert.equal(up.resumedBytes, 1_000_000);
   assert.equal(up.bytes, data.length - 1_000_000);
@@ -200,7 +200,7 @@ test('--resume appends the rest of a partial .part upload or a shorter download,
   assert.equal(existsSync(join(d, '.dst.bin.ec2scp-1a2b.part')), false);
   // A shorter file under the real name (e.g. from an interrupted scp) is continued in place.
   writeFileSync(join(d, 'down.bin'), data.subarray(0, 2_000_000));
-  const down = await transfer([{ fs: remote, path: join(d, 'src.bin') }], { fs: local, path: join(d, 'down.bin') }, { resume: true });
+  const down = await transfer([{ fs: remote, path: join(d, 'src.bin') }], { fs: local, path: join(d, 'down.bin') }, { resume: true, resumeBackoff: 0 });
   assert.equal(down.resumedBytes, 2_000_000);
   assert.ok(readFileSync(join(d, 'down.bin')).equals(data));
   // A partial file whose content differs is not trusted: copied from the start.
@@ -208,12 +208,12 @@ test('--resume appends the rest of a partial .part upload or a shorter download,
   wrong[499_999] ^= 0xff;
   writeFileSync(join(d, 'diff.bin'), wrong);
   const notices: string[] = [];
-  const again = await transfer([{ fs: local, path: join(d, 'src.bin') }], { fs: remote, path: join(d, 'diff.bin') }, { resume: true, events: { notice: (m) => notices.push(m) } });
+  const again = await transfer([{ fs: local, path: join(d, 'src.bin') }], { fs: remote, path: join(d, 'diff.bin') }, { resume: true, resumeBackoff: 0, events: { notice: (m) => notices.push(m) } });
   assert.equal(again.resumedBytes, 0);
   assert.ok(readFileSync(join(d, 'diff.bin')).equals(data));
   assert.match(notices.join('\n'), /diff\.bin: differs from .*src\.bin; copying from the start/);
   // Already complete: nothing to send.
-  const done = await transfer([{ fs: local, path: join(d, 'src.bin') }], { fs: remote, path: join(d, 'dst.bin') }, { resume: true });
+  const done = await transfer([{ fs: local, path: join(d, 'src.bin') }], { fs: remote, path: join(d, 'dst.bin') }, { resume: true, resumeBackoff: 0 });
   assert.equal(done.bytes, 0);
   assert.equal(done.resumedBytes, data.length);
 });
@@ -238,13 +238,13 @@ test('an interrupted copy leaves nothing under the real name; with --resume the 
   assert.equal(existsSync(join(d, 'plain.bin')), false);
   assert.deepEqual(readdirSync(d).filter((f) => f.includes('plain.bin')), [], 'temporary file removed');
 
-  await interrupt({ resume: true }, join(d, 'resumable.bin'));
+  await interrupt({ resume: true, resumeBackoff: 0 }, join(d, 'resumable.bin'));
   assert.equal(existsSync(join(d, 'resumable.bin')), false);
   const parts = readdirSync(d).filter((f) => /^\.resumable\.bin\.ec2scp-[0-9a-f]{4}\.part$/.test(f));
   assert.equal(parts.length, 1);
   const partSize = statSync(join(d, parts[0]!)).size;
   assert.ok(partSize > 0 && partSize < data.length);
-  const s = await transfer([{ fs: local, path: join(d, 'big.bin') }], { fs: remote, path: join(d, 'resumable.bin') }, { resume: true });
+  const s = await transfer([{ fs: local, path: join(d, 'big.bin') }], { fs: remote, path: join(d, 'resumable.bin') }, { resume: true, resumeBackoff: 0 });
   assert.deepEqual(s.failed, []);
   assert.ok(s.resumedBytes > 0);
   assert.ok(readFileSync(join(d, 'resumable.bin')).equals(data));

@@ -19,6 +19,8 @@ export interface TransferOptions {
   preserve?: boolean;
   /** Continue partial files (a leftover `.part`, or a shorter file under the real name). */
   resume?: boolean;
+  /** How far before a partial file's end --resume restarts (default: past any in-flight window). */
+  resumeBackoff?: number;
   /** Files copied at once (default 4). */
   parallel?: number;
   /** Bytes per request (default: the server's limit, at most 256 KiB). */
@@ -312,10 +314,10 @@ async function findPartial(job: FileJob): Promise<Partial | undefined> {
 }
 
 /** Does the end of the partial file match the source at the same offsets? */
-async function tailMatches(src: ReadHandle, job: FileJob, partial: Partial): Promise<boolean> {
-  if (partial.size === 0) return true;
-  const len = Math.min(RESUME_CHECK_BYTES, partial.size);
-  const pos = partial.size - len;
+async function tailMatches(src: ReadHandle, job: FileJob, partial: Partial, resumeAt: number): Promise<boolean> {
+  if (resumeAt === 0) return true;
+  const len = Math.min(RESUME_CHECK_BYTES, resumeAt);
+  const pos = resumeAt - len;
   const r = await job.dst.openRead(partial.path);
   try {
     const [a, b] = await Promise.all([readFully(src, len, pos), readFully(r, len, pos)]);
@@ -324,6 +326,9 @@ async function tailMatches(src: ReadHandle, job: FileJob, partial: Partial): Pro
     await r.close();
   }
 }
+
+/** More than the most a copy keeps in flight (64 slots of at most 256 KiB). */
+export const RESUME_BACKOFF_BYTES = 17 * 1024 * 1024;
 
 function slotsFor(chunk: number, o: TransferOptions): number {
   return Math.max(2, Math.min(64, Math.round((o.inFlight ?? 8 * 1024 * 1024) / chunk)));
@@ -344,7 +349,10 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
     let partial: Partial | undefined;
     if (o.resume) {
       partial = await findPartial(job);
-      if (partial && !(await tailMatches(reader, job, partial))) {
+      // Parallel writers finish out of order: a copy killed midway can leave holes anywhere in its
+      // last in-flight window, so resume before that window and check what lies just below it.
+      if (partial) partial.size = Math.max(0, partial.size - (o.resumeBackoff ?? RESUME_BACKOFF_BYTES));
+      if (partial && !(await tailMatches(reader, job, partial, partial.size))) {
         o.events?.notice?.(`${dst.display(partial.path)}: differs from ${srcLabel}; copying from the start`);
         if (!partial.inPlace) await dst.remove(partial.path).catch(() => undefined);
         partial = undefined;
