@@ -140,6 +140,9 @@ export function sandboxRequested(flag: boolean | undefined, env: NodeJS.ProcessE
 export async function openAws(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {
   quietSdk();
   const { env, out } = deps;
+  if (settings.sandbox && settings.endpointUrl) {
+    throw new UsageError(`--endpoint-url "${settings.endpointUrl}" conflicts with --sandbox (EC2TERM_SANDBOX): the sandbox has its own endpoint`);
+  }
   if (settings.sandbox) return openSandbox(settings, deps);
 
   const endpoints = chooseEndpoints(settings.endpointUrl, env);

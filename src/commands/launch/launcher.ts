@@ -356,7 +356,9 @@ export class Launcher {
         // Over the verified connection, on stdin (never in a command line or in user-data).
         const file = AUTH_CODE_FILE;
         const dir = file.slice(0, file.lastIndexOf('/'));
-        const cmd = `umask 077 && mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(`${file}.tmp`)} && mv -f ${shellQuote(`${file}.tmp`)} ${shellQuote(file)}`;
+        // A temp name of its own, so two runs delivering to one instance never move each other's file.
+        const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+        const cmd = `umask 077 && mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(tmp)} && mv -f ${shellQuote(tmp)} ${shellQuote(file)}`;
         const r = await session.exec(cmd, { stdin: `${authCode}\n`, signal: ctx.signal });
         if (r.code !== 0) throw new Ec2termError(`could not store the auth code on ${name}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
         result.authCodeDelivered = true;

@@ -293,6 +293,9 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
   const dataVolume = dataSize !== undefined || o.fromSnapshot !== undefined ? { sizeGb: dataSize, snapshotId: o.fromSnapshot } : undefined;
 
   const allowFromGiven = list(o.allowFrom);
+  if (o.allowFrom !== undefined && allowFromGiven.length === 0) {
+    throw new UsageError(`bad --allow-from ${JSON.stringify(o.allowFrom)}: expected IPv4 CIDRs such as 203.0.113.7/32 or 10.0.0.0/8, comma separated`);
+  }
   for (const c of allowFromGiven) {
     if (!CIDR.test(c)) throw new UsageError(`bad --allow-from ${JSON.stringify(c)}: expected an IPv4 CIDR such as 203.0.113.7/32 or 10.0.0.0/8`);
   }

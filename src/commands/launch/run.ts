@@ -14,6 +14,23 @@ import { dryRun, Launcher, preflight, randomAuthCode, type DryRunReport, type Ho
 import { commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
 
+/** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
+async function checkLocalFiles(plan: LaunchPlan): Promise<void> {
+  const { stat, access } = await import('node:fs/promises');
+  const { constants } = await import('node:fs');
+  const files: [string, string][] = [...plan.copy.map((f): [string, string] => ['--copy', f])];
+  if (plan.importKey) files.push(['--import-key', plan.importKey.startsWith('~/') ? `${process.env.HOME || (await import('node:os')).homedir()}${plan.importKey.slice(1)}` : plan.importKey]);
+  for (const [flag, f] of files) {
+    try {
+      if (!(await stat(f)).isFile()) throw new UsageError(`${flag}: ${f} is not a regular file`);
+      await access(f, constants.R_OK);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`${flag}: cannot read ${f} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+}
+
 /** Commander's options + positional NAME -> LaunchOptions (no checking here; plan.ts checks). */
 export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOptions {
   if (args.length > 1) throw new UsageError(`one NAME expected, got ${args.length}: ${args.map((a) => JSON.stringify(a)).join(' ')} (use --count N for several hosts)`);
@@ -75,9 +92,11 @@ export const run: RunCommand = async (ctx, args, options) => {
     const script = buildUserData(userDataInput(plan, plan.hosts[0]!));
     return { json: { name: plan.hosts[0]!.name, userData: script }, render: (out) => out.io.stdout.write(script) };
   }
+  // Local files must be readable before anything is created (a missing --copy file used to fail after launch).
+  await checkLocalFiles(plan);
+  const aws = await ctx.aws(); // a bad --region is reported before the plan's warnings
   for (const w of plan.warnings) ctx.out.warn(w);
 
-  const aws = await ctx.aws();
   setMaxListeners(0, ctx.signal);
   const deps: LaunchDeps = {
     ctx,

@@ -197,7 +197,8 @@ export function planDeleteSnapshots(ids: string[], found: SnapshotInfo[], opts: 
   return { action: 'delete-snapshot', destructive: true, tasks, skipped };
 }
 
-const VERB: Record<ActionKind, string> = {
+/** The verb each action is told with ("terminate" for every kind of termination). */
+export const VERB: Record<ActionKind, string> = {
   stop: 'stop',
   start: 'start',
   terminate: 'terminate',

@@ -20,6 +20,7 @@ import {
   planInstanceAction,
   planSnapshots,
   selectBulk,
+  VERB,
   type Plan,
   type Task,
 } from './plan.js';
@@ -211,15 +212,6 @@ async function watch(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Promi
 // ---------------------------------------------------------------------------------------------
 // Actions
 
-const PURPOSE: Record<ActionKind, string> = {
-  stop: 'stop',
-  start: 'start',
-  terminate: 'terminate',
-  'terminate-all': 'terminate',
-  expired: 'terminate',
-  snapshot: 'snapshot',
-  'delete-snapshot': 'delete',
-};
 
 /** Pure: instances an action can apply to, for the picker. */
 export function pickable(kind: ActionKind, i: InstanceInfo): boolean {
@@ -241,13 +233,13 @@ async function listAll(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Pro
 async function chooseTargets(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions, kind: ActionKind): Promise<InstanceInfo[]> {
   const action = opts.action!;
   if (!needsPicker(action)) {
-    return Promise.all(action.names.map((n) => resolveInstance(n, { ec2: ec2s, prompt: ctx.prompt }, { purpose: PURPOSE[kind] })));
+    return Promise.all(action.names.map((n) => resolveInstance(n, { ec2: ec2s, prompt: ctx.prompt }, { purpose: VERB[kind] })));
   }
   const candidates = (await listAll(ctx, ec2s, opts)).filter((i) => pickable(kind, i));
   if (candidates.length === 0) return [];
   candidates.sort((a, b) => a.region.localeCompare(b.region) || (a.name ?? '').localeCompare(b.name ?? '') || a.id.localeCompare(b.id));
   const chosen = await ctx.prompt.checkbox(
-    `Which instances to ${PURPOSE[kind]}? (space selects, enter confirms)`,
+    `Which instances to ${VERB[kind]}? (space selects, enter confirms)`,
     candidates.map((i) => ({ name: describeCandidate(i), value: i })),
   );
   if (chosen.length === 0) throw new CancelledError('nothing selected; nothing was changed');

@@ -1,7 +1,7 @@
 // ec2scp: resolve each instance named in the operands, connect once per [user@]instance, open SFTP,
 // and hand both sides to the transfer engine (src/lib/transfer). Remote-to-remote copies stream
 // through this machine (two connections), so the instances need not reach each other.
-import { ConnectionError, ExitCode } from '../../lib/errors.js';
+import { ConnectionError, ExitCode, UsageError } from '../../lib/errors.js';
 import { sdkEc2 } from '../../lib/ec2.js';
 import { resolveInstance } from '../../lib/resolve.js';
 import type { SshSession } from '../../lib/ssh/index.js';
@@ -11,6 +11,19 @@ import { planScp, type Operand } from './plan.js';
 
 const hostKey = (o: { host: string; user?: string }) => `${o.user ?? ''}@${o.host}`;
 
+/** The -i key and the local target's folder must exist before any AWS call (UsageError, exit 2). */
+async function checkLocalSide(plan: ReturnType<typeof planScp>): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  const { dirname, resolve } = await import('node:path');
+  const missing = async (p: string, f: (p: string) => Promise<unknown>) => f(p).then(() => false, () => true);
+  const id = plan.options.identityFile;
+  if (id !== undefined && !id.startsWith('~') && (await missing(id, stat))) throw new UsageError(`-i ${id}: no such key file`);
+  if (plan.target.kind === 'local') {
+    const folder = plan.target.path.endsWith('/') ? resolve(plan.target.path) : dirname(resolve(plan.target.path));
+    if (await missing(folder, stat)) throw new UsageError(`${plan.target.path}: the local folder ${folder} does not exist`);
+  }
+}
+
 export const run: RunCommand = async (ctx, args, options) => {
   const plan = planScp(args, options);
   const [{ connectToInstance }, { localFs, sftpFs }, { transfer, TransferConnectionLost }, { ProgressBar }] = await Promise.all([
@@ -19,6 +32,7 @@ export const run: RunCommand = async (ctx, args, options) => {
     import('../../lib/transfer/engine.js'),
     import('../../lib/transfer/progress.js'),
   ]);
+  await checkLocalSide(plan);
   const aws = await ctx.aws();
   const ec2 = await sdkEc2(aws, aws.region, ctx.signal);
 

@@ -48,6 +48,13 @@ function portNumber(value: string, what: string): number {
   return n;
 }
 
+const USER_NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
+
+function userName(value: string, what: string): string {
+  if (!USER_NAME.test(value)) throw new UsageError(`bad ${what} ${JSON.stringify(value)}: expected a user name (letters, digits, '_', '.', '-')`);
+  return value;
+}
+
 /** Pure: splits "user@target" at the last '@'. */
 export function splitUserTarget(word: string): { user?: string; target: string } {
   const at = word.lastIndexOf('@');
@@ -55,7 +62,7 @@ export function splitUserTarget(word: string): { user?: string; target: string }
   const user = word.slice(0, at);
   const target = word.slice(at + 1);
   if (!user || !target) throw new UsageError(`bad target "${word}": expected [user@]NAME`);
-  if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(user)) throw new UsageError(`bad user name "${user}" in "${word}"`);
+  if (!USER_NAME.test(user)) throw new UsageError(`bad user name "${user}" in "${word}"`);
   return { user, target };
 }
 
@@ -85,7 +92,7 @@ export function planSsh(args: string[], opts: CommandOptions): SshPlan {
     keepAliveMs: 30_000,
     keepAliveCountMax: 3,
     batch: false,
-    user: opts.login,
+    user: opts.login === undefined ? undefined : userName(String(opts.login), '-l'),
   };
   const modes = [opts.print && '--print', opts.sshConfig && '--ssh-config', opts.forgetHostKey && '--forget-host-key'].filter(Boolean);
   if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} cannot be combined`);
@@ -117,7 +124,7 @@ export function planSsh(args: string[], opts: CommandOptions): SshPlan {
         break;
       }
       case 'user':
-        plan.user ??= value;
+        plan.user ??= userName(value, '-o User');
         break;
       case 'port':
         plan.port ??= portNumber(value, '-o Port');

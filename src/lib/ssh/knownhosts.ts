@@ -2,6 +2,7 @@
 // id, so `ssh -o HostKeyAlias=i-... -o UserKnownHostsFile=<this file>` reads the same pins.
 import { promises as fs } from 'node:fs';
 import { sha256Fingerprint } from '../console-fingerprints.js';
+import { UsageError } from '../errors.js';
 import { readIfExists, writeFileAtomic } from '../fsutil.js';
 
 export interface KnownHostEntry {
@@ -75,12 +76,32 @@ export function removeAlias(text: string, alias: string): { text: string; remove
   return { text: out.replace(/^\n+/, ''), removed };
 }
 
-/** The pins of one known_hosts file. */
+/** Pure: the first line that is neither a comment, a marker, a hashed entry nor `hosts type base64`. */
+export function damagedLine(text: string): number | undefined {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line || line.startsWith('#') || line.startsWith('@') || line.startsWith('|')) continue;
+    if (parseKnownHosts(line).length !== 1) return i + 1;
+  }
+  return undefined;
+}
+
+/** The pins of one known_hosts file. A damaged file is refused, never silently rewritten. */
 export class KnownHosts {
   constructor(readonly path: string) {}
 
+  private async read(): Promise<string> {
+    const text = (await readIfExists(this.path)) ?? '';
+    const bad = damagedLine(text);
+    if (bad !== undefined) {
+      throw new UsageError(`${this.path} is damaged (line ${bad} is not "HOST KEYTYPE BASE64-KEY"); fix or move it aside`);
+    }
+    return text;
+  }
+
   async entries(): Promise<KnownHostEntry[]> {
-    return parseKnownHosts((await readIfExists(this.path)) ?? '');
+    return parseKnownHosts(await this.read());
   }
 
   async pinned(alias: string): Promise<KnownHostEntry[]> {
@@ -89,7 +110,7 @@ export class KnownHosts {
 
   /** Pins `blob` for `alias`, replacing any older pin of the same key type. */
   async pin(alias: string, blob: Buffer): Promise<void> {
-    const text = (await readIfExists(this.path)) ?? '';
+    const text = await this.read();
     const type = keyTypeOfBlob(blob);
     const lines = text.split(/\r?\n/).filter((line) => {
       const e = parseKnownHosts(line);
@@ -101,8 +122,8 @@ export class KnownHosts {
 
   /** Removes every pin for `alias`; returns how many lines went. */
   async forget(alias: string): Promise<number> {
-    const text = await readIfExists(this.path);
-    if (text === undefined) return 0;
+    if (!(await this.exists())) return 0;
+    const text = await this.read();
     const { text: next, removed } = removeAlias(text, alias);
     if (removed > 0) await writeFileAtomic(this.path, next, 0o600);
     return removed;
