@@ -69,6 +69,8 @@ try {
   console.log(`  sandbox answer time (signed raw HTTP, ${raw[0].pages} pages, ${(raw[0].bytes / raw[0].pages / 1e6).toFixed(2)} MB/page), median of ${rawWarm.length}: ${rawWarm[Math.floor(rawWarm.length / 2)].toFixed(0)} ms`);
   console.log(`  SDK end to end incl. its XML parsing, first run: ${runs[0].ms.toFixed(0)} ms`);
   console.log(`  SDK end to end, median of ${warm.length} more: ${warm[Math.floor(warm.length / 2)].toFixed(0)} ms`);
+  const answer = rawWarm[Math.floor(rawWarm.length / 2)];
+  process.stdout.write(`BENCH ${JSON.stringify({ case: `sandbox DescribeInstances, ${count} instances paged (server answer time)`, ours_ms: Math.round(answer), peer_ms: null, ratio: null, aim: '< 1000 ms', ok: answer < 1000, note: `SDK end to end incl. its XML parsing: ${warm[Math.floor(warm.length / 2)].toFixed(0)} ms` })}\n`);
 } finally {
   await stopSandbox(env);
   rmSync(root, { recursive: true, force: true });

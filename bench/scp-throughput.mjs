@@ -122,4 +122,13 @@ for (const row of rows) {
   );
 }
 console.log('(ratios > 1 mean faster than the OpenSSH tool; MB = 2^20 bytes)');
+// BENCH lines (docs/performance.md): ratio is a time ratio, ours/peer; the aim is ours at least as fast.
+for (const dir of ['up', 'down']) {
+  const ours = rows.find((x) => x.tool === `ec2scp ${dir}`);
+  for (const peer of ['scp', 'sftp']) {
+    const p = ref(`${peer} ${dir}`);
+    if (!ours || !p) continue;
+    process.stdout.write(`BENCH ${JSON.stringify({ case: `ec2scp ${MB} MB ${dir} vs ${peer}`, ours_ms: Math.round(ours.s * 1000), peer_ms: Math.round(p * 1000), ratio: Number((ours.s / p).toFixed(2)), aim: '<= 1.0x (throughput >= peer)', ok: ours.s <= p, peer, ours_mbps: Math.round(MB / ours.s), peer_mbps: Math.round(MB / p), rounds: ROUNDS, note: ours.s > p ? 'a fresh node process pays ~0.2 s of start-up and connect on a sub-second copy' : undefined })}\n`);
+  }
+}
 await d.stop();
