@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { call, type Ec2 } from './ec2.js';
-import { UsageError } from './errors.js';
+import { fromAwsError, UsageError } from './errors.js';
 import { readIfExists, writeFileAtomic } from './fsutil.js';
 import { TAGS } from './instances.js';
 import { keyFileCandidates, keyFilePath, type KeyLocation } from './paths.js';
@@ -76,7 +76,7 @@ export async function ensureKeyPair(ec2: Ec2, opts: EnsureKeyPairOptions): Promi
   }
 
   if (await keyPairExists(ec2, name, opts.signal)) {
-    const keyFile = importedPrivate ?? (await findKeyFile(opts.env, opts.location));
+    const keyFile = importedPrivate ?? (await findKeyFile(opts.env, opts.location)) ?? (opts.dryRun ? undefined : await awaitKeyFile(opts.env, opts.location));
     return { keyName: name, created: false, imported: false, keyFile, wroteKeyFile: false };
   }
   if (publicKey !== undefined) {
@@ -96,9 +96,15 @@ export async function ensureKeyPair(ec2: Ec2, opts: EnsureKeyPairOptions): Promi
     await dryRunCheck(`creating the key pair ${name}`, () => ec2.client.send(new sdk.CreateKeyPairCommand({ KeyName: name, KeyType: 'ed25519', DryRun: true }), send));
     return { keyName: name, created: false, imported: false, keyFile, wroteKeyFile: false, wouldCreate: true };
   }
-  const res = await call(`creating the key pair ${name}`, () =>
-    ec2.client.send(new sdk.CreateKeyPairCommand({ KeyName: name, KeyType: 'ed25519', TagSpecifications: tags }), send),
-  );
+  let res;
+  try {
+    res = await ec2.client.send(new sdk.CreateKeyPairCommand({ KeyName: name, KeyType: 'ed25519', TagSpecifications: tags }), send);
+  } catch (err) {
+    const code = (err as { Code?: string }).Code ?? (err as { name?: string }).name;
+    if (code !== 'InvalidKeyPair.Duplicate') throw fromAwsError(err, `creating the key pair ${name}`);
+    // A concurrent launch created it a moment ago: use it once its private key is saved.
+    return { keyName: name, created: false, imported: false, keyFile: await awaitKeyFile(opts.env, opts.location), wroteKeyFile: false };
+  }
   try {
     await writeFileAtomic(keyFile, `${(res.KeyMaterial ?? '').trimEnd()}\n`, 0o600);
   } catch (err) {
@@ -106,6 +112,19 @@ export async function ensureKeyPair(ec2: Ec2, opts: EnsureKeyPairOptions): Promi
     throw new UsageError(`could not save the private key of ${name} to ${keyFile} (${(err as Error).message}); the key pair was deleted again`);
   }
   return { keyName: name, created: true, imported: false, keyFile, wroteKeyFile: true };
+}
+
+/**
+ * A key pair that exists without its private key here may have been created a moment ago by a
+ * concurrent ec2term run that is writing the file now: wait a little for it.
+ */
+async function awaitKeyFile(env: NodeJS.ProcessEnv, loc: KeyLocation, waitMs = 5_000): Promise<string | undefined> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const found = await findKeyFile(env, loc);
+    if (found || Date.now() >= until) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Deletes a key pair (and, when given, the private key file this run wrote). */

@@ -3,7 +3,7 @@
 // (--allow-from); never narrowed or rewritten. Pure rule arithmetic plus a few SDK calls.
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { call, type Ec2 } from './ec2.js';
-import { Ec2termError } from './errors.js';
+import { Ec2termError, fromAwsError } from './errors.js';
 import { TAGS } from './instances.js';
 
 export interface WantedRule {
@@ -83,20 +83,30 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
       );
       return { name: spec.name, created: false, wouldCreate: true, added: all, missing: [] };
     }
-    const res = await call(`creating the security group ${spec.name}`, () =>
-      ec2.client.send(
+    let res;
+    try {
+      res = await ec2.client.send(
         new sdk.CreateSecurityGroupCommand({
           GroupName: spec.name,
           Description: spec.description,
           TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: TAGS.managed, Value: 'true' }, { Key: TAGS.name, Value: spec.name }] }],
         }),
         send,
-      ),
-    );
+      );
+    } catch (err) {
+      if (errorCode(err) !== 'InvalidGroup.Duplicate') throw fromAwsError(err, `creating the security group ${spec.name}`);
+      // A concurrent launch created it a moment ago and is adding these same rules: use that group,
+      // adding whatever it lacks so far (not ours to delete on undo).
+      const raced = await findGroup(ec2, spec.name, opts.signal);
+      if (!raced) throw fromAwsError(err, `creating the security group ${spec.name}`);
+      const lacking = missingRules(raced.IpPermissions ?? [], spec.rules);
+      await authorizeIgnoringDuplicates(ec2, raced.GroupId!, spec.name, lacking, opts.signal);
+      return { id: raced.GroupId!, name: spec.name, created: false, added: [], missing: [] };
+    }
     const id = res.GroupId!;
     const outcome: GroupOutcome = { id, name: spec.name, created: true, added: [], missing: [] };
     if (all.length > 0) {
-      await call(`opening ports in ${spec.name}`, () => ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(all) }), send));
+      await authorizeIgnoringDuplicates(ec2, id, spec.name, all, opts.signal);
       outcome.added = all;
     }
     return outcome;
@@ -113,6 +123,23 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
   }
   await call(`opening ports in ${spec.name}`, () => ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(missing) }), send));
   return { id, name: spec.name, created: false, added: missing, missing: [] };
+}
+
+function errorCode(err: unknown): string | undefined {
+  return (err as { Code?: string }).Code ?? (err as { name?: string }).name;
+}
+
+/** Opens ports; a rule a concurrent run already added is not an error. */
+async function authorizeIgnoringDuplicates(ec2: Ec2, id: string, name: string, rules: Parameters<typeof toPermissions>[0], signal?: AbortSignal): Promise<void> {
+  if (rules.length === 0) return;
+  const sdk = await import('@aws-sdk/client-ec2');
+  for (const perm of toPermissions(rules)) {
+    try {
+      await ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: [perm] }), { abortSignal: signal });
+    } catch (err) {
+      if (errorCode(err) !== 'InvalidPermission.Duplicate') throw fromAwsError(err, `opening ports in ${name}`);
+    }
+  }
 }
 
 /** Deletes a group; retries while an instance that used it is still shutting down. */
