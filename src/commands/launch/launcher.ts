@@ -170,16 +170,21 @@ export interface DryRunReport {
   runInstancesCheck: string;
 }
 
-/** Dry run: reads plus EC2's DryRun checks; nothing is created and no file is written. */
-export async function dryRun(plan: LaunchPlan, pre: Preflight, deps: LaunchDeps): Promise<DryRunReport> {
-  const { ec2, ctx, aws } = deps;
-  const keyPair = await ensureKeyPair(ec2, {
+/** The plan's key pair, found, imported or created (or only checked, with dryRun). */
+function ensurePlanKeyPair(plan: LaunchPlan, { ec2, ctx, aws }: LaunchDeps, dryRun: boolean) {
+  return ensureKeyPair(ec2, {
     env: ctx.io.env,
     location: { keyName: plan.keyName, region: aws.region, sandboxDir: aws.sandbox?.dir },
     importPublicKey: plan.importKey,
-    dryRun: true,
+    dryRun,
     signal: ctx.signal,
   });
+}
+
+/** Dry run: reads plus EC2's DryRun checks; nothing is created and no file is written. */
+export async function dryRun(plan: LaunchPlan, pre: Preflight, deps: LaunchDeps): Promise<DryRunReport> {
+  const { ec2, ctx, aws } = deps;
+  const keyPair = await ensurePlanKeyPair(plan, deps, true);
   const group = await ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun: true, signal: ctx.signal });
   const sdk = await import('@aws-sdk/client-ec2');
   const req = runRequest(plan, pre, pre.hosts[0]!, { keyName: keyPair.wouldCreate ? undefined : plan.keyName, groupId: group.id });
@@ -232,13 +237,7 @@ export class Launcher {
       this.out.info(`${ctx.program}: created the Route 53 zone ${zone.name}; delegate it at your registrar to: ${zone.nameServers.join(' ')}`);
     }
     this.checkSignal();
-    const keyPair = await ensureKeyPair(ec2, {
-      env: ctx.io.env,
-      location: { keyName: plan.keyName, region: aws.region, sandboxDir: aws.sandbox?.dir },
-      importPublicKey: plan.importKey,
-      dryRun: false,
-      signal: ctx.signal,
-    });
+    const keyPair = await ensurePlanKeyPair(plan, this.deps, false);
     this.keyPair = keyPair;
     if (keyPair.created) {
       this.created.keyPair = keyPair;
