@@ -13,7 +13,7 @@ import { bin, compareCase, NODE, ROOT, rounds, skip, tempDir, which } from './li
 import { startBenchSandbox } from './lib/sandbox.mjs';
 
 const CASE = 'ec2ssh TARGET true vs ssh true (loopback sshd)';
-const AIM = '<= 3x';
+const AIM = '<= 1.5x';
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
 
 const ssh = which('/usr/bin/ssh') ?? which('ssh');
@@ -53,7 +53,7 @@ try {
     ours: { cmd: NODE, args: [bin('ec2ssh'), 'lab', 'true'], env },
     peer: { cmd: ssh, args: sshArgs, env: { ...process.env, HOME: sb.home } },
     peerName: 'OpenSSH ssh',
-    maxRatio: 3,
+    maxRatio: 1.5,
     rounds: rounds(10),
     warmup: 1,
     note: 'ec2ssh includes Node start-up and the name lookup (DescribeInstances on the sandbox); ssh gets the address and key handed to it',

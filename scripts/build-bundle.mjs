@@ -60,8 +60,10 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
       keepNames: true, // errors.ts names errors after new.target.name
       legalComments: 'none',
       chunkNames: '[name]-[hash]',
-      // ssh2's optional native parts: loaded (or not) at run time from node_modules, as without a bundle.
-      external: ['cpu-features', '*.node'],
+      // ssh2 stays in node_modules: bundled, its require('./crypto/build/Release/sshcrypto.node') (the native
+      // AES-GCM/ChaCha binding) resolves next to the bundle, fails, and ssh2 quietly falls back to slower
+      // crypto that also writes each packet in two pieces. cpu-features is ssh2's other optional native part.
+      external: ['cpu-features', '*.node', 'ssh2'],
       // CommonJS packages (ssh2, ...) call require(): give every chunk a real one.
       // ...and __dirname/__filename, which ssh2's bundled poly1305 (emscripten) and agent code read at load time.
       banner: {

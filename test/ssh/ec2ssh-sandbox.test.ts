@@ -2,11 +2,11 @@
 // console output vouches for, so first contact verifies and pins the key exactly as on EC2.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBin } from '../helpers/run.js';
+import { ROOT, runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { launchInstance, type SandboxInstance } from './fixture.js';
 import { keygen, sshAvailable, sshdAvailable } from './sshd.js';
@@ -36,6 +36,20 @@ describe('ec2ssh against the sandbox', { timeout: 120_000 }, () => {
     const again = await ec2ssh(['lab', 'exit 7']);
     assert.equal(again.code, 7);
     assert.doesNotMatch(again.stderr, /pinned it/);
+  });
+
+  it('DEBUG=ec2term:ssh traces the protocol with ssh2 native crypto loaded, and no key material', async () => {
+    const r = await runBin('ec2ssh', ['--sandbox', 'lab', 'true'], { env: { ...env, DEBUG: 'ec2term:ssh' }, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^debug ssh [\d.]+ ms: Outbound: Sending CHANNEL_REQUEST \(r:\d+, exec: true\)$/m);
+    // The bundle must load ssh2 from node_modules, where its optional native binding sits: bundled, the
+    // binding's relative require fails silently and every packet takes the slow path.
+    if (existsSync(join(ROOT, 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node'))) {
+      assert.match(r.stderr, /Custom crypto binding available/);
+    }
+    assert.doesNotMatch(r.stderr, /PRIVATE KEY|AAAA[0-9A-Za-z+/]{40}/);
+    const quiet = await ec2ssh(['lab', 'true']);
+    assert.doesNotMatch(quiet.stderr, /debug ssh/);
   });
 
   it('passes stdin through (echo hi | ec2ssh lab cat)', async () => {

@@ -237,6 +237,9 @@ async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshC
       return false;
     };
 
+    // As OpenSSH does: without TCP_NODELAY, a message written in two pieces (NEWKEYS then the next
+    // request) waits for the peer's delayed ACK, 40 ms on Linux, on each round trip of the login.
+    client.on('connect', () => client.setNoDelay(true));
     client.on('ready', () => {
       const conn = makeConnection(client, o, hostKeyFingerprint);
       settle(undefined, conn);
@@ -285,6 +288,7 @@ async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshC
       port: o.port,
       username: o.user,
       readyTimeout: 0,
+      debug: protocolTrace(o.env ?? process.env),
       keepaliveInterval: o.keepAliveMs ?? 15_000,
       keepaliveCountMax: o.keepAliveCountMax ?? 3,
       algorithms: { serverHostKey: (o.hostKeyAlgorithms ?? ALL_HOST_KEY_ALGOS) as import('ssh2').ServerHostKeyAlgorithm[] },
@@ -322,6 +326,15 @@ async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshC
       },
     } as import('ssh2').ConnectConfig);
   });
+}
+
+/**
+ * DEBUG=ec2term:ssh: ssh2's protocol trace on stderr, each line with milliseconds since start (how the
+ * 40 ms delayed-ACK stalls were found). Message names and algorithms only: ssh2 logs no key material.
+ */
+function protocolTrace(env: NodeJS.ProcessEnv): ((line: string) => void) | undefined {
+  if (!/(^|,)\s*ec2term:(ssh|\*)\s*(,|$)/.test(env.DEBUG ?? '')) return undefined;
+  return (line) => process.stderr.write(`debug ssh ${performance.now().toFixed(1)} ms: ${line}\n`);
 }
 
 function connectHint(code: string): string | undefined {

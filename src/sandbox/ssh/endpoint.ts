@@ -115,6 +115,7 @@ export async function startInstanceEndpoint(o: InstanceEndpointOptions): Promise
     sock.on('close', () => sockets.delete(sock));
     sock.on('error', () => sock.destroy());
     if (closing) return sock.destroy();
+    sock.setNoDelay(true); // as sshd: no 40 ms delayed-ACK stall per login round trip
     ssh.injectSocket(sock);
   });
   await new Promise<void>((resolve, reject) => {
