@@ -49,7 +49,7 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-const { startSshd, sshdUnavailable } = await import(dist('test/scp/sshd.js'));
+const { startSshd, sshdUnavailable } = await import(dist('test/helpers/sshd.js'));
 const why = sshdUnavailable();
 if (why) {
   console.log(`scp-throughput: skipped: ${why}`);

@@ -17,9 +17,9 @@ const AIM = '<= 1.5x';
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
 
 const ssh = which('/usr/bin/ssh') ?? which('ssh');
-const sshdHelper = await import(dist('test/ssh/sshd.js')).catch(() => undefined);
+const sshdHelper = await import(dist('test/helpers/sshd.js')).catch(() => undefined);
 if (!sshdHelper) {
-  skip(CASE, AIM, 'dist/test/ssh/sshd.js missing: run npm run build');
+  skip(CASE, AIM, 'dist/test/helpers/sshd.js missing: run npm run build');
   process.exit(0);
 }
 if (!sshdHelper.sshdAvailable() || !ssh) {
@@ -30,7 +30,7 @@ if (!sshdHelper.sshdAvailable() || !ssh) {
 const sb = await startBenchSandbox({ delays: 'zero' });
 let sshd;
 try {
-  const { launchInstance, tagInstance } = await import(dist('test/ssh/fixture.js'));
+  const { launchInstance, tagInstance } = await import(dist('test/helpers/fixture.js'));
   const dir = tempDir('ec2term-bench-ssh-');
   const key = join(dir, 'lab-key');
   const { publicKey } = sshdHelper.keygen(key);

@@ -134,7 +134,10 @@ const CASES: Case[] = [
   c('ec2scp', ['-P', '65536', 'x.txt', 'lab:'], '65536'),
   c('ec2scp', ['--parallel', '0', 'x.txt', 'lab:'], /--parallel/),
   c('ec2scp', ['--parallel', 'many', 'x.txt', 'lab:'], 'many'),
-  c('ec2scp', ['/no/such/local/file', 'lab:'], '/no/such/local/file', 'a missing local source is found after resolving the instance (exit 3 first); test/scp/ec2scp-sandbox.test.ts relies on that order'),
+  c('ec2scp', ['/no/such/local/file', 'lab:'], '/no/such/local/file'),
+  c('ec2scp', ['/no/such/a', '/no/such/b', 'nosuchbox:'], /\/no\/such\/a.*\/no\/such\/b/),
+  c('ec2scp', ['src', 'lab:'], /src: not a regular file/),
+  c('ec2scp', ['lab:a', 'lab:b', 'no-such-folder-here'], /no-such-folder-here: No such directory/),
   c('ec2scp', ['-i', '/no/such/key', 'lab:x', '.'], '/no/such/key'),
   // Not a host name, so (like scp) a local path: both sides local -> "write the instance side as NAME:path".
   c('ec2scp', ['lab;rm -rf /:x', '.'], /lab;rm|NAME:path/),

@@ -3,14 +3,15 @@
 // and a killed upload that leaves no file under the real name.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BIN, cleanEnv, runBin } from '../helpers/run.js';
+import { sha256File, sha256Tree as tree } from '../helpers/files.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { launchInstance, REGION, type SandboxInstance } from '../ssh/fixture.js';
+import { launchInstance, REGION, type SandboxInstance } from '../helpers/fixture.js';
 
 let sb: TestSandbox;
 let inst: SandboxInstance;
@@ -31,19 +32,6 @@ after(async () => {
 });
 
 const scp = (args: string[], timeoutMs = 60_000) => runBin('ec2scp', ['--accept-new', ...args], { env: sb.env, cwd: work, timeoutMs });
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 test('ec2scp -r dir lab: then back gives identical files (binary, nested, sha256 each)', async () => {
   const src = join(work, 'dir');
@@ -90,6 +78,7 @@ test('errors name the file and the cause; exit 1 after copying the rest; unknown
   assert.equal(r.code, 1);
   assert.match(r.stderr, /ec2scp: lab:missing\.txt: No such file or directory/);
   assert.equal(readFileSync(join(work, 'errs/present.txt'), 'utf8'), 'here\n');
+  writeFileSync(join(work, 'x'), 'x\n');
   const nf = await scp(['x', 'nosuchbox:']);
   assert.equal(nf.code, 3, nf.stderr);
   assert.match(nf.stderr, /no instance matches "nosuchbox"/);
@@ -98,6 +87,32 @@ test('errors name the file and the cause; exit 1 after copying the rest; unknown
   const local = await scp(['a', 'b']);
   assert.equal(local.code, 2);
   assert.match(local.stderr, /nothing remote/);
+});
+
+test('local sources are checked first, like scp: missing -> exit 2 before any AWS call; some missing -> the rest copied, exit 1', async () => {
+  // Nothing to copy: exit 2 naming the file, before resolving (an unknown instance is not even looked up).
+  for (const host of ['lab', 'nosuchbox']) {
+    await sb.admin('DELETE', '/_sandbox/requests');
+    const r = await scp(['no/such/file', `${host}:`]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, 'ec2scp: no/such/file: No such file or directory\n');
+    const log = ((await sb.admin('GET', '/_sandbox/requests')) as { requests: unknown[] }).requests;
+    assert.deepEqual(log, [], `${host}: no AWS request`);
+  }
+  mkdirSync(join(work, 'folder'), { recursive: true });
+  const dir = await scp(['folder', 'lab:']);
+  assert.equal(dir.code, 2);
+  assert.match(dir.stderr, /folder: not a regular file/);
+  // Several remote files into a local folder that does not exist: exit 2, nothing sent.
+  const many = await scp(['lab:a', 'lab:b', 'not-there']);
+  assert.equal(many.code, 2);
+  assert.match(many.stderr, /not-there: No such directory/);
+  // Some sources there: copied, the others reported, exit 1 (scp's behaviour).
+  writeFileSync(join(work, 'real.txt'), 'real\n');
+  const some = await scp(['real.txt', 'gone.txt', 'lab:']);
+  assert.equal(some.code, 1, some.stderr);
+  assert.match(some.stderr, /ec2scp: gone\.txt: No such file or directory/);
+  assert.equal(readFileSync(join(home, 'real.txt'), 'utf8'), 'real\n');
 });
 
 test('--resume completes a partial file', async () => {
@@ -138,8 +153,8 @@ test('a killed upload leaves no partial file under the real name', async () => {
   assert.ok(JSON.parse(r.stdout).resumedBytes > 0);
   assert.equal(statSync(join(home, 'huge.bin')).size, statSync(big).size);
   assert.equal(
-    createHash('sha256').update(readFileSync(join(home, 'huge.bin'))).digest('hex'),
-    createHash('sha256').update(readFileSync(big)).digest('hex'),
+    sha256File(join(home, 'huge.bin')),
+    sha256File(big),
   );
   assert.deepEqual(readdirSync(home).filter((f) => f.includes('huge.bin.ec2scp-')), []);
 });

@@ -1,7 +1,7 @@
 // Pure tables: operand parsing, argv -> plan, remote globs, temp names, progress formatting.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseOperand, planScp } from '../../src/commands/scp/plan.js';
+import { checkLocal, localPathsToCheck, localSourceProblem, localTargetFolder, parseOperand, planScp, type LocalFact } from '../../src/commands/scp/plan.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { isPartOf, partName, trimSlashes } from '../../src/lib/transfer/engine.js';
 import { globToRegExp, hasGlob, matchNames, unescapeGlob } from '../../src/lib/transfer/glob.js';
@@ -68,6 +68,83 @@ test('planScp: usage errors before any AWS call', () => {
   ];
   for (const [args, opts, re] of cases) {
     assert.throws(() => planScp(args, opts), (e: unknown) => e instanceof UsageError && re.test((e as Error).message), args.join(' '));
+  }
+});
+
+const FILE: LocalFact = { kind: 'file', readable: true };
+const DIR: LocalFact = { kind: 'dir', readable: true };
+const MISSING: LocalFact = { kind: 'missing' };
+
+test('localTargetFolder and localPathsToCheck: what run.ts looks at on the local disk', () => {
+  const folders: [string, string][] = [['x', '.'], ['out/x.txt', 'out'], ['out/', 'out'], ['out//', 'out'], ['/', '/'], ['/a/b/', '/a/b'], ['.', '.']];
+  for (const [p, want] of folders) assert.equal(localTargetFolder(p), want, p);
+  const paths: [string[], Record<string, unknown>, string[]][] = [
+    [['a', 'b', 'lab:'], {}, ['a', 'b']],
+    [['a', 'a', 'lab:'], { identity: 'k.pem' }, ['a', 'k.pem']],
+    [['a', 'lab:'], { identity: '~/k.pem' }, ['a']],
+    [['lab:x', 'out/y'], {}, ['out/y', 'out']],
+    [['lab:x', '.'], {}, ['.']],
+    [['lab:x', 'lab:y', 'got/'], {}, ['got']],
+    [['lab:x', 'web:'], {}, []],
+  ];
+  for (const [args, opts, want] of paths) assert.deepEqual(localPathsToCheck(planScp(args, opts)), want, args.join(' '));
+});
+
+test('localSourceProblem: scp\'s words for sources that cannot be copied', () => {
+  const cases: [LocalFact, boolean, RegExp | undefined][] = [
+    [FILE, false, undefined],
+    [DIR, true, undefined],
+    [MISSING, false, /^f: No such file or directory$/],
+    [{ kind: 'error', reason: 'Not a directory' }, false, /^f: Not a directory$/],
+    [DIR, false, /^f: not a regular file \(a folder: use -r/],
+    [{ kind: 'other', readable: true }, true, /^f: not a regular file$/],
+    [{ kind: 'file', readable: false }, false, /^f: Permission denied$/],
+    [{ kind: 'dir', readable: false }, true, /^f: Permission denied$/],
+  ];
+  for (const [fact, recursive, want] of cases) {
+    const got = localSourceProblem('f', fact, recursive);
+    if (want === undefined) assert.equal(got, undefined, JSON.stringify(fact));
+    else assert.match(got ?? '', want, JSON.stringify(fact));
+  }
+});
+
+test('checkLocal: exit 2 before any AWS call when nothing local can be copied; some bad sources go on', () => {
+  const disk = (facts: Record<string, LocalFact>) => (p: string) => facts[p] ?? MISSING;
+  type Want = { throws: RegExp } | { problems: string[] };
+  const cases: [string[], Record<string, unknown>, Record<string, LocalFact>, Want][] = [
+    [['a', 'lab:'], {}, { a: FILE }, { problems: [] }],
+    [['/no/such/file', 'lab:'], {}, {}, { throws: /^\/no\/such\/file: No such file or directory$/ }],
+    [['dir', 'lab:'], {}, { dir: DIR }, { throws: /^dir: not a regular file/ }],
+    [['dir', 'lab:'], { recursive: true }, { dir: DIR }, { problems: [] }],
+    [['secret', 'lab:'], {}, { secret: { kind: 'file', readable: false } }, { throws: /^secret: Permission denied$/ }],
+    [['fifo', 'lab:'], {}, { fifo: { kind: 'other', readable: true } }, { throws: /^fifo: not a regular file$/ }],
+    // Several sources, all bad: one line naming them; some bad: scp goes on (the transfer reports them, exit 1).
+    [['x', 'y', 'lab:'], {}, {}, { throws: /^x: No such file or directory; y: No such file or directory$/ }],
+    [['p', 'q', 'r', 's', 't', 'lab:'], {}, {}, { throws: /^p: .*; q: .*; r: No such file or directory; and 2 more$/ }],
+    [['a', 'gone', 'lab:'], {}, { a: FILE }, { problems: ['gone: No such file or directory'] }],
+    // A remote source might work: only the local one is reported.
+    [['gone', 'web:x', 'lab:'], {}, {}, { problems: ['gone: No such file or directory'] }],
+    // -i key file.
+    [['a', 'lab:'], { identity: '/no/key' }, { a: FILE }, { throws: /^-i \/no\/key: no such key file$/ }],
+    [['a', 'lab:'], { identity: '~/k' }, { a: FILE }, { problems: [] }],
+    // Local targets.
+    [['lab:x', 'out/x'], {}, {}, { throws: /^out\/x: the local folder out does not exist$/ }],
+    [['lab:x', 'f/x'], {}, { f: FILE }, { throws: /the local folder f is not a folder/ }],
+    [['lab:x', '/no/such/dir/'], {}, {}, { throws: /^\/no\/such\/dir\/: the local folder \/no\/such\/dir does not exist$/ }],
+    [['lab:x', 'new'], {}, { '.': DIR }, { problems: [] }],
+    [['lab:x', 'lab:y', 'new'], {}, { '.': DIR }, { throws: /^new: No such directory \(copying several files needs an existing folder\)$/ }],
+    [['lab:x', 'lab:y', 'f'], {}, { '.': DIR, f: FILE }, { throws: /^f: Not a directory \(copying several/ }],
+    [['lab:x', 'lab:y', 'got'], {}, { '.': DIR, got: DIR }, { problems: [] }],
+    [['lab:x', 'lab:y', 'got/'], {}, { got: DIR }, { problems: [] }],
+  ];
+  for (const [args, opts, facts, want] of cases) {
+    const plan = planScp(args, opts);
+    const title = `${args.join(' ')} ${JSON.stringify(opts)}`;
+    if ('throws' in want) {
+      assert.throws(() => checkLocal(plan, disk(facts)), (e: unknown) => e instanceof UsageError && want.throws.test((e as Error).message), title);
+    } else {
+      assert.deepEqual(checkLocal(plan, disk(facts)), want.problems, title);
+    }
   }
 });
 

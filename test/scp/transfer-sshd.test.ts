@@ -2,16 +2,17 @@
 // Client: round trips byte for byte, -p, remote globs, --resume, interruption, errors naming files.
 // Skipped with a visible message where sshd is not installed.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import ssh2 from 'ssh2';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { CancelledError } from '../../src/lib/errors.js';
 import { transfer, type TransferOptions } from '../../src/lib/transfer/engine.js';
 import { localFs, sftpFs, type TransferFs } from '../../src/lib/transfer/fs.js';
-import { sshdUnavailable, startSshd, type Sshd } from './sshd.js';
+import { sha256File as sha, sha256Tree as tree } from '../helpers/files.js';
+import { sshdUnavailable, startSshd, type Sshd } from '../helpers/sshd.js';
 
 const skip = sshdUnavailable();
 if (skip) console.log(`# SKIP scp transfer tests against OpenSSH sshd: ${skip}`);
@@ -29,7 +30,7 @@ const scratch = () => {
 
 before(async () => {
   if (skip) return;
-  sshd = await startSshd();
+  sshd = (await startSshd())!;
   client = new ssh2.Client();
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());
@@ -44,24 +45,6 @@ after(async () => {
   client?.end();
   await sshd?.stop();
 });
-
-function sha(p: string): string {
-  return createHash('sha256').update(readFileSync(p)).digest('hex');
-}
-
-/** Every file under `dir` -> sha256, keyed by relative path. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = sha(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function makeTree(root: string): void {
   mkdirSync(join(root, 'nested/deeper/deepest'), { recursive: true });
@@ -176,7 +159,7 @@ test('errors name the file and the cause; the other files are still copied', { s
   );
   assert.equal(s.files, 1);
   assert.equal(readFileSync(join(d, 'out/ok.txt'), 'utf8'), 'fine');
-  assert.deepEqual(s.failed, [`lab:${join(d, 'missing.txt')}: No such file or directory`, `lab:${join(d, 'adir')}: is a directory (use -r to copy folders)`]);
+  assert.deepEqual(s.failed, [`lab:${join(d, 'missing.txt')}: No such file or directory`, `lab:${join(d, 'adir')}: not a regular file (a folder: use -r to copy it)`]);
   // Several sources need an existing folder.
   const many = await transfer([{ fs: local, path: join(d, 'ok.txt') }, { fs: local, path: join(d, 'ok.txt') }], { fs: remote, path: join(d, 'nope') });
   assert.match(many.failed[0]!, /^lab:.*\/nope: No such directory/);

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, connect as netConnect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +16,7 @@ import { instanceHostKeyCheck } from '../../src/lib/ssh/hostkeys.js';
 import { KnownHosts } from '../../src/lib/ssh/knownhosts.js';
 import { opensshArgs } from '../../src/lib/ssh/openssh.js';
 import { sha256Fingerprint } from '../../src/lib/console-fingerprints.js';
-import { freePort, keygen, SSH, sshAvailable, startSshd, sshdAvailable, type Sshd } from './sshd.js';
+import { echoServer, freePort, keygen, roundTrip, SSH, sshAvailable, startSshd, sshdAvailable, type Sshd } from '../helpers/sshd.js';
 
 const skip = sshdAvailable() ? false : `OpenSSH sshd not installed (${'/usr/sbin/sshd'}): sshd tests skipped`;
 if (skip) console.log(`# SKIP: ${skip}`);
@@ -226,20 +225,3 @@ describe('SSH layer against OpenSSH sshd', { skip }, () => {
     });
   });
 });
-
-function echoServer(): Promise<Server> {
-  return new Promise((resolve) => {
-    const s = createServer((sock) => sock.on('data', (d) => sock.end(`echo:${d.toString()}`)));
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
-}
-
-function roundTrip(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect({ host: '127.0.0.1', port }, () => s.write(text));
-    let got = '';
-    s.on('data', (d) => (got += d.toString()));
-    s.on('end', () => resolve(got));
-    s.on('error', reject);
-  });
-}

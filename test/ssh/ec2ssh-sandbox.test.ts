@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { launchInstance, type SandboxInstance } from './fixture.js';
-import { keygen, sshAvailable, sshdAvailable } from './sshd.js';
+import { launchInstance, type SandboxInstance } from '../helpers/fixture.js';
+import { keygen, sshAvailable, sshdAvailable } from '../helpers/sshd.js';
 
 describe('ec2ssh against the sandbox', { timeout: 120_000 }, () => {
   let sb: TestSandbox;

@@ -4,15 +4,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect as netConnect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { BIN, cleanEnv, runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { launchInstance, sandboxEc2, tagInstance, type SandboxInstance } from './fixture.js';
-import { freePort, keygen, SSH, sshAvailable, sshdAvailable, startSshd, type Sshd } from './sshd.js';
+import { launchInstance, sandboxEc2, tagInstance, type SandboxInstance } from '../helpers/fixture.js';
+import { echoServer, freePort, keygen, roundTrip, SSH, sshAvailable, sshdAvailable, startSshd, type Sshd } from '../helpers/sshd.js';
 
 const skip = sshdAvailable() ? false : 'OpenSSH sshd not installed: ec2ssh-against-sshd tests skipped';
 if (skip) console.log(`# SKIP: ${skip}`);
@@ -172,20 +171,3 @@ describe('ec2ssh against OpenSSH sshd (instance from the sandbox)', { skip, time
     assert.equal(r.code, 3);
   });
 });
-
-function echoServer(): Promise<Server> {
-  return new Promise((resolve) => {
-    const s = createServer((sock) => sock.on('data', (d) => sock.end(`echo:${d.toString()}`)));
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
-}
-
-function roundTrip(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect({ host: '127.0.0.1', port }, () => s.write(text));
-    let got = '';
-    s.on('data', (d) => (got += d.toString()));
-    s.on('end', () => resolve(got));
-    s.on('error', reject);
-  });
-}

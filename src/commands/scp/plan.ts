@@ -1,5 +1,7 @@
-// Pure: ec2scp's argv -> what to copy from where to where. No I/O: names are resolved and paths
-// are looked at later (run.ts, src/lib/transfer).
+// Pure: ec2scp's argv -> what to copy from where to where, and the verdict on the local side once
+// run.ts has looked at the disk (checkLocal). No I/O here: names are resolved later (run.ts), files
+// are copied by src/lib/transfer.
+import { dirname } from 'node:path';
 import { UsageError } from '../../lib/errors.js';
 import { hasGlob } from '../../lib/transfer/glob.js';
 
@@ -114,4 +116,90 @@ export function planScp(args: string[], opts: Record<string, unknown>): ScpPlan 
       parallel: parseParallel(opts.parallel),
     },
   };
+}
+
+/** What the local disk says about one path. Gathered by run.ts (stat + access), judged by checkLocal. */
+export type LocalFact =
+  | { kind: 'missing' }
+  /** stat failed for another reason; `reason` is short and human ("Permission denied", "Not a directory"). */
+  | { kind: 'error'; reason: string }
+  /** `readable`: a file can be opened for reading; a folder can be listed (read + search). */
+  | { kind: 'file' | 'dir' | 'other'; readable: boolean };
+
+/** Pure: the folder a local target lands in (`out/` itself; the parent of `out/x.txt`). */
+export function localTargetFolder(path: string): string {
+  if (!path.endsWith('/')) return dirname(path);
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+/** Pure: the local paths checkLocal asks about (sources, the -i key, the local target and its folder). */
+export function localPathsToCheck(plan: ScpPlan): string[] {
+  const paths: string[] = [];
+  for (const s of plan.sources) if (s.kind === 'local') paths.push(s.path);
+  const id = plan.options.identityFile;
+  if (id !== undefined && !id.startsWith('~')) paths.push(id);
+  if (plan.target.kind === 'local') {
+    if (!plan.target.path.endsWith('/')) paths.push(plan.target.path);
+    paths.push(localTargetFolder(plan.target.path));
+  }
+  return [...new Set(paths)];
+}
+
+/** Pure: why a local SOURCE cannot be copied (scp's words), or undefined when it can. */
+export function localSourceProblem(path: string, fact: LocalFact, recursive: boolean): string | undefined {
+  switch (fact.kind) {
+    case 'missing':
+      return `${path}: No such file or directory`;
+    case 'error':
+      return `${path}: ${fact.reason}`;
+    case 'other':
+      return `${path}: not a regular file`;
+    case 'dir':
+      if (!recursive) return `${path}: not a regular file (a folder: use -r to copy it)`;
+      break;
+    case 'file':
+      break;
+  }
+  return fact.readable ? undefined : `${path}: Permission denied`;
+}
+
+/**
+ * Pure: the local side, judged before any AWS call. Throws UsageError (exit 2, nothing sent, nothing
+ * copied) when the -i key is missing, the local target's folder is missing, several sources go to a local
+ * target that is not an existing folder, or no source could be copied at all (every source local and
+ * missing, unreadable, a folder without -r or not a regular file). When only some local sources are bad,
+ * like scp it goes on: returns their problems, and the transfer copies the rest and reports them (exit 1).
+ */
+export function checkLocal(plan: ScpPlan, fact: (path: string) => LocalFact): string[] {
+  const id = plan.options.identityFile;
+  if (id !== undefined && !id.startsWith('~')) {
+    const f = fact(id);
+    if (f.kind === 'missing') throw new UsageError(`-i ${id}: no such key file`);
+    if (f.kind === 'error') throw new UsageError(`-i ${id}: ${f.reason}`);
+  }
+  const problems: string[] = [];
+  for (const s of plan.sources) {
+    if (s.kind !== 'local') continue;
+    const p = localSourceProblem(s.path, fact(s.path), plan.options.recursive);
+    if (p !== undefined) problems.push(p);
+  }
+  if (problems.length > 0 && problems.length === plan.sources.length) {
+    const shown = problems.slice(0, 3).join('; ');
+    throw new UsageError(problems.length > 3 ? `${shown}; and ${problems.length - 3} more` : shown);
+  }
+  if (plan.target.kind === 'local') {
+    const t = plan.target.path;
+    const folder = localTargetFolder(t);
+    const f = fact(folder);
+    if (f.kind !== 'dir') {
+      throw new UsageError(`${t}: the local folder ${folder} ${f.kind === 'missing' ? 'does not exist' : f.kind === 'error' ? `cannot be used (${f.reason})` : 'is not a folder'}`);
+    }
+    const tf = t.endsWith('/') ? f : fact(t);
+    if (plan.sources.length > 1 && tf.kind !== 'dir') {
+      const why = tf.kind === 'missing' ? 'No such directory' : tf.kind === 'error' ? tf.reason : 'Not a directory';
+      throw new UsageError(`${t}: ${why} (copying several files needs an existing folder)`);
+    }
+  }
+  return problems;
 }

@@ -1,38 +1,59 @@
-// ec2scp: resolve each instance named in the operands, connect once per [user@]instance, open SFTP,
-// and hand both sides to the transfer engine (src/lib/transfer). Remote-to-remote copies stream
-// through this machine (two connections), so the instances need not reach each other.
-import { ConnectionError, ExitCode, UsageError } from '../../lib/errors.js';
+// ec2scp: check the local side (checkLocal, before any AWS call), resolve each instance named in the
+// operands, connect once per [user@]instance, open SFTP, and hand both sides to the transfer engine
+// (src/lib/transfer). Remote-to-remote copies stream through this machine (two connections), so the
+// instances need not reach each other.
+import { ConnectionError, ExitCode } from '../../lib/errors.js';
 import { sdkEc2 } from '../../lib/ec2.js';
 import { resolveInstance } from '../../lib/resolve.js';
 import type { SshSession } from '../../lib/ssh/index.js';
 import type { TransferFs } from '../../lib/transfer/fs.js';
 import type { RunCommand } from '../types.js';
-import { planScp, type Operand } from './plan.js';
+import { checkLocal, localPathsToCheck, planScp, type LocalFact, type Operand } from './plan.js';
 
 const hostKey = (o: { host: string; user?: string }) => `${o.user ?? ''}@${o.host}`;
 
-/** The -i key and the local target's folder must exist before any AWS call (UsageError, exit 2). */
-async function checkLocalSide(plan: ReturnType<typeof planScp>): Promise<void> {
-  const { stat } = await import('node:fs/promises');
-  const { dirname, resolve } = await import('node:path');
-  const missing = async (p: string, f: (p: string) => Promise<unknown>) => f(p).then(() => false, () => true);
-  const id = plan.options.identityFile;
-  if (id !== undefined && !id.startsWith('~') && (await missing(id, stat))) throw new UsageError(`-i ${id}: no such key file`);
-  if (plan.target.kind === 'local') {
-    const folder = plan.target.path.endsWith('/') ? resolve(plan.target.path) : dirname(resolve(plan.target.path));
-    if (await missing(folder, stat)) throw new UsageError(`${plan.target.path}: the local folder ${folder} does not exist`);
-  }
+const REASONS: Record<string, string> = {
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOTDIR: 'Not a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+};
+
+/** Looks at each local path checkLocal needs (stat, then access for files and folders). Never throws. */
+async function localFacts(paths: string[]): Promise<Map<string, LocalFact>> {
+  const { access, constants, stat } = await import('node:fs/promises');
+  const facts = new Map<string, LocalFact>();
+  await Promise.all(
+    paths.map(async (p) => {
+      let fact: LocalFact;
+      try {
+        const st = await stat(p);
+        const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+        const mode = kind === 'dir' ? constants.R_OK | constants.X_OK : constants.R_OK;
+        fact = { kind, readable: kind === 'other' || (await access(p, mode).then(() => true, () => false)) };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        fact = code === 'ENOENT' ? { kind: 'missing' } : { kind: 'error', reason: REASONS[code] ?? (err as Error).message };
+      }
+      facts.set(p, fact);
+    }),
+  );
+  return facts;
 }
 
 export const run: RunCommand = async (ctx, args, options) => {
   const plan = planScp(args, options);
+  // The local side first, like scp: a missing source or target folder is exit 2 with no AWS call and no
+  // connection. Some bad sources among good ones are left to the transfer (copies the rest, exit 1).
+  const facts = await localFacts(localPathsToCheck(plan));
+  checkLocal(plan, (p) => facts.get(p) ?? { kind: 'missing' });
   const [{ connectToInstance }, { localFs, sftpFs }, { transfer, TransferConnectionLost }, { ProgressBar }] = await Promise.all([
     import('../../lib/ssh/index.js'),
     import('../../lib/transfer/fs.js'),
     import('../../lib/transfer/engine.js'),
     import('../../lib/transfer/progress.js'),
   ]);
-  await checkLocalSide(plan);
   const aws = await ctx.aws();
   const ec2 = await sdkEc2(aws, aws.region, ctx.signal);
 

@@ -160,7 +160,7 @@ export async function transfer(sources: TransferSource[], target: TransferSource
       try {
         const st = await s.fs.stat(p);
         if (!st) fail(`${s.fs.display(p)}: No such file or directory`);
-        else if (st.isDirectory && !o.recursive) fail(`${s.fs.display(p)}: is a directory (use -r to copy folders)`);
+        else if (st.isDirectory && !o.recursive) fail(`${s.fs.display(p)}: not a regular file (a folder: use -r to copy it)`);
         else if (!st.isDirectory && !st.isFile) fail(`${s.fs.display(p)}: not a regular file`);
         else expanded.push({ fs: s.fs, path: trimSlashes(p), stat: st });
       } catch (err) {

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { keyFilePath } from '../../src/lib/paths.js';
 import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from '../../src/sandbox/constants.js';
 import { dirname } from 'node:path';
-import type { TestSandbox } from '../helpers/sandbox.js';
+import type { TestSandbox } from './sandbox.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
