@@ -13,7 +13,9 @@
 // Secrets: the auth code is NEVER in the script. User-data can be read back by any local process through
 // the metadata service, so ec2launch delivers the code after boot over the verified SSH connection into
 // ~USER/.graphterm/ec2term_auth_code (0600, owned by USER); a systemd path unit starts GraphTerm once
-// that file exists, and the wrapper reads the code from it. Every value that came from the user is
+// that file exists, and the wrapper reads the code from it. The file is written once (first writer wins,
+// see authCodeDeliveryScript), so GraphTerm only ever starts with the code in it and every ec2launch run
+// that reaches the instance reports that same code. Every value that came from the user is
 // shell-quoted here (names, packages, options), so none of it can run as code.
 //
 // EC2TERM_ROOT (unset on EC2) prefixes every file path the script writes, so tests can run it in a
@@ -73,6 +75,44 @@ export const UNIT_NAME = 'ec2term-graphterm';
 /** Packages every GraphTerm instance gets. */
 export const BASE_APT_PACKAGES = ['python3-pip', 'python3-venv', 'python3-dev', 'build-essential', 'curl'];
 export const BASE_PIP_PACKAGES = ['graphterm'];
+
+/**
+ * Pure: the POSIX sh script ec2launch runs over SSH (as the login user, in its home) to deliver the auth
+ * code. The code arrives on stdin only (never on a command line, in user-data or in a log) and is
+ * written to a private temp file (umask 077), which is then hard-linked to AUTH_CODE_FILE: link(2) is
+ * atomic and fails when the name exists, so the FIRST complete code stays (first writer wins; two
+ * concurrent or repeated runs against one instance never replace the code GraphTerm started with, and
+ * no reader ever sees a half-written file). The script then prints the code actually in force on
+ * stdout, for ec2launch to report instead of its own. Exit 1 with a message on stderr (never the code)
+ * when nothing usable could be stored.
+ */
+export function authCodeDeliveryScript(file: string = AUTH_CODE_FILE): string {
+  const slash = file.lastIndexOf('/');
+  const dir = slash > 0 ? file.slice(0, slash) : '.';
+  return [
+    'umask 077',
+    `f=${qs(file)}`,
+    't="$f.$$.tmp"',
+    `mkdir -p ${qs(dir)} || exit 1`,
+    'cat >"$t" || { rm -f "$t"; exit 1; }',
+    `if [ ! -s "$t" ]; then rm -f "$t"; echo 'no auth code arrived on stdin' >&2; exit 1; fi`,
+    'ln "$t" "$f" 2>/dev/null || :',
+    'rm -f "$t"',
+    `if [ ! -f "$f" ] || [ ! -s "$f" ]; then echo "no auth code could be stored in ~/$f" >&2; exit 1; fi`,
+    'cat "$f"',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Pure: the code the delivery script printed back (the one in force on the instance), or undefined when
+ * it is not one usable code (empty, several lines, spaces or control characters), so that nothing odd is
+ * ever printed to a terminal.
+ */
+export function parseDeliveredAuthCode(stdout: string): string | undefined {
+  const code = stdout.replace(/[\r\n]+$/, '');
+  return /^[\x21-\x7e]{1,256}$/.test(code) ? code : undefined;
+}
 
 /** Pure: the gtermserver (or gtermhost) options, without --daemon, --host and the auth code. */
 export function graphtermArgs(input: UserDataInput): string[] {

@@ -108,6 +108,45 @@ describe('ec2launch against the sandbox', { timeout: 240_000 }, () => {
     assert.equal(JSON.parse(again.stdout).instanceId, instanceId, 'same client token: EC2 returned the first instance');
   });
 
+  it('the auth code: first writer wins on the instance; a re-run reports it, --replace gets a fresh one', async () => {
+    const args = ['--sandbox', '--yes', '--json', '--show-secrets', 'code'];
+    const onHost = async () => {
+      const r = await runBin('ec2ssh', ['--sandbox', 'code', 'cat', '.graphterm/ec2term_auth_code'], { env: sb.env, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    const first = await launch(args);
+    assert.equal(first.code, 0, first.stderr);
+    const one = JSON.parse(first.stdout);
+    assert.match(one.authCode, /^[A-Za-z0-9]{16}$/);
+    assert.equal(await onHost(), one.authCode);
+    assert.doesNotMatch(first.stderr, /already had an auth code/);
+    // The same command again continues with the same instance and reports the code GraphTerm runs with.
+    const again = await launch(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).instanceId, one.instanceId);
+    assert.equal(JSON.parse(again.stdout).authCode, one.authCode);
+    assert.match(again.stderr, /code already had an auth code .*keeping it/);
+    assert.ok(!again.stderr.includes(one.authCode), 'the code is not on stderr');
+    // A code given for an instance that has one already is not applied, and the run says so (no code shown).
+    const given = await launch(['--auth-code', 'GivenCode123', ...args]);
+    assert.equal(given.code, 0, given.stderr);
+    assert.equal(JSON.parse(given.stdout).instanceId, one.instanceId);
+    assert.equal(JSON.parse(given.stdout).authCode, one.authCode);
+    assert.match(given.stderr, /warning: code already had an auth code .*--auth-code was not applied/);
+    assert.ok(!given.stderr.includes('GivenCode123') && !given.stderr.includes(one.authCode));
+    assert.equal(await onHost(), one.authCode);
+    // --replace (another request, so another client token): a new instance, a fresh code.
+    const fresh = await launch(['--replace', '--type', 't3.micro', ...args]);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    const two = JSON.parse(fresh.stdout);
+    assert.notEqual(two.instanceId, one.instanceId);
+    assert.match(two.authCode, /^[A-Za-z0-9]{16}$/);
+    assert.notEqual(two.authCode, one.authCode);
+    assert.equal(await onHost(), two.authCode);
+    assert.doesNotMatch(fresh.stderr, /already had an auth code/);
+  });
+
   it('--dry-run leaves the sandbox state byte-for-byte unchanged and sends only reads and DryRun checks', async () => {
     const file = join(sb.dir, 'state.json');
     await new Promise((r) => setTimeout(r, 500)); // let the sandbox flush its state

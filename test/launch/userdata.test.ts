@@ -2,13 +2,13 @@
 // with stub commands on PATH (apt-get, python3/pip, curl for IMDSv2, systemctl, chown): we assert the
 // markers, the log, the commands called with their exact arguments, and that injected text stays text.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { planLaunch, userDataInput } from '../../src/commands/launch/plan.js';
-import { AUTH_CODE_FILE, buildUserData, type UserDataInput } from '../../src/lib/userdata.js';
+import { AUTH_CODE_FILE, authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, type UserDataInput } from '../../src/lib/userdata.js';
 
 const SHELLCHECK = ['/usr/bin/shellcheck', '/usr/local/bin/shellcheck'].find((p) => existsSync(p));
 
@@ -192,4 +192,98 @@ describe('user-data: run in a temporary root with stub commands', () => {
     assert.ok(src.stdout.includes(evil('opt')));
     assert.equal(spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.trim(), '');
   });
+});
+
+// The auth code delivery ec2launch runs over SSH (as the login user, in its home): the code only on
+// stdin, first writer wins, the code in force printed back. Run here under sh (dash) and bash in a
+// temporary "home", the way the sandbox and sshd run it.
+describe('auth code delivery script (first writer wins)', () => {
+  const script = authCodeDeliveryScript();
+  const home = () => mkdtempSync(join(tmpdir(), 'ec2term-code-'));
+  const deliver = (shell: string, dir: string, code: string) =>
+    spawnSync(shell, ['-c', script], { cwd: dir, input: `${code}\n`, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: dir } });
+  const onHost = (dir: string) => readFileSync(join(dir, AUTH_CODE_FILE), 'utf8');
+  const leftovers = (dir: string) => readdirSync(join(dir, '.graphterm')).filter((f) => f !== 'ec2term_auth_code');
+
+  it('passes sh -n, bash -n and shellcheck (sh), and carries no code on its command line', (t) => {
+    for (const shell of ['sh', 'bash']) assert.equal(spawnSync(shell, ['-n', '-c', script]).status, 0, shell);
+    assert.doesNotMatch(script, /[A-Za-z0-9]{16}/, 'no code-like word in the command');
+    if (!SHELLCHECK) return t.skip('shellcheck is not installed (apt-get install shellcheck; .ci/run installs it)');
+    const r = spawnSync(SHELLCHECK, ['-s', 'sh', '-'], { input: `#!/bin/sh\n${script}`, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout);
+  });
+
+  for (const shell of ['sh', 'bash']) {
+    it(`${shell}: the first run stores its code (0600) and prints it; a second run keeps and prints the first`, () => {
+      const dir = home();
+      const a = deliver(shell, dir, 'FirstCode123abcd');
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(a.stdout, 'FirstCode123abcd\n');
+      assert.equal(onHost(dir), 'FirstCode123abcd\n');
+      assert.equal(statSync(join(dir, AUTH_CODE_FILE)).mode & 0o777, 0o600);
+      assert.equal(statSync(join(dir, '.graphterm')).mode & 0o777, 0o700);
+      const b = deliver(shell, dir, 'SecondCode456efg');
+      assert.equal(b.status, 0, b.stderr);
+      assert.equal(b.stdout, 'FirstCode123abcd\n', 'the code in force is printed back');
+      assert.equal(onHost(dir), 'FirstCode123abcd\n', 'the first code stays');
+      assert.deepEqual(leftovers(dir), [], 'no temp file left');
+      assert.equal(a.stderr + b.stderr, '');
+    });
+  }
+
+  it('a code full of shell metacharacters stays text (stdin only), both first and second', () => {
+    const dir = home();
+    const evil = `x$(touch ${dir}/PWNED1)'"\`touch ${dir}/PWNED2\`;touch ${dir}/PWNED3|&<>*?~\\ $HOME`;
+    const a = deliver('sh', dir, evil);
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(a.stdout, `${evil}\n`);
+    const b = deliver('bash', dir, `${evil}-again`);
+    assert.equal(b.stdout, `${evil}\n`);
+    assert.equal(onHost(dir), `${evil}\n`);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('PWNED')), [], 'nothing was executed');
+  });
+
+  it('concurrent runs with different codes all print the one code that was stored', async () => {
+    const dir = home();
+    const codes = Array.from({ length: 8 }, (_, i) => `Concurrent${i}Code${'x'.repeat(i)}`);
+    const outs = await Promise.all(codes.map((code, i) => new Promise<string>((ok, fail) => {
+      const c = spawn(i % 2 ? 'bash' : 'sh', ['-c', script], { cwd: dir, env: { PATH: '/usr/bin:/bin', HOME: dir } });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => { out += d.toString('utf8'); });
+      c.on('error', fail);
+      c.on('close', (code) => (code === 0 ? ok(out) : fail(new Error(`exit ${code}`))));
+      c.stdin.end(`${code}\n`);
+    })));
+    const stored = onHost(dir);
+    assert.ok(codes.includes(stored.trim()), 'one of the codes, whole');
+    for (const o of outs) assert.equal(o, stored);
+    assert.deepEqual(leftovers(dir), []);
+  });
+
+  it('refuses empty input and stores nothing', () => {
+    const dir = home();
+    const r = spawnSync('sh', ['-c', script], { cwd: dir, input: '', encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: dir } });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no auth code arrived/);
+    assert.equal(r.stdout, '');
+    assert.equal(existsSync(join(dir, AUTH_CODE_FILE)), false);
+    assert.deepEqual(leftovers(dir), []);
+  });
+
+  const parsed: [string, string | undefined][] = [
+    ['Abc123xyz456defg\n', 'Abc123xyz456defg'],
+    ['Abc123xyz456defg\r\n', 'Abc123xyz456defg'],
+    ['a.b_c~d-e\n\n', 'a.b_c~d-e'],
+    ['', undefined],
+    ['\n', undefined],
+    ['two words\n', undefined],
+    ['line1\nline2\n', undefined],
+    ['esc\x1b[31m\n', undefined],
+    ['x'.repeat(257), undefined],
+  ];
+  for (const [stdout, want] of parsed) {
+    it(`parseDeliveredAuthCode(${JSON.stringify(stdout.slice(0, 24))}) -> ${JSON.stringify(want)}`, () => {
+      assert.equal(parseDeliveredAuthCode(stdout), want);
+    });
+  }
 });

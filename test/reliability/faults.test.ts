@@ -246,13 +246,18 @@ describe('concurrent launches', { timeout: 300_000 }, () => {
     for (const r of results) noStack(r.stderr);
   });
 
-  it('2 concurrent launches of one name print the same working auth code', {
-    todo: 'each run generates and delivers its own random auth code to the one shared instance; the last write wins, so one run prints a code that does not work',
-  }, async () => {
+  it('2 concurrent launches of one name print the same working auth code', async (t) => {
     const name = 'twin-code';
     const results = await Promise.all([0, 1].map(() => runBin('ec2launch', ['--sandbox', '--yes', '--json', '--show-secrets', name], { env: sb.env, timeoutMs: 240_000 })));
+    const all = results.map((r) => `exit ${r.code}\n${r.stderr}`).join('\n---\n');
+    t.diagnostic(`twin-code exits: ${results.map((r) => r.code).join(', ')}`);
+    for (const r of results) noStack(r.stderr);
     const ok = results.filter((r) => r.code === 0).map((r) => JSON.parse(r.stdout).authCode as string);
+    assert.ok(ok.length >= 1, all);
+    assert.equal(liveNamed(await world(sb), name).length, 1, all);
     const onHost = await runBin('ec2ssh', ['--sandbox', name, 'cat', '.graphterm/ec2term_auth_code'], { env: sb.env, timeoutMs: 60_000 });
+    assert.equal(onHost.code, 0, onHost.stderr);
+    assert.match(onHost.stdout.trim(), /^[A-Za-z0-9]{16}$/, 'one whole code is on the instance');
     for (const code of ok) assert.equal(code, onHost.stdout.trim(), 'every run that succeeded printed the code on the instance');
   });
 });

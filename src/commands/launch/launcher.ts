@@ -10,8 +10,7 @@ import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import { deleteKeyPair, ensureKeyPair, keyPairExists, type KeyPairOutcome } from '../../lib/keypairs.js';
 import { resolveInstance } from '../../lib/resolve.js';
 import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, type GroupOutcome } from '../../lib/security-groups.js';
-import { shellQuote } from '../../lib/shellquote.js';
-import { AUTH_CODE_FILE, buildUserData } from '../../lib/userdata.js';
+import { AUTH_CODE_FILE, authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, UNIT_NAME } from '../../lib/userdata.js';
 import { formatDuration, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
 import type { CommandContext } from '../types.js';
 import { findImage, type ImageChoice } from './image.js';
@@ -66,6 +65,8 @@ export interface HostResult {
   setup?: string;
   copied: string[];
   authCodeDelivered: boolean;
+  /** The auth code in force on the instance after delivery (an earlier run's, when it was there first). */
+  authCode?: string;
 }
 
 const pendingOnly = (i: InstanceInfo) => (LIVE_STATES as string[]).includes(i.state) && i.state !== 'shutting-down';
@@ -352,14 +353,23 @@ export class Launcher {
     result.sshOk = true;
     try {
       if (authCode !== undefined) {
-        // Over the verified connection, on stdin (never in a command line or in user-data).
-        const file = AUTH_CODE_FILE;
-        const dir = file.slice(0, file.lastIndexOf('/'));
-        // A temp name of its own, so two runs delivering to one instance never move each other's file.
-        const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-        const cmd = `umask 077 && mkdir -p ${shellQuote(dir)} && cat > ${shellQuote(tmp)} && mv -f ${shellQuote(tmp)} ${shellQuote(file)}`;
-        const r = await session.exec(cmd, { stdin: `${authCode}\n`, signal: ctx.signal });
+        // Over the verified connection, on stdin (never in a command line or in user-data). First writer
+        // wins: an instance that already has a code (an earlier or concurrent run of this same command
+        // adopted it) keeps it, and the script prints back the code in force, which is the one reported.
+        const r = await session.exec(authCodeDeliveryScript(), { stdin: `${authCode}\n`, signal: ctx.signal });
         if (r.code !== 0) throw new Ec2termError(`could not store the auth code on ${name}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
+        const inForce = parseDeliveredAuthCode(r.stdout.toString('utf8'));
+        if (inForce === undefined) {
+          throw new Ec2termError(`~${plan.user}/${AUTH_CODE_FILE} on ${name} does not hold a usable auth code`, 1, {
+            hint: `remove it (ec2ssh ${name} rm ${AUTH_CODE_FILE}) and run ec2launch again, or launch a new instance with --replace`,
+          });
+        }
+        if (inForce !== authCode) {
+          if (plan.authCode.kind === 'given') {
+            ctx.out.warn(`${name} already had an auth code from an earlier run; it is kept and --auth-code was not applied (remove ~${plan.user}/${AUTH_CODE_FILE} there and restart ${UNIT_NAME}, or use --replace)`);
+          } else this.progress.note(`${name} already had an auth code (from an earlier or concurrent run of this command); keeping it`);
+        }
+        result.authCode = inForce;
         result.authCodeDelivered = true;
       }
       if (plan.copy.length > 0) {

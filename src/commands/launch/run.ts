@@ -140,7 +140,10 @@ export const run: RunCommand = async (ctx, args, options) => {
     if (aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
     throw err;
   }
-  return successResult(ctx.program, plan, pre, launcher, results, authCode, {
+  // The code in force is the one the instance kept (first writer wins): this run's, or an earlier or
+  // concurrent run's of the same command that reached the instance first.
+  const inForce = results.find((r) => r.authCode !== undefined)?.authCode ?? authCode;
+  return successResult(ctx.program, plan, pre, launcher, results, inForce, {
     showCode: plan.showSecrets || (ctx.io.stdoutIsTTY && !ctx.global.json),
     region: aws.region,
     sandbox: Boolean(aws.sandbox),
@@ -162,6 +165,8 @@ function successResult(
   o: { showCode: boolean; region: string; sandbox: boolean },
 ): CommandResult {
   const sb = o.sandbox ? ' --sandbox' : '';
+  // Hosts that kept different codes (an earlier run reached some of them first): each has its own.
+  const perHost = results.some((r) => r.authCode !== undefined && r.authCode !== authCode);
   const hosts = results.map((r) => {
     const i = r.instance;
     const reach = r.dnsName ?? i.publicDns ?? i.publicIp ?? i.privateIp ?? i.id;
@@ -186,6 +191,10 @@ function successResult(
       setupStatus: r.setup ?? null,
       copied: r.copied,
       authCodeDelivered: r.authCodeDelivered,
+      // Only when the hosts kept different codes (see render); hidden like the top-level one.
+      ...(perHost && r.authCode !== undefined
+        ? { authCode: plan.showSecrets ? r.authCode : '(hidden: use --show-secrets)' }
+        : {}),
     };
   });
   const c = launcher.created;
@@ -216,7 +225,10 @@ function successResult(
     if (c.zone) out.line(`hosted zone ${c.zone.name} created; name servers: ${c.zone.nameServers.join(' ')}`);
     const phases = launcher.progress.timer.phases;
     if (phases.length) out.line(`phases: ${phases.map((x) => `${x.phase.replace(/^[^:]+: /, '')} ${formatDuration(x.ms)}`).join(', ')}`);
-    if (authCode) {
+    if (authCode && perHost) {
+      if (o.showCode) results.forEach((r, i) => out.line(`auth code of ${hosts[i]!.name}:  ${p.bold(r.authCode ?? authCode)}`));
+      out.line(`auth code:  ${o.showCode ? 'shown once, above;' : 'not shown without a terminal (add --show-secrets);'} the hosts have different codes, each in ~${plan.user}/.graphterm/ec2term_auth_code`);
+    } else if (authCode) {
       if (o.showCode) out.line(`auth code:  ${p.bold(authCode)}   (shown once; it is also in ~${plan.user}/.graphterm/ec2term_auth_code on the instance)`);
       else out.line(`auth code:  not shown without a terminal (add --show-secrets); read it with: ${hosts[0]!.ssh} cat .graphterm/ec2term_auth_code`);
     }
