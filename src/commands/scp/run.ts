@@ -48,7 +48,7 @@ export const run: RunCommand = async (ctx, args, options) => {
   // connection. Some bad sources among good ones are left to the transfer (copies the rest, exit 1).
   const facts = await localFacts(localPathsToCheck(plan));
   checkLocal(plan, (p) => facts.get(p) ?? { kind: 'missing' });
-  const [{ connectToInstance }, { localFs, sftpFs }, { transfer, TransferConnectionLost }, { ProgressBar }] = await Promise.all([
+  const [{ connectToInstance, warmSsh2 }, { localFs, sftpFs }, { transfer, TransferConnectionLost }, { ProgressBar }] = await Promise.all([
     import('../../lib/ssh/index.js'),
     import('../../lib/transfer/fs.js'),
     import('../../lib/transfer/engine.js'),
@@ -56,6 +56,7 @@ export const run: RunCommand = async (ctx, args, options) => {
   ]);
   const aws = await ctx.aws();
   const ec2 = await sdkEc2(aws, aws.region, ctx.signal);
+  warmSsh2();
 
   const sessions: SshSession[] = [];
   const remotes = new Map<string, TransferFs>();

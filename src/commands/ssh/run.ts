@@ -10,6 +10,7 @@ import { noPrompt } from '../../lib/prompt.js';
 import { resolveInstance, matchesPattern } from '../../lib/resolve.js';
 import type { AwsContext } from '../../lib/aws.js';
 import { connectToInstance, pinHostKey, usersForImages, type ConnectOptions } from '../../lib/ssh/connect.js';
+import { warmSsh2 } from '../../lib/ssh/connection.js';
 import { startLocalForward, startRemoteForward, type ActiveForward } from '../../lib/ssh/forward.js';
 import { KnownHosts } from '../../lib/ssh/knownhosts.js';
 import { hostAlias, opensshArgs, opensshCommand, sshConfigBlock, type OpenSshTarget } from '../../lib/ssh/openssh.js';
@@ -71,6 +72,7 @@ function identityFileFor(ctx: CommandContext, plan: SshPlan, aws: AwsContext, i:
 }
 
 async function connect(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2: Ec2): Promise<CommandResult> {
+  warmSsh2();
   const instance = await resolve(ctx, plan, ec2, 'log in to');
   const session = await connectToInstance(instance, connectOptions(ctx, plan, aws, ec2));
   const forwards: ActiveForward[] = [];

@@ -164,6 +164,14 @@ export async function probeHostKey(o: Omit<SshConnectOptions, 'identities' | 'us
   return handshake({ ...o, user: o.user ?? 'ec2term-probe', identities: [] }, true) as Promise<string>;
 }
 
+/**
+ * Starts loading ssh2 (about 40 ms of compiling) without waiting, so it overlaps the instance look-up's
+ * round trips; the connect then finds it loaded. Failures surface at the real import.
+ */
+export function warmSsh2(): void {
+  import('ssh2').catch(() => {});
+}
+
 async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshConnection | string> {
   const ssh2 = (await import('ssh2')).default;
   const { sha256Fingerprint } = await import('../console-fingerprints.js');

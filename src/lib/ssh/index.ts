@@ -2,7 +2,7 @@
 // ssh2 is imported inside the functions that connect.
 export { connectToInstance, pinHostKey, planTarget, ensureRunning, loginUser, userForImage, usersForImages, unreachableReason } from './connect.js';
 export type { ConnectOptions, SshSession, InstanceTarget } from './connect.js';
-export { connectSsh, probeHostKey, waitForExit, exitStatusOf, hostKeyAlgorithmsFor } from './connection.js';
+export { connectSsh, probeHostKey, warmSsh2, waitForExit, exitStatusOf, hostKeyAlgorithmsFor } from './connection.js';
 export type { SshConnection, SshConnectOptions, ExecOptions, ExecResult, ExitStatus } from './connection.js';
 export { identityPlan, loadKeyFile, parsePrivateKey, unprotectedKeyWarning } from './keys.js';
 export type { IdentityCandidate } from './keys.js';
