@@ -1,11 +1,12 @@
 // Pure parts of ec2ssh and the SSH layer, as tables.
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { planSsh, splitOption, splitUserTarget, wantsPty } from '../../src/commands/ssh/options.js';
 import { UsageError } from '../../src/lib/errors.js';
 import type { InstanceInfo } from '../../src/lib/instances.js';
 import { unreachableReason, userForImage } from '../../src/lib/ssh/connect.js';
-import { exitStatusOf, hostKeyAlgorithmsFor } from '../../src/lib/ssh/connection.js';
+import { exitStatusOf, hostKeyAlgorithmsFor, waitForExit, type ExitStatus } from '../../src/lib/ssh/connection.js';
 import { parseForwardSpec } from '../../src/lib/ssh/forward.js';
 import { blobMatchesFingerprints } from '../../src/lib/ssh/hostkeys.js';
 import { identityPlan } from '../../src/lib/ssh/keys.js';
@@ -111,6 +112,23 @@ describe('small pure helpers', () => {
     assert.deepEqual(exitStatusOf(null, 'SIGTERM'), { code: 143, signal: 'SIGTERM' });
     assert.deepEqual(exitStatusOf(null, 'KILL'), { code: 137, signal: 'SIGKILL' });
     assert.deepEqual(exitStatusOf(undefined, undefined), { code: 255 });
+  });
+
+  it("waitForExit: the status from 'exit', or from 'close' when 'exit' fired before anyone listened", async () => {
+    type Ch = Parameters<typeof waitForExit>[0];
+    const table: [string, (ch: EventEmitter) => void, ExitStatus | 'rejects'][] = [
+      ['exit then close', (ch) => { ch.emit('exit', 3); ch.emit('close', 3); }, { code: 3 }],
+      ['exit missed, close carries it', (ch) => ch.emit('close', 0), { code: 0 }],
+      ['signal missed, close carries it', (ch) => ch.emit('close', null, 'SIGTERM'), { code: 143, signal: 'SIGTERM' }],
+      ['no status at all (connection lost)', (ch) => ch.emit('close', undefined), 'rejects'],
+    ];
+    for (const [what, emit, want] of table) {
+      const ch = new EventEmitter();
+      const done = waitForExit(ch as unknown as Ch);
+      emit(ch);
+      if (want === 'rejects') await assert.rejects(done, /closed before the remote command reported its exit status/, what);
+      else assert.deepEqual(await done, want, what);
+    }
   });
 
   it('hostKeyAlgorithmsFor puts pinned types first', () => {

@@ -86,14 +86,20 @@ export function exitStatusOf(code: number | null | undefined, signal?: string | 
   return { code: 255 };
 }
 
-/** Resolves with the channel's exit status once it closes; rejects if it closed without one (connection lost). */
+/**
+ * Resolves with the channel's exit status once it closes; rejects if it closed without one (connection
+ * lost). ssh2 emits 'exit' the moment exit-status arrives, which can be before a caller that awaited the
+ * channel has attached its listener (a fast command's reply lands in the same read as the channel's
+ * confirmation); its 'close' repeats the status as child_process does, so that is the one relied on.
+ */
 export function waitForExit(channel: ClientChannel): Promise<ExitStatus> {
   return new Promise((resolve, reject) => {
     let status: ExitStatus | undefined;
     channel.on('exit', (code: number | null, signal?: string) => {
       status = exitStatusOf(code, signal);
     });
-    channel.on('close', () => {
+    channel.on('close', (code?: number | null, signal?: string) => {
+      if (!status && (typeof code === 'number' || signal)) status = exitStatusOf(code, signal);
       if (status) resolve(status);
       else reject(new ConnectionError('the connection closed before the remote command reported its exit status'));
     });
