@@ -2,9 +2,12 @@
 // throttling, 5xx and dropped connections; interrupted launches (SIGINT, SIGTERM, SIGKILL); stuck DNS,
 // unreachable SSH and a failing setup; concurrent launches. Ground truth is read with the SDK (faults off).
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { DescribeImagesCommand, DescribeSecurityGroupsCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { ec2, until } from '../sandbox/sdk.js';
 import { faultCounts, liveNamed, requests, spawnBin, waitForRequest, world, type World } from './util.js';
 
 /** The error a failed command printed: its last line on stderr (after progress and undo notes), hints aside. */
@@ -214,6 +217,35 @@ describe('stuck DNS, unreachable SSH, failing setup', { timeout: 240_000 }, () =
     assert.match(r.stderr, /the setup of badsetup failed: .*last lines of \/root\/ec2launch\.log --- \| .*ERROR/, 'the setup log tail is shown');
     noStack(r.stderr);
     assert.deepEqual(snapshot(await world(sb)), before, r.stderr);
+  });
+});
+
+describe('a failed launch and the shared key pair and group it created', { timeout: 180_000 }, () => {
+  let sb: TestSandbox;
+  before(async () => { sb = await startTestSandbox({ delays: 'fast' }); });
+  after(async () => { await sb?.stop(); });
+
+  it('keeps them (and the key file) when another instance launched with them meanwhile', async (t) => {
+    const c = ec2(sb);
+    await sb.admin('POST', '/_sandbox/faults', { rules: [{ kind: 'setup-error', name: 'failing' }] });
+    const launch = runBin('ec2launch', ['--sandbox', '--yes', 'failing'], { env: sb.env, timeoutMs: 120_000 });
+    // While it waits for its setup, another launcher (here the SDK) uses the key pair and group it created.
+    const groupId = await until(async () => (await c.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['ec2term-graphterm-server'] }] }))).SecurityGroups?.[0]?.GroupId, 60_000, 'the group');
+    const images = await c.send(new DescribeImagesCommand({ Owners: ['099720109477'] }));
+    const other = await c.send(new RunInstancesCommand({ ImageId: images.Images![0]!.ImageId!, MinCount: 1, MaxCount: 1, KeyName: 'ec2term', SecurityGroupIds: [groupId], InstanceType: 't3.micro' }));
+    const r = await launch;
+    await sb.admin('DELETE', '/_sandbox/faults');
+    assert.notEqual(r.code, 0, r.stderr);
+    const otherId = other.Instances![0]!.InstanceId!;
+    t.diagnostic(r.stderr.split('\n').filter((l) => /kept|removed|terminated/.test(l)).join(' | '));
+    assert.match(r.stderr, new RegExp(`kept key pair ec2term and \\S+: another instance uses it \\(${otherId}\\)`));
+    assert.match(r.stderr, new RegExp(`kept security group ec2term-graphterm-server \\(${groupId}\\): another instance uses it`));
+    const w = await world(sb);
+    assert.ok(w.keyPairs.includes('ec2term'), 'key pair kept');
+    assert.ok(w.groups.includes('ec2term-graphterm-server'), 'group kept');
+    assert.deepEqual(liveNamed(w, 'failing'), [], 'the failed launch terminated its own instance');
+    const keyFile = /kept key pair ec2term and (\S+):/.exec(r.stderr)?.[1];
+    assert.ok(keyFile && existsSync(keyFile), `the private key file is still there (${keyFile})`);
   });
 });
 

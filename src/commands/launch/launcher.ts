@@ -443,7 +443,17 @@ export class Launcher {
         lines.push(`could NOT terminate ${ids.join(', ')}: ${(err as Error).message} (remove with: ec2list --terminate ${ids.join(' ')})`);
       }
     }
-    if (c.group?.id) {
+    // Key pair and group are shared: a concurrent run may have adopted what this run created and launched
+    // with it. Those stay (and say why); deleting the key pair would cut that instance's SSH access.
+    const usedBy = async (filter: string, value: string): Promise<string[]> =>
+      (await ec2.describeInstances({ filters: [{ Name: filter, Values: [value] }] }).catch(() => []))
+        .filter((i) => !ids.includes(i.id) && i.state !== 'shutting-down' && i.state !== 'terminated')
+        .map((i) => i.id);
+    const inUse = (what: string, others: string[]) =>
+      `kept ${what}: ${others.length === 1 ? 'another instance uses' : `${others.length} other instances use`} it (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''})`;
+    const groupUsers = c.group?.id ? await usedBy('instance.group-id', c.group.id) : [];
+    if (c.group?.id && groupUsers.length) lines.push(inUse(`security group ${c.group.name} (${c.group.id})`, groupUsers));
+    else if (c.group?.id) {
       try {
         // The group can go once no instance uses it (terminated).
         for (const id of ids) {
@@ -455,7 +465,9 @@ export class Launcher {
         lines.push(`could NOT remove security group ${c.group.name} (${c.group.id}): ${(err as Error).message}`);
       }
     }
-    if (c.keyPair) {
+    const keyUsers = c.keyPair ? await usedBy('key-name', c.keyPair.keyName) : [];
+    if (c.keyPair && keyUsers.length) lines.push(inUse(`key pair ${c.keyPair.keyName}${c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`, keyUsers));
+    else if (c.keyPair) {
       try {
         await deleteKeyPair(ec2, c.keyPair.keyName, c.keyPair.wroteKeyFile ? c.keyPair.keyFile : undefined);
         lines.push(`removed key pair ${c.keyPair.keyName}${c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`);
