@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setupMarkerWait } from '../../src/commands/launch/launcher.js';
 import { planLaunch, userDataInput } from '../../src/commands/launch/plan.js';
 import { AUTH_CODE_FILE, authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, type UserDataInput } from '../../src/lib/userdata.js';
 
@@ -286,4 +287,36 @@ describe('auth code delivery script (first writer wins)', () => {
       assert.equal(parseDeliveredAuthCode(stdout), want);
     });
   }
+});
+
+describe('setup marker wait (run on the instance by --wait ready)', () => {
+  const run = (dir: string, maxMs: number) =>
+    spawnSync('sh', ['-c', setupMarkerWait(maxMs)], { cwd: dir, encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+  const dir = () => mkdtempSync(join(tmpdir(), 'ec2term-marker-'));
+
+  it('passes sh -n and shellcheck (sh)', (t) => {
+    assert.equal(spawnSync('sh', ['-n', '-c', setupMarkerWait(20_000)]).status, 0);
+    if (!SHELLCHECK) return t.skip('shellcheck is not installed (apt-get install shellcheck; .ci/run installs it)');
+    const r = spawnSync(SHELLCHECK, ['-s', 'sh', '-'], { input: `#!/bin/sh\n${setupMarkerWait(20_000)}`, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout);
+  });
+
+  it('prints OK + status, ERROR + error, or nothing when the wait runs out', () => {
+    const ok = dir();
+    writeFileSync(join(ok, 'SETUP_STATUS'), 'graphterm ready\n');
+    assert.equal(run(ok, 20_000).stdout, 'OK\ngraphterm ready\n');
+    const bad = dir();
+    writeFileSync(join(bad, 'SETUP_STATUS'), 'partial\n');
+    writeFileSync(join(bad, 'SETUP_ERROR'), 'pip failed\n');
+    assert.equal(run(bad, 20_000).stdout, 'ERROR\npip failed\n');
+    const none = run(dir(), 400);
+    assert.equal(none.status, 0, none.stderr);
+    assert.equal(none.stdout, '');
+  });
+
+  it('bounds its rounds: at most 20 s per call, none when no time is left', () => {
+    assert.match(setupMarkerWait(60_000), /-lt 100 \]/);
+    assert.match(setupMarkerWait(1_000), /-lt 5 \]/);
+    assert.match(setupMarkerWait(-5), /-lt 0 \]/);
+  });
 });

@@ -208,6 +208,19 @@ export function randomAuthCode(): string {
   return out.length === 16 ? out : randomAuthCode();
 }
 
+/**
+ * Waits on the instance (up to `maxMs`, at most 20 s per call) for the setup's marker file, then prints
+ * ERROR + the error file or OK + the status. One SSH exec notices the marker within 0.2 s, where polling
+ * from here with back-off would notice it seconds late and pay a round trip per look.
+ */
+export function setupMarkerWait(maxMs: number): string {
+  const rounds = Math.max(0, Math.min(100, Math.ceil(maxMs / 200)));
+  return (
+    `i=0; while [ ! -f SETUP_ERROR ] && [ ! -f SETUP_STATUS ] && [ "$i" -lt ${rounds} ]; do sleep 0.2; i=$((i+1)); done; ` +
+    'if [ -f SETUP_ERROR ]; then echo "ERROR"; cat SETUP_ERROR; elif [ -f SETUP_STATUS ]; then echo "OK"; cat SETUP_STATUS; fi'
+  );
+}
+
 export class Launcher {
   readonly created: Created = { instances: [], records: [] };
   keyPair?: KeyPairOutcome;
@@ -384,11 +397,12 @@ export class Launcher {
         });
       }
       if (plan.wait === 'ready') {
+        const readyDeadline = ctx.clock.now() + plan.timeouts.ready;
         result.setup = await this.progress.phase(`${name}: setup marker ~${plan.user}/SETUP_STATUS`, () =>
           pollUntil(
             `the setup of ${name} to finish (~${plan.user}/SETUP_STATUS)`,
             async () => {
-              const r = await session.exec('if [ -f SETUP_ERROR ]; then echo "ERROR"; cat SETUP_ERROR; elif [ -f SETUP_STATUS ]; then echo "OK"; cat SETUP_STATUS; fi', { signal: ctx.signal });
+              const r = await session.exec(setupMarkerWait(readyDeadline - ctx.clock.now()), { signal: ctx.signal });
               const text = r.stdout.toString('utf8');
               if (text.startsWith('ERROR')) {
                 throw new Ec2termError(`the setup of ${name} failed: ${text.slice(6).split('\n').filter(Boolean).join(' | ').slice(0, 600)}`, 1, {
@@ -397,7 +411,7 @@ export class Launcher {
               }
               return text.startsWith('OK') ? text.slice(3).trim() : undefined;
             },
-            { ...wopts(plan.timeouts.ready, `setup is still running: follow it with ec2ssh ${name} sudo tail -f /root/ec2launch.log (and raise --timeout)`), backoff: { initialMs: 500, maxMs: 5_000, factor: 1.5 } },
+            { ...wopts(plan.timeouts.ready, `setup is still running: follow it with ec2ssh ${name} sudo tail -f /root/ec2launch.log (and raise --timeout)`), backoff: { initialMs: 100, maxMs: 1_000, factor: 2 } },
           ),
         );
       }
