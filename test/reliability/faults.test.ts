@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { DescribeImagesCommand, DescribeSecurityGroupsCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { DeleteKeyPairCommand, DescribeImagesCommand, DescribeSecurityGroupsCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { ec2, until } from '../sandbox/sdk.js';
@@ -220,7 +220,7 @@ describe('stuck DNS, unreachable SSH, failing setup', { timeout: 240_000 }, () =
   });
 });
 
-describe('a failed launch and the shared key pair and group it created', { timeout: 180_000 }, () => {
+describe('the shared key pair and group under concurrent runs', { timeout: 180_000 }, () => {
   let sb: TestSandbox;
   before(async () => { sb = await startTestSandbox({ delays: 'fast' }); });
   after(async () => { await sb?.stop(); });
@@ -246,6 +246,29 @@ describe('a failed launch and the shared key pair and group it created', { timeo
     assert.deepEqual(liveNamed(w, 'failing'), [], 'the failed launch terminated its own instance');
     const keyFile = /kept key pair ec2term and (\S+):/.exec(r.stderr)?.[1];
     assert.ok(keyFile && existsSync(keyFile), `the private key file is still there (${keyFile})`);
+  });
+
+  it('a launch whose key pair is deleted under it (between its check and RunInstances) sets it up again and succeeds', async (t) => {
+    const c = ec2(sb);
+    // Key pair and group exist (adopted by the launch below); RunInstances is held for 3 s.
+    await sb.admin('DELETE', '/_sandbox/requests');
+    await sb.admin('POST', '/_sandbox/faults', { rules: [{ kind: 'slow', action: 'RunInstances', delayMs: 3000, count: 1 }] });
+    const launch = runBin('ec2launch', ['--sandbox', '--yes', '--json', 'survivor'], { env: sb.env, timeoutMs: 120_000 });
+    // Its last check before RunInstances is the group's; delete the key pair right after it.
+    await waitForRequest(sb, (e) => e.action === 'DescribeSecurityGroups');
+    await c.send(new DeleteKeyPairCommand({ KeyName: 'ec2term' }));
+    const r = await launch;
+    await sb.admin('DELETE', '/_sandbox/faults');
+    t.diagnostic(r.stderr.split('\n').filter((l) => /went away|key pair/.test(l)).join(' | '));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /the key pair ec2term went away \(a concurrent run removed it\); setting it up again/);
+    const log = await requests(sb);
+    assert.deepEqual(log.filter((e) => e.action === 'RunInstances').map((e) => e.errorCode ?? e.status), ['InvalidKeyPair.NotFound', 200]);
+    const w = await world(sb);
+    assert.equal(liveNamed(w, 'survivor').length, 1);
+    assert.ok(w.keyPairs.includes('ec2term'), 'the key pair exists again');
+    const ssh = await runBin('ec2ssh', ['--sandbox', 'survivor', 'true'], { env: sb.env, timeoutMs: 60_000 });
+    assert.equal(ssh.code, 0, `the new key file logs in: ${ssh.stderr}`);
   });
 });
 

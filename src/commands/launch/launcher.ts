@@ -221,6 +221,12 @@ export function setupMarkerWait(maxMs: number): string {
   );
 }
 
+/** The AWS error code behind an ec2term error (or of a raw SDK error), if any. */
+function awsErrorCode(err: unknown): string {
+  const e = ((err as { cause?: unknown })?.cause ?? err) as { Code?: string; name?: string } | undefined;
+  return e?.Code ?? e?.name ?? '';
+}
+
 export class Launcher {
   readonly created: Created = { instances: [], records: [] };
   keyPair?: KeyPairOutcome;
@@ -251,6 +257,16 @@ export class Launcher {
       this.out.info(`${ctx.program}: created the Route 53 zone ${zone.name}; delegate it at your registrar to: ${zone.nameServers.join(' ')}`);
     }
     this.checkSignal();
+    await this.ensureShared();
+  }
+
+  /**
+   * Key pair and security group: found (adopted), imported or created. Run again when RunInstances says
+   * one of them is gone (a concurrent run that failed removed what it had created).
+   */
+  private async ensureShared(): Promise<void> {
+    const { ctx, ec2 } = this.deps;
+    const { plan } = this;
     const keyPair = await ensurePlanKeyPair(plan, this.deps, false);
     this.keyPair = keyPair;
     if (keyPair.created) {
@@ -285,10 +301,24 @@ export class Launcher {
   async launch(prep: HostPrep): Promise<InstanceInfo> {
     const { ec2, ctx } = this.deps;
     const sdk = await import('@aws-sdk/client-ec2');
-    const req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id });
+    let req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id });
+    let setUpAgain = false;
     for (let generation = 0; generation < 10; generation++) {
       const token = generation === 0 ? prep.token : `${prep.token.slice(0, 60)}-g${generation}`.slice(-64);
-      const res = await call(`launching ${prep.host.name}`, () => ec2.client.send(new sdk.RunInstancesCommand({ ...req, ClientToken: token }), { abortSignal: ctx.signal }));
+      let res;
+      try {
+        res = await call(`launching ${prep.host.name}`, () => ec2.client.send(new sdk.RunInstancesCommand({ ...req, ClientToken: token }), { abortSignal: ctx.signal }));
+      } catch (err) {
+        const code = awsErrorCode(err);
+        if (setUpAgain || (code !== 'InvalidKeyPair.NotFound' && code !== 'InvalidGroup.NotFound')) throw err;
+        // Found or created a moment ago, gone now: a concurrent run that failed removed what it had made.
+        setUpAgain = true;
+        this.progress.note(`the ${code.startsWith('InvalidKeyPair') ? `key pair ${this.plan.keyName}` : `security group ${this.plan.securityGroup.name}`} went away (a concurrent run removed it); setting it up again`);
+        await this.ensureShared();
+        req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id });
+        generation--;
+        continue;
+      }
       const raw = res.Instances?.[0];
       if (!raw?.InstanceId) throw new Ec2termError(`EC2 returned no instance for ${prep.host.name}`);
       const { toInstanceInfo } = await import('../../lib/instances.js');
