@@ -221,6 +221,35 @@ describe('ec2list against the sandbox', () => {
     assert.deepEqual(JSON.parse((await list(['--snapshots', '--json'])).stdout), []);
   });
 
+  it('--watch redraws with new instances until Ctrl-C, then exits 0 quietly', async () => {
+    const child = spawn(process.execPath, [join(BIN, 'ec2list'), '--sandbox', '--watch', '--interval', '1s'], {
+      env: cleanEnv({ ...sb.env, COLUMNS: '200' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b) => (stdout += b));
+    child.stderr.on('data', (b) => (stderr += b));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const draws = () => stdout.split('\n').filter((l) => /^every 1s: \d+ instances? in us-east-1 /.test(l));
+    const until = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 600 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(ok(), `${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
+    };
+    try {
+      await until('a first draw', () => draws().length >= 1);
+      assert.doesNotMatch(stdout, /watched\b/);
+      await launch(sb.url, 'us-east-1', 'watched');
+      const seen = draws().length;
+      await until('a later draw that shows the new instance', () => draws().length > seen && stdout.split(/^every /m).at(-1)!.includes('watched'));
+      assert.doesNotMatch(stdout, /\u001b\[/, 'no escape codes when piped');
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.doesNotMatch(stderr, /\n\s+at .*[.:]\d+/, 'no stack trace');
+  });
+
   it('offers a picker on a terminal (driven through a pseudo-terminal), then confirms', async (t) => {
     const picky = await launch(sb.url, 'us-east-1', 'picky');
     await waitState(sb.url, 'us-east-1', picky.InstanceId!, 'running');
