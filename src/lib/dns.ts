@@ -5,7 +5,7 @@
 // No SDK import at load time: the SDK is imported inside sdkDns.
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsContext } from './aws.js';
-import { fromAwsError, UsageError } from './errors.js';
+import { awsErrorCode, fromAwsError, UsageError } from './errors.js';
 import { pollUntil, type WaitOptions } from './wait.js';
 
 export type RecordType = 'A' | 'CNAME';
@@ -133,17 +133,6 @@ export function callerReference(domain: string, now: number, random: string): st
 // ---------------------------------------------------------------------------------------------
 // SDK implementation
 
-interface SdkLikeError {
-  name?: string;
-  Code?: string;
-  message?: string;
-}
-
-function errorCode(err: unknown): string {
-  const e = (err ?? {}) as SdkLikeError;
-  return e.Code ?? e.name ?? '';
-}
-
 /** A Dns backed by the Route 53 SDK client of `aws` (Route 53 is global). Requests abort on `signal`. */
 export async function sdkDns(aws: Pick<AwsContext, 'route53'>, signal?: AbortSignal): Promise<Dns> {
   const sdk = await import('@aws-sdk/client-route-53');
@@ -236,7 +225,7 @@ export async function sdkDns(aws: Pick<AwsContext, 'route53'>, signal?: AbortSig
         );
         return { deleted: true, record, change: { id: bareId(res.ChangeInfo?.Id ?? ''), status: res.ChangeInfo?.Status ?? 'PENDING' } };
       } catch (err) {
-        if (errorCode(err) === 'InvalidChangeBatch') {
+        if (awsErrorCode(err) === 'InvalidChangeBatch') {
           // Changed under us: look again and report what is there now.
           const [now] = await getRecords(zoneId, n, ['A', 'CNAME']);
           return now ? { deleted: false, reason: 'points-elsewhere', record: now } : { deleted: false, reason: 'missing' };

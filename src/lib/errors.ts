@@ -142,6 +142,12 @@ interface AwsLikeError {
   $fault?: string;
 }
 
+/** The AWS error code of an SDK error ('InvalidKeyPair.NotFound', ...), or of the SDK error an ec2term error wraps; '' if none. */
+export function awsErrorCode(err: unknown): string {
+  const e = (err instanceof Ec2termError ? err.cause : err) as AwsLikeError | undefined;
+  return e?.Code ?? e?.name ?? '';
+}
+
 /** Turns an AWS SDK (or network) error into a typed ec2term error; leaves ec2term errors as they are. */
 export function fromAwsError(err: unknown, doing?: string): Ec2termError {
   if (err instanceof Ec2termError) return err;

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { call, type Ec2 } from './ec2.js';
-import { fromAwsError, UsageError } from './errors.js';
+import { awsErrorCode, fromAwsError, UsageError } from './errors.js';
 import { readIfExists, writeFileAtomic } from './fsutil.js';
 import { TAGS } from './instances.js';
 import { keyFileCandidates, keyFilePath, type KeyLocation } from './paths.js';
@@ -100,7 +100,7 @@ export async function ensureKeyPair(ec2: Ec2, opts: EnsureKeyPairOptions): Promi
   try {
     res = await ec2.client.send(new sdk.CreateKeyPairCommand({ KeyName: name, KeyType: 'ed25519', TagSpecifications: tags }), send);
   } catch (err) {
-    const code = (err as { Code?: string }).Code ?? (err as { name?: string }).name;
+    const code = awsErrorCode(err);
     if (code !== 'InvalidKeyPair.Duplicate') throw fromAwsError(err, `creating the key pair ${name}`);
     // A concurrent launch created it a moment ago: use it once its private key is saved.
     return { keyName: name, created: false, imported: false, keyFile: await awaitKeyFile(opts.env, opts.location), wroteKeyFile: false };

@@ -3,7 +3,7 @@
 // (--allow-from); never narrowed or rewritten. Pure rule arithmetic plus a few SDK calls.
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { call, type Ec2 } from './ec2.js';
-import { Ec2termError, fromAwsError } from './errors.js';
+import { awsErrorCode, Ec2termError, fromAwsError } from './errors.js';
 import { TAGS } from './instances.js';
 
 export interface WantedRule {
@@ -94,7 +94,7 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
         send,
       );
     } catch (err) {
-      if (errorCode(err) !== 'InvalidGroup.Duplicate') throw fromAwsError(err, `creating the security group ${spec.name}`);
+      if (awsErrorCode(err) !== 'InvalidGroup.Duplicate') throw fromAwsError(err, `creating the security group ${spec.name}`);
       // A concurrent launch created it a moment ago and is adding these same rules: use that group,
       // adding whatever it lacks so far (not ours to delete on undo).
       const raced = await findGroup(ec2, spec.name, opts.signal);
@@ -125,10 +125,6 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
   return { id, name: spec.name, created: false, added: missing, missing: [] };
 }
 
-function errorCode(err: unknown): string | undefined {
-  return (err as { Code?: string }).Code ?? (err as { name?: string }).name;
-}
-
 /** Opens ports; a rule a concurrent run already added is not an error. */
 async function authorizeIgnoringDuplicates(ec2: Ec2, id: string, name: string, rules: Parameters<typeof toPermissions>[0], signal?: AbortSignal): Promise<void> {
   if (rules.length === 0) return;
@@ -137,7 +133,7 @@ async function authorizeIgnoringDuplicates(ec2: Ec2, id: string, name: string, r
     try {
       await ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: [perm] }), { abortSignal: signal });
     } catch (err) {
-      if (errorCode(err) !== 'InvalidPermission.Duplicate') throw fromAwsError(err, `opening ports in ${name}`);
+      if (awsErrorCode(err) !== 'InvalidPermission.Duplicate') throw fromAwsError(err, `opening ports in ${name}`);
     }
   }
 }
@@ -151,7 +147,7 @@ export async function deleteSecurityGroup(ec2: Ec2, id: string, opts: { attempts
       await ec2.client.send(new sdk.DeleteSecurityGroupCommand({ GroupId: id }));
       return;
     } catch (err) {
-      const code = (err as { name?: string; Code?: string }).Code ?? (err as { name?: string }).name;
+      const code = awsErrorCode(err);
       if (code === 'InvalidGroup.NotFound') return;
       if (code !== 'DependencyViolation' || i + 1 >= attempts) throw new Ec2termError(`could not delete the security group ${id}: ${(err as Error).message}`, 1, { cause: err });
       await opts.sleep(Math.min(5_000, 250 * 2 ** i));
@@ -164,7 +160,7 @@ export async function dryRunCheck(doing: string, fn: () => Promise<unknown>): Pr
   try {
     await fn();
   } catch (err) {
-    const code = (err as { Code?: string; name?: string }).Code ?? (err as { name?: string }).name;
+    const code = awsErrorCode(err);
     if (code === 'DryRunOperation') return;
     await call(doing, () => Promise.reject(err));
   }

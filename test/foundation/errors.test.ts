@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   AmbiguousError,
   AwsRefusedError,
+  awsErrorCode,
   CancelledError,
   ConnectionError,
   describeError,
@@ -69,4 +70,15 @@ test('credentials errors carry the hint naming ~/.boto and aws configure', () =>
   assert.equal(report.exitCode, ExitCode.awsRefused);
   assert.match(report.lines.join('\n'), /~\/\.boto/);
   assert.match(report.lines.join('\n'), /aws configure/);
+});
+
+test('awsErrorCode: the code of an SDK error, or of the one an ec2term error wraps', () => {
+  const table: [unknown, string][] = [
+    [awsError('InvalidKeyPair.NotFound', 'gone'), 'InvalidKeyPair.NotFound'],
+    [Object.assign(new Error('x'), { Code: 'DryRunOperation', name: 'Error' }), 'DryRunOperation'],
+    [fromAwsError(awsError('InvalidGroup.NotFound', 'gone'), 'launching'), 'InvalidGroup.NotFound'],
+    [new UsageError('bad flag'), ''],
+    [undefined, ''],
+  ];
+  for (const [err, want] of table) assert.equal(awsErrorCode(err), want, String(want));
 });

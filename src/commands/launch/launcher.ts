@@ -5,7 +5,7 @@ import type { RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { AwsContext } from '../../lib/aws.js';
 import type { Dns, HostedZone } from '../../lib/dns.js';
 import { call, type Ec2 } from '../../lib/ec2.js';
-import { CancelledError, Ec2termError, NotFoundError, UsageError } from '../../lib/errors.js';
+import { awsErrorCode, CancelledError, Ec2termError, NotFoundError, UsageError } from '../../lib/errors.js';
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import { deleteKeyPair, ensureKeyPair, keyPairExists, type KeyPairOutcome } from '../../lib/keypairs.js';
 import { resolveInstance } from '../../lib/resolve.js';
@@ -219,12 +219,6 @@ export function setupMarkerWait(maxMs: number): string {
     `i=0; while [ ! -f SETUP_ERROR ] && [ ! -f SETUP_STATUS ] && [ "$i" -lt ${rounds} ]; do sleep 0.2; i=$((i+1)); done; ` +
     'if [ -f SETUP_ERROR ]; then echo "ERROR"; cat SETUP_ERROR; elif [ -f SETUP_STATUS ]; then echo "OK"; cat SETUP_STATUS; fi'
   );
-}
-
-/** The AWS error code behind an ec2term error (or of a raw SDK error), if any. */
-function awsErrorCode(err: unknown): string {
-  const e = ((err as { cause?: unknown })?.cause ?? err) as { Code?: string; name?: string } | undefined;
-  return e?.Code ?? e?.name ?? '';
 }
 
 export class Launcher {
@@ -462,11 +456,13 @@ export class Launcher {
     const { ec2, dns } = this.deps.cleanup;
     const c = this.created;
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    const groupLabel = c.group && `security group ${c.group.name} (${c.group.id})`;
+    const keyPairLabel = c.keyPair && `key pair ${c.keyPair.keyName}${c.keyPair.keyFile && c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`;
     if (keep) {
       for (const i of c.instances) lines.push(`kept instance ${i.id} (${i.name ?? ''}) (--keep-on-failure; remove it with: ec2list --terminate ${i.id})`);
       for (const r of c.records) lines.push(`kept DNS record ${r.name}`);
-      if (c.group) lines.push(`kept security group ${c.group.name} (${c.group.id})`);
-      if (c.keyPair) lines.push(`kept key pair ${c.keyPair.keyName}${c.keyPair.keyFile && c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`);
+      if (groupLabel) lines.push(`kept ${groupLabel}`);
+      if (keyPairLabel) lines.push(`kept ${keyPairLabel}`);
       if (c.zone) lines.push(`kept hosted zone ${c.zone.name} (${c.zone.id})`);
       return lines;
     }
@@ -495,28 +491,32 @@ export class Launcher {
         .map((i) => i.id);
     const inUse = (what: string, others: string[]) =>
       `kept ${what}: ${others.length === 1 ? 'another instance uses' : `${others.length} other instances use`} it (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''})`;
-    const groupUsers = c.group?.id ? await usedBy('instance.group-id', c.group.id) : [];
-    if (c.group?.id && groupUsers.length) lines.push(inUse(`security group ${c.group.name} (${c.group.id})`, groupUsers));
-    else if (c.group?.id) {
-      try {
-        // The group can go once no instance uses it (terminated).
-        for (const id of ids) {
-          await waitForInstanceState(ec2, id, ['terminated'], { clock: this.deps.ctx.clock, timeoutMs: 10 * 60_000 }).catch(() => undefined);
+    if (c.group?.id) {
+      const users = await usedBy('instance.group-id', c.group.id);
+      if (users.length) lines.push(inUse(groupLabel!, users));
+      else {
+        try {
+          // The group can go once no instance uses it (terminated).
+          for (const id of ids) {
+            await waitForInstanceState(ec2, id, ['terminated'], { clock: this.deps.ctx.clock, timeoutMs: 10 * 60_000 }).catch(() => undefined);
+          }
+          await deleteSecurityGroup(ec2, c.group.id, { sleep });
+          lines.push(`removed ${groupLabel}`);
+        } catch (err) {
+          lines.push(`could NOT remove ${groupLabel}: ${(err as Error).message}`);
         }
-        await deleteSecurityGroup(ec2, c.group.id, { sleep });
-        lines.push(`removed security group ${c.group.name} (${c.group.id})`);
-      } catch (err) {
-        lines.push(`could NOT remove security group ${c.group.name} (${c.group.id}): ${(err as Error).message}`);
       }
     }
-    const keyUsers = c.keyPair ? await usedBy('key-name', c.keyPair.keyName) : [];
-    if (c.keyPair && keyUsers.length) lines.push(inUse(`key pair ${c.keyPair.keyName}${c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`, keyUsers));
-    else if (c.keyPair) {
-      try {
-        await deleteKeyPair(ec2, c.keyPair.keyName, c.keyPair.wroteKeyFile ? c.keyPair.keyFile : undefined);
-        lines.push(`removed key pair ${c.keyPair.keyName}${c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`);
-      } catch (err) {
-        lines.push(`could NOT remove key pair ${c.keyPair.keyName}: ${(err as Error).message}`);
+    if (c.keyPair) {
+      const users = await usedBy('key-name', c.keyPair.keyName);
+      if (users.length) lines.push(inUse(keyPairLabel!, users));
+      else {
+        try {
+          await deleteKeyPair(ec2, c.keyPair.keyName, c.keyPair.wroteKeyFile ? c.keyPair.keyFile : undefined);
+          lines.push(`removed ${keyPairLabel}`);
+        } catch (err) {
+          lines.push(`could NOT remove key pair ${c.keyPair.keyName}: ${(err as Error).message}`);
+        }
       }
     }
     if (c.zone) lines.push(`kept hosted zone ${c.zone.name} (${c.zone.id}): you asked for it with --create-zone and may have delegated it already`);
