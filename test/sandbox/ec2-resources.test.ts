@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { ec2, errorOf, until } from './sdk.js';
+import { generateEd25519KeyPair } from '../../src/sandbox/ssh/index.js';
 
 let sb: TestSandbox;
 let c: EC2Client;
@@ -27,7 +28,7 @@ describe('sandbox EC2 resources', () => {
     const ed = await c.send(new CreateKeyPairCommand({ KeyName: 'ed-key', KeyType: 'ed25519', TagSpecifications: [{ ResourceType: 'key-pair', Tags: [{ Key: 'who', Value: 'me' }] }] }));
     assert.match(ed.KeyMaterial!, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
     assert.equal((await errorOf(c.send(new CreateKeyPairCommand({ KeyName: 'ed-key' })))).name, 'InvalidKeyPair.Duplicate');
-    const pub = ssh2.utils.generateKeyPairSync('ed25519').public;
+    const pub = generateEd25519KeyPair().publicKey;
     const imp = await c.send(new ImportKeyPairCommand({ KeyName: 'imported', PublicKeyMaterial: Buffer.from(pub) }));
     assert.ok(imp.KeyFingerprint);
     assert.equal((await errorOf(c.send(new ImportKeyPairCommand({ KeyName: 'junk', PublicKeyMaterial: Buffer.from('not a key') })))).name, 'InvalidKey.Format');

@@ -1,12 +1,13 @@
 // Host keys, console output and its parser, the setup simulation, and endpoint argument checks.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { consoleOutput, generateEd25519KeyPair, generateHostKey, simulateSetup, startInstanceEndpoint } from '../../src/sandbox/ssh/index.js';
 import { fingerprintOfPublicKeyLine, parseConsoleFingerprints } from '../../src/lib/console-fingerprints.js';
+import { ROOT } from '../helpers/run.js';
 
 const haveKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined;
 
@@ -37,6 +38,20 @@ test('generated ed25519 keys always carry a 32-byte public key (ssh2 1.17 someti
     const { publicKey } = generateEd25519KeyPair();
     assert.equal(Buffer.from(publicKey.split(' ')[1]!, 'base64').length, 51);
   }
+});
+
+test("nothing draws ed25519 keys from ssh2's generator directly (it must go through generateEd25519KeyPair)", () => {
+  const offenders: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const rel = join(dir, e.name);
+      if (e.isDirectory()) walk(rel);
+      else if (/\.(ts|mjs|js)$/.test(e.name) && rel !== join('src', 'sandbox', 'ssh', 'hostkey.ts')
+        && /generateKeyPairSync\(\s*['"]ed25519/.test(readFileSync(join(ROOT, rel), 'utf8'))) offenders.push(rel);
+    }
+  };
+  for (const dir of ['src', 'test', 'bench', 'scripts']) walk(dir);
+  assert.deepEqual(offenders, []);
 });
 
 test('consoleOutput: cloud-init blocks after boot, only early lines before', () => {

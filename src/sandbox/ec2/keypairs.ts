@@ -7,6 +7,7 @@ import type { KeyPair } from '../state.js';
 import type { Sandbox } from '../world.js';
 import { compileFilters } from './filters.js';
 import { tagSet, type Params } from './params.js';
+import { generateEd25519KeyPair } from '../ssh/hostkey.js';
 
 const colonHex = (b: Buffer) => b.toString('hex').match(/../g)!.join(':');
 
@@ -43,8 +44,8 @@ export function createKeyPair(s: Sandbox, region: string, p: Params) {
     fingerprint = colonHex(createHash('sha1').update(privateKey.export({ type: 'pkcs8', format: 'der' })).digest());
     publicKey = publicLineOf(material);
   } else {
-    const k = ssh2.utils.generateKeyPairSync('ed25519');
-    material = k.private.trimEnd();
+    const k = generateEd25519KeyPair();
+    material = k.privateKey.trimEnd();
     publicKey = publicLineOf(material);
     fingerprint = ed25519Fingerprint(publicKey);
   }

@@ -18,7 +18,7 @@ const ED25519_BLOB_LEN = 51;
 
 /**
  * An ed25519 key pair in OpenSSH formats, as ssh-keygen would write it. ssh2 1.17's generator drops a
- * leading zero byte of the public key (about 1 key in 128), producing a 31-byte key OpenSSH rejects
+ * leading zero byte of the public key (about 1 key in 256, mscdex/ssh2#1513), producing a 31-byte key OpenSSH rejects
  * ("error in libcrypto"): such pairs are thrown away and drawn again. Use this for any ed25519 pair.
  */
 export function generateEd25519KeyPair(comment = ''): { privateKey: string; publicKey: string } {
