@@ -142,6 +142,38 @@ interface AwsLikeError {
   $fault?: string;
 }
 
+/** Codes AWS uses for "slow down" and "try again": worth retrying after a pause. */
+const TRANSIENT_CODES = new Set([
+  'RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException',
+  'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'PriorRequestNotComplete', 'EC2ThrottledException',
+  'InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable', 'RequestTimeout', 'RequestTimeoutException',
+  'TimeoutError',
+]);
+const TRANSIENT_NETWORK = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/;
+
+/**
+ * True when an AWS call failed in a way that may pass if tried again later (throttling, a 5xx, a dropped
+ * or timed-out connection), even after the SDK's own attempts; false for answers that will not change
+ * (not found, invalid, refused). Looks through an ec2term error to the SDK error it wraps.
+ */
+export function isTransientAwsError(err: unknown): boolean {
+  const e = (err instanceof Ec2termError ? err.cause : err) as (AwsLikeError & { $retryable?: unknown }) | undefined;
+  if (!e || typeof e !== 'object') return false;
+  if (e.$retryable) return true;
+  if (TRANSIENT_CODES.has(e.Code ?? e.name ?? '') || TRANSIENT_CODES.has(e.code ?? '')) return true;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return TRANSIENT_NETWORK.test(e.code ?? '') || /socket hang up/.test(e.message ?? '');
+}
+
+/** "RequestLimitExceeded: Request limit exceeded." for the SDK error an error is or wraps (for retry notes). */
+export function failureReason(err: unknown): string {
+  const e = (err instanceof Ec2termError && err.cause !== undefined ? err.cause : err) as AwsLikeError | undefined;
+  if (e instanceof Ec2termError) return e.message;
+  const code = e?.Code ?? (e?.name && e.name !== 'Error' ? e.name : undefined) ?? e?.code;
+  const message = oneLine(e?.message ?? '').replace(/\.$/, '');
+  return code && message && !message.startsWith(code) ? `${code}: ${message}` : message || code || 'unknown error';
+}
+
 /** The AWS error code of an SDK error ('InvalidKeyPair.NotFound', ...), or of the SDK error an ec2term error wraps; '' if none. */
 export function awsErrorCode(err: unknown): string {
   const e = (err instanceof Ec2termError ? err.cause : err) as AwsLikeError | undefined;

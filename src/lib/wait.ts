@@ -2,7 +2,7 @@
 // timeout that names its phase; phases are timed for progress displays and --json.
 import { connect } from 'node:net';
 import type { Clock } from './clock.js';
-import { CancelledError, Ec2termError, TimeoutError } from './errors.js';
+import { CancelledError, Ec2termError, failureReason, isTransientAwsError, TimeoutError } from './errors.js';
 import type { Ec2 } from './ec2.js';
 import { label, type InstanceInfo } from './instances.js';
 
@@ -51,6 +51,58 @@ export async function pollUntil<T>(phase: string, check: () => Promise<T | undef
     await clock.sleep(Math.min(nextDelay(attempt, backoff), left), signal);
   }
 }
+
+/**
+ * Calls `attempt` until it succeeds, retrying with back-off only the failures `retryable` accepts, for at
+ * most `timeoutMs` (0: one attempt); then throws the last of them. Any other failure is thrown at once.
+ */
+export async function retryWhile<T>(phase: string, attempt: () => Promise<T>, retryable: (err: unknown) => boolean, opts: WaitOptions): Promise<T> {
+  if (opts.timeoutMs <= 0) return attempt();
+  let last: unknown;
+  try {
+    const done = await pollUntil(
+      phase,
+      async () => {
+        try {
+          return { value: await attempt() };
+        } catch (err) {
+          if (!retryable(err)) throw err;
+          last = err;
+          return undefined;
+        }
+      },
+      opts,
+    );
+    return done.value;
+  } catch (err) {
+    if (last !== undefined && err instanceof TimeoutError) throw last;
+    throw err;
+  }
+}
+
+/**
+ * Retries for cleanup calls (terminate, delete): a transient AWS failure (throttling, 5xx, a dropped
+ * connection) that outlasted the SDK's own attempts is tried again with back-off, saying so once per call,
+ * until a deadline shared by every call made through it. Other failures are thrown at once.
+ */
+export function persistentCleanup(o: { clock: Clock; budgetMs: number; warn: (text: string) => void; signal?: AbortSignal }) {
+  const deadline = o.clock.now() + o.budgetMs;
+  return <T>(doing: string, fn: () => Promise<T>): Promise<T> => {
+    let told = false;
+    const transient = (err: unknown) => {
+      if (!isTransientAwsError(err)) return false;
+      if (!told) {
+        told = true;
+        o.warn(`${doing}: ${failureReason(err)}; trying again for up to ${formatDuration(Math.max(0, deadline - o.clock.now()))} (Ctrl-C to give up)`);
+      }
+      return true;
+    };
+    return retryWhile(doing, fn, transient, { clock: o.clock, signal: o.signal, timeoutMs: Math.max(0, deadline - o.clock.now()), backoff: CLEANUP_BACKOFF });
+  };
+}
+const CLEANUP_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 10_000, factor: 2 };
+/** How long a command's cleanup keeps retrying transient failures, all its calls together. */
+export const CLEANUP_RETRY_MS = 180_000;
 
 /** Waits until an instance is in one of `states`; fails at once if it lands somewhere it can't leave. */
 export async function waitForInstanceState(ec2: Ec2, id: string, states: string[], opts: WaitOptions): Promise<InstanceInfo> {

@@ -8,7 +8,7 @@ import { DeleteKeyPairCommand, DescribeImagesCommand, DescribeSecurityGroupsComm
 import { runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { ec2, until } from '../sandbox/sdk.js';
-import { faultCounts, liveNamed, requests, spawnBin, waitForRequest, world, type World } from './util.js';
+import { faultCounts, liveNamed, noStack, requests, snapshot, spawnBin, waitForRequest, world } from './util.js';
 
 /** The error a failed command printed: its last line on stderr (after progress and undo notes), hints aside. */
 const lastLine = (stderr: string) => stderr.trim().split('\n').filter((l) => !/^(\S+: )?hint: /.test(l)).at(-1) ?? '';
@@ -17,12 +17,9 @@ function assertOneLineError(stderr: string, program: string): void {
   assert.match(lastLine(stderr), new RegExp(`^${program}: \\S`), stderr);
   assert.doesNotMatch(stderr, /\n\s+at .*[.:]\d+/, 'no stack trace');
 }
-const noStack = (s: string) => assert.doesNotMatch(s, /\n\s+at .*[.:]\d+/, 'no stack trace');
 
-/** Everything ec2term made (key pairs, groups, records) and every live instance. */
-const snapshot = (w: World) => ({ live: w.live.map((i) => i.name).sort(), keyPairs: w.keyPairs, groups: w.groups, records: w.records });
 
-describe('throttling, 5xx and dropped connections on a share of requests', { timeout: 240_000 }, () => {
+describe('throttling, 5xx and dropped connections on a share of requests', { timeout: 600_000 }, () => {
   let sb: TestSandbox;
   before(async () => { sb = await startTestSandbox({ delays: 'fast' }); });
   after(async () => { await sb?.stop(); });
@@ -95,7 +92,9 @@ describe('throttling, 5xx and dropped connections on a share of requests', { tim
     const name = 'heavy';
     await sb.admin('DELETE', '/_sandbox/requests');
     await sb.admin('POST', '/_sandbox/faults', { rules: (['throttle', '503', '500', 'drop'] as const).map((kind) => ({ kind, rate: 0.3, count: 10 })) });
-    const r = await runBin('ec2launch', ['--sandbox', '--yes', '--json', '--auth-code', 'none', name], { env: sb.env, timeoutMs: 150_000 });
+    // Up to 40 faults with the SDK's back-off (up to 20 s a retry) and a persistent undo: give it room, so
+    // the harness never kills it midway (which would leave an instance behind for the wrong reason).
+    const r = await runBin('ec2launch', ['--sandbox', '--yes', '--json', '--auth-code', 'none', name], { env: sb.env, timeoutMs: 400_000 });
     const c = faultCounts(await requests(sb));
     t.diagnostic(`ec2launch (rate 0.3): exit ${r.code}; ${c.faulted} of ${c.total} requests faulted ${JSON.stringify(c.byCode)}`);
     await sb.admin('DELETE', '/_sandbox/faults');

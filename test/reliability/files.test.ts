@@ -7,9 +7,9 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { noStack } from './util.js';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
-const noStack = (s: string) => assert.doesNotMatch(s, /\n\s+at /, 'no stack trace');
 
 describe('files: modes, unprotected keys, corrupt files', { timeout: 300_000 }, () => {
   let sb: TestSandbox;

@@ -1,5 +1,6 @@
 // Shared helpers for the reliability tests (not a test file itself): ground truth read from the sandbox
 // with the SDK (faults must be off while these run: the clients make one attempt), and the request log.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import {
@@ -104,3 +105,8 @@ export async function waitForRequest(sb: TestSandbox, pred: (e: LogEntry) => boo
     await sleep(25);
   }
 }
+
+/** Everything ec2term made (key pairs, groups, records) and every live instance. */
+export const snapshot = (w: World) => ({ live: w.live.map((i) => i.name).sort(), keyPairs: w.keyPairs, groups: w.groups, records: w.records });
+
+export const noStack = (s: string) => assert.doesNotMatch(s, /\n\s+at .*[.:]\d+/, 'no stack trace');

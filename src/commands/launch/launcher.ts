@@ -5,13 +5,14 @@ import type { RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { AwsContext } from '../../lib/aws.js';
 import type { Dns, HostedZone } from '../../lib/dns.js';
 import { call, type Ec2 } from '../../lib/ec2.js';
-import { awsErrorCode, CancelledError, Ec2termError, NotFoundError, UsageError } from '../../lib/errors.js';
+import { awsErrorCode, CancelledError, Ec2termError, fromAwsError, NotFoundError, UsageError } from '../../lib/errors.js';
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import { deleteKeyPair, ensureKeyPair, keyPairExists, type KeyPairOutcome } from '../../lib/keypairs.js';
 import { resolveInstance } from '../../lib/resolve.js';
 import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, type GroupOutcome } from '../../lib/security-groups.js';
 import { AUTH_CODE_FILE, authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, UNIT_NAME } from '../../lib/userdata.js';
-import { formatDuration, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
+import { CLEANUP_RETRY_MS, formatDuration, persistentCleanup, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
+import { shellQuote } from '../../lib/shellquote.js';
 import type { CommandContext } from '../types.js';
 import { findImage, type ImageChoice } from './image.js';
 import { defaultClientToken, expiresAt, instanceTags, userDataInput, utcDay, type HostPlan, type LaunchPlan } from './plan.js';
@@ -455,67 +456,91 @@ export class Launcher {
     const lines: string[] = [];
     const { ec2, dns } = this.deps.cleanup;
     const c = this.created;
-    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
     const groupLabel = c.group && `security group ${c.group.name} (${c.group.id})`;
     const keyPairLabel = c.keyPair && `key pair ${c.keyPair.keyName}${c.keyPair.keyFile && c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`;
+    const ec2list = `ec2list${this.deps.aws.sandbox ? ' --sandbox' : ''}`;
     if (keep) {
-      for (const i of c.instances) lines.push(`kept instance ${i.id} (${i.name ?? ''}) (--keep-on-failure; remove it with: ec2list --terminate ${i.id})`);
+      for (const i of c.instances) lines.push(`kept instance ${i.id} (${i.name ?? ''}) (--keep-on-failure; remove it with: ${ec2list} --terminate ${i.id})`);
       for (const r of c.records) lines.push(`kept DNS record ${r.name}`);
       if (groupLabel) lines.push(`kept ${groupLabel}`);
       if (keyPairLabel) lines.push(`kept ${keyPairLabel}`);
       if (c.zone) lines.push(`kept hosted zone ${c.zone.name} (${c.zone.id})`);
       return lines;
     }
+    // Cleanup outlasts throttling and 5xx that beat the SDK's own attempts: an orphan costs more than a wait.
+    const clock = this.deps.ctx.clock;
+    const persist = persistentCleanup({ clock, budgetMs: CLEANUP_RETRY_MS, warn: (t) => this.deps.ctx.out.warn(t) });
     for (const r of [...c.records].reverse()) {
       try {
-        const outcome = await dns!.deleteRecordIfPointsAt(r.zoneId, r.name, r.values);
+        const outcome = await persist(`removing DNS record ${r.name}`, () => dns!.deleteRecordIfPointsAt(r.zoneId, r.name, r.values));
         lines.push(outcome.deleted ? `removed DNS record ${r.name}` : `left DNS record ${r.name} (${outcome.reason})`);
       } catch (err) {
-        lines.push(`could NOT remove DNS record ${r.name}: ${(err as Error).message}`);
+        lines.push(`could NOT remove DNS record ${r.name}: ${fromAwsError(err).message} (remove it in the Route 53 console, hosted zone ${r.zoneId})`);
       }
     }
     const ids = c.instances.map((i) => i.id);
+    let terminated = false;
     if (ids.length) {
       try {
-        await ec2.terminate(ids);
+        await persist(`terminating ${ids.join(', ')}`, () => ec2.terminate(ids));
+        terminated = true;
         lines.push(`terminated instance${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`);
       } catch (err) {
-        lines.push(`could NOT terminate ${ids.join(', ')}: ${(err as Error).message} (remove with: ec2list --terminate ${ids.join(' ')})`);
+        lines.push(`could NOT terminate ${ids.join(', ')}: ${fromAwsError(err).message} (remove with: ${ec2list} --terminate ${ids.join(' ')})`);
       }
     }
     // Key pair and group are shared: a concurrent run may have adopted what this run created and launched
-    // with it. Those stay (and say why); deleting the key pair would cut that instance's SSH access.
-    const usedBy = async (filter: string, value: string): Promise<string[]> =>
-      (await ec2.describeInstances({ filters: [{ Name: filter, Values: [value] }] }).catch(() => []))
-        .filter((i) => !ids.includes(i.id) && i.state !== 'shutting-down' && i.state !== 'terminated')
-        .map((i) => i.id);
-    const inUse = (what: string, others: string[]) =>
-      `kept ${what}: ${others.length === 1 ? 'another instance uses' : `${others.length} other instances use`} it (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''})`;
+    // with it. Those stay (and say why); deleting the key pair would cut that instance's SSH access. When
+    // that cannot be checked, they stay too.
+    const usersOf = async (what: string, filter: string, value: string): Promise<{ others: string[] } | { unknown: string }> => {
+      try {
+        const found = await persist(`checking which instances use the ${what}`, () => ec2.describeInstances({ filters: [{ Name: filter, Values: [value] }] }));
+        return { others: found.filter((i) => !ids.includes(i.id) && i.state !== 'shutting-down' && i.state !== 'terminated').map((i) => i.id) };
+      } catch (err) {
+        return { unknown: fromAwsError(err).message };
+      }
+    };
+    const kept = (what: string, users: { others: string[] } | { unknown: string }, removeWith: string): string | undefined => {
+      if ('unknown' in users) return `kept ${what}: could not check whether another instance uses it (${users.unknown}); if none does, remove it with: ${removeWith}`;
+      const { others } = users;
+      if (others.length === 0) return undefined;
+      return `kept ${what}: ${others.length === 1 ? 'another instance uses' : `${others.length} other instances use`} it (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''})`;
+    };
+    // The AWS CLI command that removes a leftover, aimed at the same endpoint (never a real account by mistake).
+    const endpoint = this.deps.aws.endpoints.ec2;
+    const awsCli = `aws ec2 --region ${ec2.region}${endpoint ? ` --endpoint-url ${endpoint}` : ''}`;
     if (c.group?.id) {
-      const users = await usedBy('instance.group-id', c.group.id);
-      if (users.length) lines.push(inUse(groupLabel!, users));
+      const groupId = c.group.id;
+      const removeWith = `${awsCli} delete-security-group --group-id ${groupId}`;
+      const keep = !terminated && ids.length > 0
+        ? `kept ${groupLabel!}: its instance is not terminated; once it is, remove it with: ${removeWith}`
+        : kept(groupLabel!, await usersOf('security group', 'instance.group-id', groupId), removeWith);
+      if (keep) lines.push(keep);
       else {
         try {
           // The group can go once no instance uses it (terminated).
           for (const id of ids) {
-            await waitForInstanceState(ec2, id, ['terminated'], { clock: this.deps.ctx.clock, timeoutMs: 10 * 60_000 }).catch(() => undefined);
+            await persist(`waiting for ${id} to terminate`, () => waitForInstanceState(ec2, id, ['terminated'], { clock, timeoutMs: 10 * 60_000 })).catch(() => undefined);
           }
-          await deleteSecurityGroup(ec2, c.group.id, { sleep });
+          await persist(`removing ${groupLabel!}`, () => deleteSecurityGroup(ec2, groupId, { sleep: (ms) => clock.sleep(ms) }));
           lines.push(`removed ${groupLabel}`);
         } catch (err) {
-          lines.push(`could NOT remove ${groupLabel}: ${(err as Error).message}`);
+          lines.push(`could NOT remove ${groupLabel}: ${fromAwsError(err).message} (remove it with: ${removeWith})`);
         }
       }
     }
     if (c.keyPair) {
-      const users = await usedBy('key-name', c.keyPair.keyName);
-      if (users.length) lines.push(inUse(keyPairLabel!, users));
+      const keyName = c.keyPair.keyName;
+      const keyFile = c.keyPair.wroteKeyFile ? c.keyPair.keyFile : undefined;
+      const removeWith = `${awsCli} delete-key-pair --key-name ${shellQuote(keyName)}${keyFile ? ` && rm ${shellQuote(keyFile)}` : ''}`;
+      const keep = kept(keyPairLabel!, await usersOf('key pair', 'key-name', keyName), removeWith);
+      if (keep) lines.push(keep);
       else {
         try {
-          await deleteKeyPair(ec2, c.keyPair.keyName, c.keyPair.wroteKeyFile ? c.keyPair.keyFile : undefined);
+          await persist(`removing ${keyPairLabel!}`, () => deleteKeyPair(ec2, keyName, keyFile));
           lines.push(`removed ${keyPairLabel}`);
         } catch (err) {
-          lines.push(`could NOT remove key pair ${c.keyPair.keyName}: ${(err as Error).message}`);
+          lines.push(`could NOT remove key pair ${keyName}: ${fromAwsError(err).message} (remove it with: ${removeWith})`);
         }
       }
     }

@@ -9,7 +9,7 @@ import { CancelledError, describeError, Ec2termError, ExitCode, fromAwsError } f
 import { LIVE_STATES, type InstanceInfo } from '../../lib/instances.js';
 import type { Output } from '../../lib/output.js';
 import { describeCandidate, resolveInstance } from '../../lib/resolve.js';
-import { waitForInstanceState } from '../../lib/wait.js';
+import { CLEANUP_RETRY_MS, persistentCleanup, waitForInstanceState } from '../../lib/wait.js';
 import type { CommandContext, CommandResult, RunCommand } from '../types.js';
 import { checkConsent, needsPicker, parseListOptions, type ActionKind, type ListOptions } from './options.js';
 import {
@@ -306,6 +306,8 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
     ctx.out.info(`${task.subject}: ${text}`);
   };
   const waitOpts = { clock: ctx.clock, signal: ctx.signal, timeoutMs: opts.timeoutMs };
+  // Removing things is what a CI job's cleanup step runs: it outlasts throttling and 5xx (ec2launch's undo does the same).
+  const persist = persistentCleanup({ clock: ctx.clock, signal: ctx.signal, budgetMs: CLEANUP_RETRY_MS, warn: (t) => ctx.out.warn(`${task.subject}: ${t}`) });
   try {
     for (const step of task.steps) {
       switch (step.kind) {
@@ -332,14 +334,14 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
             note(`DNS record ${step.record}: no hosted zone found; nothing to delete`);
             break;
           }
-          const outcome = await d.deleteRecordIfPointsAt(zoneId, step.record, step.expectedValues);
+          const outcome = await persist(`deleting DNS record ${step.record}`, () => d.deleteRecordIfPointsAt(zoneId, step.record, step.expectedValues));
           if (outcome.deleted) note(`DNS record ${step.record} deleted`);
           else if (outcome.reason === 'missing') note(`DNS record ${step.record} already gone`);
           else note(`DNS record ${step.record} kept: it now points at ${outcome.record.values.join(', ')}, not at this instance`);
           break;
         }
         case 'terminate': {
-          const [change] = await ec2.terminate([id]);
+          const [change] = await persist('terminating', () => ec2.terminate([id]));
           result.state = change?.CurrentState?.Name;
           note(`terminating (${result.state ?? 'requested'})`);
           break;

@@ -9,7 +9,7 @@ import { label as labelOf, reachableAddress, type InstanceInfo } from '../instan
 import type { Output } from '../output.js';
 import { knownHostsPath } from '../paths.js';
 import type { Prompt } from '../prompt.js';
-import { pollUntil, waitForInstanceState } from '../wait.js';
+import { retryWhile, waitForInstanceState } from '../wait.js';
 import { connectSsh, probeHostKey, type SshConnection } from './connection.js';
 import { instanceHostKeyCheck, type HostKeyPolicy } from './hostkeys.js';
 import { identityPlan, type IdentityCandidate } from './keys.js';
@@ -185,31 +185,15 @@ function hostKeyCheckFor(target: Pick<InstanceTarget, 'instance' | 'knownHosts'>
 }
 
 /** Retries a connection attempt while the port refuses or times out (sshd starting), up to retryMs. */
-async function withRetry<T>(o: ConnectOptions, phase: string, attempt: () => Promise<T>): Promise<T> {
-  const retryMs = o.retryMs ?? 0;
-  if (retryMs <= 0) return attempt();
-  let last: unknown;
-  try {
-    return await pollUntil(
-      phase,
-      async () => {
-        try {
-          return { value: await attempt() };
-        } catch (err) {
-          const msg = (err as Error).message ?? '';
-          if (err instanceof ConnectionError && /connection refused|timed out|closed the connection|connection reset|no route/.test(msg)) {
-            last = err;
-            return undefined;
-          }
-          throw err;
-        }
-      },
-      { clock: o.clock ?? systemClock, signal: o.signal, timeoutMs: retryMs, backoff: { initialMs: 500, maxMs: 5_000, factor: 1.5 } },
-    ).then((r) => r.value);
-  } catch (err) {
-    if (last && (err as Error).name === 'TimeoutError') throw last;
-    throw err;
-  }
+function withRetry<T>(o: ConnectOptions, phase: string, attempt: () => Promise<T>): Promise<T> {
+  const sshdStarting = (err: unknown) =>
+    err instanceof ConnectionError && /connection refused|timed out|closed the connection|connection reset|no route/.test(err.message);
+  return retryWhile(phase, attempt, sshdStarting, {
+    clock: o.clock ?? systemClock,
+    signal: o.signal,
+    timeoutMs: o.retryMs ?? 0,
+    backoff: { initialMs: 500, maxMs: 5_000, factor: 1.5 },
+  });
 }
 
 /**
