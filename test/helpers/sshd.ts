@@ -118,13 +118,11 @@ export async function startSshd(extraConfig: string[] = []): Promise<Sshd | unde
   const client = keygen(clientKey);
   const authorizedKeys = join(dir, 'authorized_keys');
   writeFileSync(authorizedKeys, `${client.publicKey}\n`, { mode: 0o600 });
-  const port = await freePort();
   const user = userInfo().username;
   const hostPublicKey = host.publicKey.split(/\s+/).slice(0, 2).join(' ');
   const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPublicKey}\n`, { mode: 0o600 });
   const config = join(dir, 'sshd_config');
-  writeFileSync(
+  const writeConfig = (port: number) => writeFileSync(
     config,
     [
       `Port ${port}`,
@@ -147,16 +145,27 @@ export async function startSshd(extraConfig: string[] = []): Promise<Sshd | unde
       ...extraConfig,
     ].join('\n') + '\n',
   );
-  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (b: Buffer) => (log += b.toString()));
-  try {
-    await waitForBanner(port, child, () => log);
-  } catch (err) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
+  // The free port may be taken by a test running alongside before sshd binds it: then try another.
+  let port = 0;
+  let child: ChildProcess | undefined;
+  for (let attempt = 1; !child; attempt++) {
+    port = await freePort();
+    writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPublicKey}\n`, { mode: 0o600 });
+    writeConfig(port);
+    const started = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    started.stderr?.on('data', (b: Buffer) => (log += b.toString()));
+    try {
+      await waitForBanner(port, started, () => log);
+      child = started;
+    } catch (err) {
+      started.kill('SIGKILL');
+      if (attempt < 3 && /already in use|Cannot bind/i.test(log)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
+  const sshd = child;
   return {
     dir,
     host: '127.0.0.1',
@@ -182,9 +191,9 @@ export async function startSshd(extraConfig: string[] = []): Promise<Sshd | unde
       writeFileSync(authorizedKeys, `${readFileSync(authorizedKeys, 'utf8')}${line.trim()}\n`);
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+      if (sshd.exitCode === null && sshd.signalCode === null) {
+        const exited = new Promise((r) => sshd.once('exit', r));
+        sshd.kill('SIGTERM');
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
