@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // ec2scp's transfer engine vs OpenSSH `scp` and `sftp`, on one loopback sshd, a file each way.
-//   node bench/scp-throughput.mjs            (200 MB, 5 rounds; SCP_BENCH_MB / SCP_BENCH_ROUNDS to change)
+//   node bench/scp-throughput.mjs            (200 MB, 9 rounds; SCP_BENCH_MB / SCP_BENCH_ROUNDS or BENCH_ROUNDS to change)
 // Each ec2scp run is a fresh process (node + ssh2 handshake via src/lib/ssh connectSsh + SFTP + engine),
 // as each scp/sftp run is, so start-up and handshake count on both sides. Rounds alternate the tool order;
 // the table shows medians. Needs `npm run build` first (uses dist/) and /usr/sbin/sshd, scp, sftp.
@@ -9,6 +9,7 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import { createReadStream, openSync, closeSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { quick, rounds } from './lib/bench.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
@@ -56,7 +57,8 @@ if (why) {
   process.exit(0);
 }
 const MB = Number(process.env.SCP_BENCH_MB ?? 200);
-const ROUNDS = Number(process.env.SCP_BENCH_ROUNDS ?? 5);
+// 9 rounds: single copies swing by +-25% on a small shared VM; the median of 5 flipped between runs.
+const ROUNDS = Number(process.env.SCP_BENCH_ROUNDS ?? rounds(quick() ? 3 : 9));
 const d = await startSshd();
 const big = `${d.dir}/big.bin`;
 const fd = openSync(big, 'w');
