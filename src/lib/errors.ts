@@ -157,10 +157,10 @@ const TRANSIENT_NETWORK = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOU
  * (not found, invalid, refused). Looks through an ec2term error to the SDK error it wraps.
  */
 export function isTransientAwsError(err: unknown): boolean {
-  const e = (err instanceof Ec2termError ? err.cause : err) as (AwsLikeError & { $retryable?: unknown }) | undefined;
+  const e = sdkErrorOf(err) as (AwsLikeError & { $retryable?: unknown }) | undefined;
   if (!e || typeof e !== 'object') return false;
   if (e.$retryable) return true;
-  if (TRANSIENT_CODES.has(e.Code ?? e.name ?? '') || TRANSIENT_CODES.has(e.code ?? '')) return true;
+  if (TRANSIENT_CODES.has(awsErrorCode(e)) || TRANSIENT_CODES.has(e.code ?? '')) return true;
   if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
   return TRANSIENT_NETWORK.test(e.code ?? '') || /socket hang up/.test(e.message ?? '');
 }
@@ -176,8 +176,13 @@ export function failureReason(err: unknown): string {
 
 /** The AWS error code of an SDK error ('InvalidKeyPair.NotFound', ...), or of the SDK error an ec2term error wraps; '' if none. */
 export function awsErrorCode(err: unknown): string {
-  const e = (err instanceof Ec2termError ? err.cause : err) as AwsLikeError | undefined;
+  const e = sdkErrorOf(err) as AwsLikeError | undefined;
   return e?.Code ?? e?.name ?? '';
+}
+
+/** The SDK (or network) error itself, or the one an ec2term error wraps (its cause; undefined if none). */
+function sdkErrorOf(err: unknown): unknown {
+  return err instanceof Ec2termError ? err.cause : err;
 }
 
 /** Turns an AWS SDK (or network) error into a typed ec2term error; leaves ec2term errors as they are. */

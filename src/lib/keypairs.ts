@@ -3,11 +3,13 @@
 import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { call, type Ec2 } from './ec2.js';
-import { awsErrorCode, fromAwsError, UsageError } from './errors.js';
+import { systemClock } from './clock.js';
+import { awsErrorCode, fromAwsError, TimeoutError, UsageError } from './errors.js';
 import { readIfExists, writeFileAtomic } from './fsutil.js';
 import { TAGS } from './instances.js';
 import { keyFileCandidates, keyFilePath, type KeyLocation } from './paths.js';
 import { dryRunCheck } from './security-groups.js';
+import { pollUntil } from './wait.js';
 
 export interface KeyPairOutcome {
   keyName: string;
@@ -119,12 +121,13 @@ export async function ensureKeyPair(ec2: Ec2, opts: EnsureKeyPairOptions): Promi
  * concurrent ec2term run that is writing the file now: wait a little for it.
  */
 async function awaitKeyFile(env: NodeJS.ProcessEnv, loc: KeyLocation, waitMs = 5_000): Promise<string | undefined> {
-  const until = Date.now() + waitMs;
-  for (;;) {
-    const found = await findKeyFile(env, loc);
-    if (found || Date.now() >= until) return found;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const every100ms = { initialMs: 100, maxMs: 100, factor: 1 };
+  return pollUntil(`the private key of ${loc.keyName}`, () => findKeyFile(env, loc), { clock: systemClock, timeoutMs: waitMs, backoff: every100ms }).catch(
+    (err: unknown) => {
+      if (err instanceof TimeoutError) return undefined;
+      throw err;
+    },
+  );
 }
 
 /** Deletes a key pair (and, when given, the private key file this run wrote). */

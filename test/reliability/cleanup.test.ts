@@ -7,7 +7,6 @@ import { runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { liveNamed, noStack, requests, snapshot, world } from './util.js';
 
-
 describe("cleanup outlasts faults that beat the SDK's own attempts", { timeout: 240_000 }, () => {
   let sb: TestSandbox;
   before(async () => { sb = await startTestSandbox({ delays: 'fast' }); });

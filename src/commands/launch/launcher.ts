@@ -296,9 +296,10 @@ export class Launcher {
   async launch(prep: HostPrep): Promise<InstanceInfo> {
     const { ec2, ctx } = this.deps;
     const sdk = await import('@aws-sdk/client-ec2');
-    let req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id });
     let setUpAgain = false;
     for (let generation = 0; generation < 10; generation++) {
+      // Built each time: setting the key pair and group up again changes the group id.
+      const req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id });
       const token = generation === 0 ? prep.token : `${prep.token.slice(0, 60)}-g${generation}`.slice(-64);
       let res;
       try {
@@ -310,7 +311,6 @@ export class Launcher {
         setUpAgain = true;
         this.progress.note(`the ${code.startsWith('InvalidKeyPair') ? `key pair ${this.plan.keyName}` : `security group ${this.plan.securityGroup.name}`} went away (a concurrent run removed it); setting it up again`);
         await this.ensureShared();
-        req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id });
         generation--;
         continue;
       }
@@ -492,7 +492,8 @@ export class Launcher {
     // Key pair and group are shared: a concurrent run may have adopted what this run created and launched
     // with it. Those stay (and say why); deleting the key pair would cut that instance's SSH access. When
     // that cannot be checked, they stay too.
-    const usersOf = async (what: string, filter: string, value: string): Promise<{ others: string[] } | { unknown: string }> => {
+    type Users = { others: string[] } | { unknown: string };
+    const usersOf = async (what: string, filter: string, value: string): Promise<Users> => {
       try {
         const found = await persist(`checking which instances use the ${what}`, () => ec2.describeInstances({ filters: [{ Name: filter, Values: [value] }] }));
         return { others: found.filter((i) => !ids.includes(i.id) && i.state !== 'shutting-down' && i.state !== 'terminated').map((i) => i.id) };
@@ -500,7 +501,7 @@ export class Launcher {
         return { unknown: fromAwsError(err).message };
       }
     };
-    const kept = (what: string, users: { others: string[] } | { unknown: string }, removeWith: string): string | undefined => {
+    const kept = (what: string, users: Users, removeWith: string): string | undefined => {
       if ('unknown' in users) return `kept ${what}: could not check whether another instance uses it (${users.unknown}); if none does, remove it with: ${removeWith}`;
       const { others } = users;
       if (others.length === 0) return undefined;
