@@ -9,6 +9,9 @@ import { Faults } from './faults.js';
 import { emptyRegion, emptyWorld, Persister, type Instance, type InstanceStateName, type Region, type World } from './state.js';
 import { newId } from './ids.js';
 import { consoleOutput, simulateSetup, startInstanceEndpoint, type InstanceEndpoint } from './sshbridge.js';
+import { bootGraphTerm, canBoot, type GraphTermBoot } from './graphterm/boot.js';
+import { findRuntime } from './graphterm/runtime.js';
+import { publicDns } from './ec2/instances.js';
 
 /** Terminated instances stay visible this long, as on EC2. */
 export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
@@ -22,6 +25,9 @@ export class Sandbox {
   faults = new Faults();
   readonly persister: Persister;
   readonly endpoints = new Map<string, InstanceEndpoint>();
+  /** Instances running the real GraphTerm (see graphterm/boot.ts). */
+  private readonly boots = new Map<string, GraphTermBoot>();
+  private saidSimulated = false;
   /** Instances whose state may still change by itself (pending, stopping, awaiting setup, terminated awaiting expiry). */
   private active = new Set<Instance>();
   private starting = new Set<string>();
@@ -184,6 +190,7 @@ export class Sandbox {
     const base = {
       instanceId: i.id, hostKey: i.hostKey, authorizedKeys: kp ? [kp.publicKey] : [],
       rootDir: this.instanceRoot(i), user: INSTANCE_USER,
+      sessionEnv: () => this.boots.get(i.id)?.sessionEnv,
     };
     mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true });
     const attempts: { host: string; port: number }[] = [];
@@ -209,6 +216,7 @@ export class Sandbox {
   }
 
   async stopEndpoint(id: string): Promise<void> {
+    await this.stopBoot(id);
     const ep = this.endpoints.get(id);
     if (!ep) return;
     this.endpoints.delete(id);
@@ -217,14 +225,50 @@ export class Sandbox {
 
   private async runSetup(i: Instance): Promise<void> {
     const fail = !!this.faults.forInstance('setup-error', i.id, i.tags.Name);
+    const userData = Buffer.from(i.userData || '', 'base64').toString('utf8');
+    // EC2TERM_SANDBOX_GRAPHTERM: real (boot GraphTerm; fail without the runtime), simulate, or auto (the default).
+    const mode = process.env.EC2TERM_SANDBOX_GRAPHTERM || 'auto';
+    const runtime = fail || mode === 'simulate' ? undefined : findRuntime();
+    if (mode === 'real' && !runtime && !fail) process.stderr.write('sandbox: EC2TERM_SANDBOX_GRAPHTERM=real but no GraphTerm runtime is installed (npm run graphterm:runtime)\n');
+    if (runtime && canBoot(userData)) {
+      // The real GraphTerm: the user-data's own start script, on this instance's loopback address.
+      const boot = bootGraphTerm({
+        rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData, runtime,
+        address: i.sshHost ?? i.publicIp, publicDnsName: publicDns(i),
+        addressOfPrivateIp: (ip) => {
+          const r = this.world.regions[i.region];
+          const s = r && Object.values(r.instances).find((x) => x.privateIp === ip && x.state === 'running');
+          return s ? s.sshHost ?? s.publicIp : undefined;
+        },
+        alive: () => !this.closed && i.state === 'running' && this.boots.get(i.id) === boot,
+      });
+      this.boots.set(i.id, boot);
+      const ok = await boot.done;
+      if (this.boots.get(i.id) !== boot) return;
+      i.setupDone = true;
+      i.setupFailed = !ok;
+      this.changed();
+      return;
+    }
+    if (!runtime && !fail && canBoot(userData) && !this.saidSimulated) {
+      this.saidSimulated = true;
+      process.stderr.write('sandbox: no GraphTerm runtime (npm run graphterm:runtime): instance setup is simulated\n');
+    }
     try {
-      await simulateSetup({ rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData: Buffer.from(i.userData || '', 'base64').toString('utf8'), fail });
+      await simulateSetup({ rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData, fail });
     } catch (e) {
       process.stderr.write(`sandbox: setup simulation for ${i.id} failed: ${(e as Error).message}\n`);
     }
     i.setupDone = true;
     i.setupFailed = fail;
     this.changed();
+  }
+
+  /** Ends the GraphTerm an instance runs (stop, terminate, sandbox close). */
+  async stopBoot(id: string): Promise<void> {
+    const boot = this.boots.get(id);
+    this.boots.delete(id);
+    await boot?.stop();
   }
 
   console(i: Instance): string {

@@ -7,6 +7,8 @@ import { adminRequest, ensureSandbox, stopSandbox, type SandboxInfo } from '../.
 export interface TestSandboxOptions {
   delays?: 'fast' | 'zero' | 'realistic' | Record<string, number>;
   faults?: unknown[] | { rules: unknown[] };
+  /** 'real' boots the real GraphTerm on instances (needs the runtime: test/helpers/graphterm.ts). */
+  graphterm?: 'real' | 'simulate';
 }
 
 export interface TestSandbox {
@@ -33,6 +35,8 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
   const serverEnv: NodeJS.ProcessEnv = {
     ...process.env, ...env,
     EC2TERM_SANDBOX_DELAYS: typeof delays === 'string' ? delays : JSON.stringify(delays),
+    // Most tests need setup to end fast; the GraphTerm tests ask for the real server.
+    EC2TERM_SANDBOX_GRAPHTERM: opts.graphterm ?? 'simulate',
     EC2TERM_SANDBOX_FAULTS: opts.faults ? JSON.stringify(Array.isArray(opts.faults) ? { rules: opts.faults } : opts.faults) : '',
   };
   const info = await ensureSandbox(serverEnv);

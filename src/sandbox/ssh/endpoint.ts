@@ -24,6 +24,8 @@ export interface InstanceEndpointOptions {
   /** The instance's filesystem root on disk. */
   rootDir: string;
   user: string;
+  /** Variables a session gets on top of the defaults (the GraphTerm runtime's PATH, the login user). */
+  sessionEnv?: () => Record<string, string> | undefined;
 }
 
 export interface InstanceEndpoint {
@@ -92,7 +94,7 @@ export async function startInstanceEndpoint(o: InstanceEndpointOptions): Promise
       if (key.parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
       ctx.accept();
     });
-    client.on('session', (accept) => handleSession(accept(), { user: o.user, home, jail, track }));
+    client.on('session', (accept) => handleSession(accept(), { user: o.user, home, jail, track, extraEnv: o.sessionEnv }));
     client.on('tcpip', (accept, reject, info) =>
       handleDirectTcpip(accept, reject, info, (s) => {
         sockets.add(s);

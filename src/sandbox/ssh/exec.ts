@@ -16,6 +16,8 @@ export interface SessionContext {
   jail: Jail;
   /** Registers a running child so the endpoint can end it on close. */
   track(child: ChildProcess): void;
+  /** Set by the sandbox for an instance that boots the real GraphTerm (its commands on PATH). */
+  extraEnv?: () => Record<string, string> | undefined;
 }
 
 // Client env requests we refuse: they would change how the host's loader or bash itself behaves.
@@ -57,6 +59,7 @@ export function handleSession(session: Session, ctx: SessionContext): void {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       LANG: 'C.UTF-8',
       ...clientEnv,
+      ...ctx.extraEnv?.(),
       HOME: ctx.home,
       USER: ctx.user,
       LOGNAME: ctx.user,

@@ -1,0 +1,193 @@
+// A sandbox instance's boot with the real GraphTerm: the start script and settings that ec2launch's
+// user-data writes are taken from the user-data itself and run on the instance's own loopback address, as
+// the login user (nss_wrapper gives the process a passwd entry whose home is the instance's home, which
+// gtermserver insists on), with the local GraphTerm runtime standing in for the apt-get and pip steps.
+// Like systemd on EC2: the service starts once ec2launch has delivered its secret over SSH, restarts on
+// failure, and SETUP_STATUS says "ok" only when the start script's own `ready` check passed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile, chmod, appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GraphTermRuntime } from './runtime.js';
+
+export interface BootOptions {
+  /** The instance's filesystem root in the sandbox state folder. */
+  rootDir: string;
+  user: string;
+  userData: string;
+  runtime: GraphTermRuntime;
+  /** The instance's own loopback address: what GraphTerm binds and what the instance "is". */
+  address: string;
+  /** The public DNS name EC2 would report (GraphTerm's external host when no DNS record is asked for). */
+  publicDnsName: string;
+  /** A secondary host's --server_addr names the server's private address: the sandbox maps it to loopback. */
+  addressOfPrivateIp(ip: string): string | undefined;
+  /** False once the instance stops, terminates or the sandbox closes: every wait ends then. */
+  alive(): boolean;
+}
+
+export interface GraphTermBoot {
+  /** Resolves when setup ended (SETUP_STATUS or SETUP_ERROR written). */
+  done: Promise<boolean>;
+  stop(): Promise<void>;
+  /** PATH entries and variables an SSH session on this instance gets (the runtime, the login user). */
+  sessionEnv: Record<string, string>;
+}
+
+const CONF = '/etc/ec2term/graphterm.conf';
+const WRAPPER = '/usr/local/sbin/ec2term-graphterm';
+
+/** The text between `<<'MARK'` and MARK in the user-data (ec2launch's own heredocs), or undefined. */
+export function heredoc(script: string, mark: string): string | undefined {
+  const m = new RegExp(`<<'${mark}'\\n([\\s\\S]*?)\\n${mark}\\n`).exec(script);
+  return m?.[1];
+}
+
+/** A `NAME='value'` assignment from the user-data's "values chosen at launch". */
+export function assignment(script: string, name: string): string | undefined {
+  const m = new RegExp(`^${name}='((?:[^']|'\\\\'')*)'$`, 'm').exec(script);
+  return m?.[1].replace(/'\\''/g, "'");
+}
+
+/** True when this user-data is ec2launch's GraphTerm script with a start script in it. */
+export function canBoot(userData: string): boolean {
+  return heredoc(userData, 'WRAPPER') !== undefined && heredoc(userData, 'CONF') !== undefined;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function bootGraphTerm(o: BootOptions): GraphTermBoot {
+  const home = join(o.rootDir, 'home', o.user);
+  const init = join(o.rootDir, '..', 'init');
+  const confPath = join(o.rootDir, CONF);
+  const wrapperPath = join(o.rootDir, WRAPPER);
+  const logPath = join(o.rootDir, 'root/ec2launch.log');
+  const serviceLog = join(init, 'ec2term-graphterm.log');
+  const uid = process.getuid?.() ?? 1000;
+  const gid = process.getgid?.() ?? 1000;
+  const sessionEnv: Record<string, string> = {
+    PATH: `${o.runtime.bin}:${join(init, 'bin')}:/usr/local/bin:/usr/bin:/bin`,
+    LD_PRELOAD: o.runtime.nssWrapper,
+    NSS_WRAPPER_PASSWD: join(init, 'passwd'),
+    NSS_WRAPPER_GROUP: join(init, 'group'),
+    EC2TERM_GRAPHTERM_CONF: confPath,
+    GRAPHTERM_BIN: o.runtime.bin,
+  };
+  const userEnv = (): NodeJS.ProcessEnv => ({
+    ...sessionEnv, HOME: home, USER: o.user, LOGNAME: o.user, LANG: 'C.UTF-8', SHELL: '/bin/bash', TERM: 'xterm',
+  });
+  let service: ChildProcess | undefined;
+  let stopped = false;
+  const log = (line: string) => appendFile(logPath, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 }).catch(() => {});
+
+  const runWrapper = (args: string[]) => new Promise<{ code: number; out: string }>((resolve) => {
+    const c = spawn('bash', [wrapperPath, ...args], { cwd: home, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    c.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    c.on('error', (e) => resolve({ code: 127, out: e.message }));
+    c.on('close', (code) => resolve({ code: code ?? 1, out: out.trim() }));
+  });
+
+  /** systemd's Restart=on-failure, in small: the start script in the foreground, restarted while it fails. */
+  const supervise = async () => {
+    for (let restarts = 0; !stopped && o.alive() && restarts < 5; restarts++) {
+      const code = await new Promise<number>((resolve) => {
+        service = spawn('bash', [wrapperPath, 'run'], { cwd: home, env: userEnv(), detached: true, stdio: ['ignore', 'ignore', 'ignore'] });
+        service.on('error', () => resolve(127));
+        service.on('exit', (c) => resolve(c ?? 1));
+      });
+      service = undefined;
+      if (code === 0 || stopped) return;
+      await appendFile(serviceLog, `sandbox: ec2term-graphterm exited ${code}; restarting\n`).catch(() => {});
+      await sleep(1000);
+    }
+  };
+
+  const finish = async (ok: boolean, text: string) => {
+    const status = join(home, 'SETUP_STATUS');
+    const error = join(home, 'SETUP_ERROR');
+    await log(ok ? 'ec2launch: setup complete' : `ERROR: ${text}`);
+    if (ok) {
+      await rm(error, { force: true });
+      await writeFile(status, `ok: ${text} at ${new Date().toISOString()}\n`);
+    } else {
+      await rm(status, { force: true });
+      const tail = (await readFile(logPath, 'utf8').catch(() => '')).trim().split('\n').slice(-20).join('\n');
+      await writeFile(error, `error: ${text}\n--- last lines of /root/ec2launch.log ---\n${tail}\n`);
+    }
+    return ok;
+  };
+
+  const done = (async () => {
+    await mkdir(home, { recursive: true });
+    await mkdir(join(o.rootDir, 'root'), { recursive: true, mode: 0o700 });
+    await mkdir(join(init, 'bin'), { recursive: true });
+    await mkdir(join(o.rootDir, 'etc/ec2term'), { recursive: true });
+    await mkdir(join(o.rootDir, 'usr/local/sbin'), { recursive: true });
+    const ud = o.userData;
+    const role = assignment(ud, 'EC2TERM_ROLE') === 'host' ? 'host' : 'server';
+    await log(`ec2launch: setup starting for ${assignment(ud, 'EC2TERM_NAME') ?? '?'} (${role}; sandbox: apt-get and pip steps not run, GraphTerm 0.57 from ${o.runtime.dir})`);
+    // The instance's login user, as nss_wrapper shows it to GraphTerm and to every SSH session.
+    await writeFile(sessionEnv.NSS_WRAPPER_PASSWD, `${o.user}:x:${uid}:${gid}:${o.user}:${home}:/bin/bash\n`);
+    await writeFile(sessionEnv.NSS_WRAPPER_GROUP, `${o.user}:x:${gid}:\n`);
+    // What the user-data would append from instance metadata, with the sandbox's addresses.
+    const dnsName = assignment(ud, 'EC2TERM_DNS_NAME') || '';
+    const extra = [
+      `GTERM_BIN=${q(o.runtime.bin)}`,
+      `GTERM_PYTHON=${q(join(o.runtime.bin, 'python2'))}`,
+      `GTERM_BIND=${q(o.address)}`,
+    ];
+    if (role === 'server') {
+      extra.push(`GTERM_EXTERNAL_HOST=${q(dnsName || o.publicDnsName || o.address)}`);
+      if (assignment(ud, 'ACCEPT_HOSTS') === 'yes') extra.push(`GTERM_INTERNAL_HOST=${q(o.address)}`);
+    } else {
+      const serverIp = /^GTERM_SERVER_ADDR=(?:'([^']*)'|(\S*))$/m.exec(heredoc(ud, 'CONF')!);
+      const mapped = o.addressOfPrivateIp(serverIp?.[1] ?? serverIp?.[2] ?? '');
+      if (mapped) extra.push(`GTERM_SERVER_ADDR=${q(mapped)}`);
+    }
+    await writeFile(confPath, `${heredoc(ud, 'CONF')}\n${extra.join('\n')}\n`);
+    await writeFile(wrapperPath, `${heredoc(ud, 'WRAPPER')}\n`);
+    await chmod(wrapperPath, 0o755);
+    await writeFile(join(init, 'bin', 'ec2term-graphterm'), `#!/bin/sh\nexec bash ${q(wrapperPath)} "$@"\n`, { mode: 0o755 });
+    const email = assignment(ud, 'GMAIL_ADDR');
+    await mkdir(join(home, '.graphterm'), { recursive: true, mode: 0o700 });
+    if (email) await writeFile(join(home, '.graphterm', 'gterm_email.txt'), `${email}\n`);
+
+    if (assignment(ud, 'NEEDS_SECRET') === 'yes') {
+      const secret = (await runWrapper(['authfile'])).out.split('\n').pop() ?? '';
+      const file = role === 'host' ? join(home, '.graphterm', `${hostName(ud)}_gterm_auth.txt`) : secret.replace(/^\/home\/[^/]+/, home);
+      await log(`waiting for ec2launch to deliver ${file.slice(home.length - o.user.length - 6)} (over SSH)`);
+      while (!existsSync(file)) {
+        if (stopped || !o.alive()) return false;
+        await sleep(200);
+      }
+    }
+    void supervise();
+    const ready = await runWrapper(['ready', '120']);
+    if (stopped || !o.alive()) return false;
+    const program = role === 'host' ? 'gtermhost' : 'gtermserver';
+    return finish(ready.code === 0, ready.code === 0 ? `${program} ${ready.out.split('\n').pop()}` : `${program} did not come up: ${ready.out.split('\n').slice(-5).join(' | ')}`);
+  })().catch((e: Error) => finish(false, `sandbox boot failed: ${e.message}`).catch(() => false));
+
+  return {
+    done,
+    sessionEnv,
+    async stop() {
+      stopped = true;
+      const s = service;
+      if (s?.pid) {
+        try { process.kill(-s.pid, 'SIGTERM'); } catch { /* gone */ }
+        await Promise.race([new Promise((r) => s.once('exit', r)), sleep(3000)]);
+        try { process.kill(-s.pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+    },
+  };
+}
+
+/** The dot-free name a secondary host joins as (GTERM_HOST_NAME in the conf). */
+function hostName(userData: string): string {
+  const m = /^GTERM_HOST_NAME=(?:'([^']*)'|(\S*))$/m.exec(heredoc(userData, 'CONF') ?? '');
+  return m?.[1] ?? m?.[2] ?? '';
+}
