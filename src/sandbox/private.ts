@@ -2,7 +2,7 @@
 // have planted or swapped something in it. Its secrets (AWS keys for SigV4, the admin token) are made
 // per folder and live in one 0600 file there. Shared by the CLI and the server: node builtins only.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface SandboxSecrets {
@@ -29,7 +29,8 @@ function otherWritable(mode: number): boolean { return (mode & 0o002) !== 0; }
  * cannot write (nor swap, through a parent others can write without the sticky bit). Looser modes left
  * by older versions (0755 folder, 0644 files) are narrowed to 0700/0600.
  */
-export function securePrivateDir(dir: string): void {
+export function securePrivateDir(dir: string, create = true): void {
+  if (!create && !existsSync(dir)) return;
   try { mkdirSync(dir, { recursive: true, mode: 0o700 }); } catch (e) {
     throw new UnsafeStateDirError(`cannot create the sandbox directory ${dir}: ${(e as Error).message}`);
   }
