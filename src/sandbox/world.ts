@@ -185,7 +185,7 @@ export class Sandbox {
       instanceId: i.id, hostKey: i.hostKey, authorizedKeys: kp ? [kp.publicKey] : [],
       rootDir: this.instanceRoot(i), user: INSTANCE_USER,
     };
-    mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true });
+    mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true, mode: 0o700 });
     const attempts: { host: string; port: number }[] = [];
     const host = i.sshHost ?? i.publicIp;
     attempts.push({ host, port: i.sshPort ?? 0 });

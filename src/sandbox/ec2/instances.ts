@@ -195,7 +195,7 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
       tags: { ...instanceTags }, hostKey: generateHostKey(),
     };
     r.instances[id] = inst;
-    mkdirSync(s.instanceRoot(inst), { recursive: true });
+    mkdirSync(s.instanceRoot(inst), { recursive: true, mode: 0o700 });
     created.push(inst);
     s.setState(inst, 'pending', now);
   }
