@@ -4,7 +4,7 @@ import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { SandboxInfo } from '../sandbox/client.js';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_DEFAULT_REGION, SANDBOX_SECRET_ACCESS_KEY } from '../sandbox/constants.js';
+import { SANDBOX_DEFAULT_REGION } from '../sandbox/constants.js';
 import { awsConfigPath, profileName, profileRegionFrom, readBoto, readIniFile, tildify } from './config-files.js';
 import { resolveCredentials } from './credentials.js';
 import { UsageError } from './errors.js';
@@ -185,7 +185,8 @@ async function openSandbox(settings: AwsSettings, deps: AwsDeps): Promise<AwsCon
   const fromEnv = deps.env.AWS_REGION && isRegionName(deps.env.AWS_REGION) ? deps.env.AWS_REGION : undefined;
   const region = Array.isArray(list) ? list[0] : (fromEnv ?? SANDBOX_DEFAULT_REGION);
   deps.out.detail(`sandbox: ${info.url} (state in ${tildify(info.dir, deps.env)}), region ${region}`);
-  const provider: AwsCredentialIdentityProvider = async () => ({ accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY });
+  // The sandbox's own keys, read from its 0600 secrets file by ensureSandbox.
+  const provider: AwsCredentialIdentityProvider = async () => ({ accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey });
   const ctx = makeContext(region, settings.region ? '--region' : 'sandbox default', 'sandbox', { ec2: info.url, route53: info.url }, provider);
   return { ...ctx, sandbox: info };
 }

@@ -1,5 +1,6 @@
-// Admin API under /_sandbox/ (JSON, loopback only, no SigV4): health, state, reset, delays, faults, request log, debug.
-import type { ServerResponse } from 'node:http';
+// Admin API under /_sandbox/ (JSON, loopback only, bearer token from secrets.json): health, state, reset, delays, faults, request log, debug.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { SANDBOX_REGIONS } from './constants.js';
 import { parseDelays } from './delays.js';
 import { bulkInstances } from './ec2/instances.js';
@@ -10,6 +11,14 @@ function json(res: ServerResponse, status: number, v: unknown): void {
   const buf = Buffer.from(JSON.stringify(v));
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(buf.length) });
   res.end(buf);
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** `Authorization: Bearer <token>`, compared in constant time (hashes first, so lengths never leak). */
+export function adminAuthorized(headers: IncomingHttpHeaders, token: string): boolean {
+  const m = /^Bearer (\S+)$/.exec(headers.authorization ?? '');
+  return !!m && timingSafeEqual(digest(m[1]!), digest(token));
 }
 
 function summary(s: Sandbox) {
@@ -58,7 +67,6 @@ export async function handleAdmin(s: Sandbox, method: string, url: string, body:
         const region = String(input.region ?? 'us-east-1');
         const count = Number(input.count ?? 0);
         if (!SANDBOX_REGIONS.includes(region)) return json(res, 400, { error: `unknown region ${region}` });
-        if (!Number.isInteger(count) || count < 1 || count > 100_000) return json(res, 400, { error: 'count must be 1..100000' });
         bulkInstances(s, region, count, String(input.namePrefix ?? 'bulk-'));
         await s.persister.flush();
         return json(res, 200, { created: count });

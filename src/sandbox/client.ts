@@ -1,11 +1,12 @@
 // Client side of the sandbox: find, start (once, race-safe), stop, reset and administer it.
 // Loaded by every --sandbox CLI run, so it imports only node: builtins and constants.ts.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_DEFAULT_REGION, SANDBOX_SECRET_ACCESS_KEY, sandboxDir } from './constants.js';
+import { SANDBOX_DEFAULT_REGION, sandboxDir } from './constants.js';
+import { loadOrCreateSecrets, readSecrets, securePrivateDir, type SandboxSecrets } from './private.js';
 
 export interface SandboxInfo {
   url: string;
@@ -13,8 +14,11 @@ export interface SandboxInfo {
   pid: number;
   dir: string;
   region: string;
+  /** This sandbox's own keys (secrets.json in its folder): SigV4 accepts no others. */
   accessKeyId: string;
   secretAccessKey: string;
+  /** Bearer token for the admin API; never printed. */
+  adminToken: string;
 }
 
 export interface SandboxStatus { running: boolean; dir: string; info?: SandboxInfo; state?: unknown }
@@ -35,19 +39,18 @@ function readServerFile(dir: string): ServerFile | undefined {
   } catch { return undefined; }
 }
 
-function toInfo(f: ServerFile, dir: string, env: NodeJS.ProcessEnv): SandboxInfo {
+function toInfo(f: ServerFile, dir: string, env: NodeJS.ProcessEnv, secrets: SandboxSecrets): SandboxInfo {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || SANDBOX_DEFAULT_REGION;
-  return { url: f.url, port: f.port, pid: f.pid, dir, region, accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY };
+  return { url: f.url, port: f.port, pid: f.pid, dir, region, ...secrets };
 }
 
-/** One JSON request to the admin API (loopback, no signing). */
-function http(url: string, method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<{ status: number; json: unknown }> {
+/** One JSON request to the admin API (loopback, bearer token). */
+function http(url: string, token: string, method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(url + path, {
-      method, timeout: timeoutMs,
-      headers: data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {},
-    }, (res) => {
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    if (data) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': String(data.length) });
+    const req = request(url + path, { method, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -68,16 +71,18 @@ async function probe(dir: string, env: NodeJS.ProcessEnv): Promise<SandboxInfo |
   const f = readServerFile(dir);
   if (!f || !alive(f.pid)) return undefined;
   try {
-    const r = await http(f.url, 'GET', '/_sandbox/health', undefined, 2000);
+    const secrets = readSecrets(dir);
+    if (!secrets) return undefined;
+    const r = await http(f.url, secrets.adminToken, 'GET', '/_sandbox/health', undefined, 2000);
     const h = r.json as { ok?: boolean; pid?: number };
-    return r.status === 200 && h.ok && h.pid === f.pid ? toInfo(f, dir, env) : undefined;
+    return r.status === 200 && h.ok && h.pid === f.pid ? toInfo(f, dir, env, secrets) : undefined;
   } catch { return undefined; }
 }
 
 /** Exclusive start lock (open 'wx'); a lock whose owner is dead is broken. */
 function tryLock(lock: string): boolean {
   try {
-    const fd = openSync(lock, 'wx');
+    const fd = openSync(lock, 'wx', 0o600);
     writeSync(fd, String(process.pid));
     closeSync(fd);
     return true;
@@ -106,11 +111,11 @@ function logTail(dir: string): string {
  */
 export async function ensureSandbox(env: NodeJS.ProcessEnv = process.env): Promise<SandboxInfo> {
   const dir = sandboxDir(env);
+  // Checked before anything in it is read or trusted (server.json names the process we talk to).
+  securePrivateDir(dir);
   const found = await probe(dir, env);
   if (found) return found;
-  try { mkdirSync(dir, { recursive: true }); } catch (e) {
-    throw new Error(`cannot create the sandbox directory ${dir}: ${(e as Error).message}`);
-  }
+  loadOrCreateSecrets(dir);
   const lock = join(dir, 'start.lock');
   const deadline = Date.now() + START_TIMEOUT_MS + 5000;
   while (!tryLock(lock)) {
@@ -128,13 +133,27 @@ export async function ensureSandbox(env: NodeJS.ProcessEnv = process.env): Promi
   }
 }
 
+/** What the sandbox server may see of the starting shell: where programs are, home, locale, its own settings. */
+const SERVER_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
+const SERVER_ENV_PREFIX = 'EC2TERM_SANDBOX_';
+
+/** The background server outlives the shell: it gets none of its secrets (AWS_*, tokens, agent sockets). */
+export function serverEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && (SERVER_ENV.includes(k) || k.startsWith(SERVER_ENV_PREFIX))) out[k] = v;
+  }
+  return out;
+}
+
 async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<SandboxInfo> {
   const main = fileURLToPath(new URL('./main.js', import.meta.url));
   if (!existsSync(main)) throw new Error(`sandbox server not built: ${main} is missing (run npm run build)`);
-  const logFd = openSync(join(dir, 'sandbox.log'), 'a');
+  const logFd = openSync(join(dir, 'sandbox.log'), 'a', 0o600);
+  fchmodSync(logFd, 0o600);
   const child = spawn(process.execPath, [main], {
     detached: true, stdio: ['ignore', logFd, logFd], cwd: dir,
-    env: { ...env, EC2TERM_SANDBOX_DIR: dir },
+    env: { ...serverEnv(env), EC2TERM_SANDBOX_DIR: dir },
   });
   closeSync(logFd);
   let exited: number | null | undefined;
@@ -162,6 +181,7 @@ async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<Sandbox
 /** Whether a sandbox runs for env's state dir, with its state summary when it does. */
 export async function sandboxStatus(env: NodeJS.ProcessEnv = process.env): Promise<SandboxStatus> {
   const dir = sandboxDir(env);
+  securePrivateDir(dir, false);
   const info = await probe(dir, env);
   if (!info) return { running: false, dir };
   const state = await adminRequest(info, 'GET', '/_sandbox/state').catch(() => undefined);
@@ -171,6 +191,7 @@ export async function sandboxStatus(env: NodeJS.ProcessEnv = process.env): Promi
 /** SIGTERMs the server and waits until it is gone; false when none was running. */
 export async function stopSandbox(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   const dir = sandboxDir(env);
+  securePrivateDir(dir, false); // server.json names the process we signal
   const f = readServerFile(dir);
   if (!f || !alive(f.pid)) {
     if (f) try { unlinkSync(join(dir, 'server.json')); } catch { /* gone */ }
@@ -194,10 +215,12 @@ export async function resetSandbox(env: NodeJS.ProcessEnv = process.env): Promis
   return info;
 }
 
+export type AdminTarget = Pick<SandboxInfo, 'url' | 'adminToken'>;
+
 /** One admin API call; throws an Error carrying the server's one-line message on failure. */
-export async function adminRequest(info: Pick<SandboxInfo, 'url'>, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function adminRequest(info: AdminTarget, method: string, path: string, body?: unknown): Promise<unknown> {
   const p = path.startsWith('/_sandbox/') ? path : `/_sandbox/${path.replace(/^\//, '')}`;
-  const r = await http(info.url, method, p, body);
+  const r = await http(info.url, info.adminToken, method, p, body);
   if (r.status < 200 || r.status >= 300) {
     const msg = (r.json as { error?: string })?.error ?? String(r.json);
     throw new Error(`sandbox ${method} ${p}: ${msg}`);
@@ -206,13 +229,13 @@ export async function adminRequest(info: Pick<SandboxInfo, 'url'>, method: strin
 }
 
 export type DelaySpec = 'realistic' | 'fast' | 'zero' | Record<string, number>;
-export const setDelays = (info: Pick<SandboxInfo, 'url'>, delays: DelaySpec) => adminRequest(info, 'POST', '/_sandbox/config', { delays });
-export const setFaults = (info: Pick<SandboxInfo, 'url'>, rules: unknown[] | { rules: unknown[] }) =>
+export const setDelays = (info: AdminTarget, delays: DelaySpec) => adminRequest(info, 'POST', '/_sandbox/config', { delays });
+export const setFaults = (info: AdminTarget, rules: unknown[] | { rules: unknown[] }) =>
   adminRequest(info, 'POST', '/_sandbox/faults', Array.isArray(rules) ? { rules } : rules);
-export const clearFaults = (info: Pick<SandboxInfo, 'url'>) => adminRequest(info, 'DELETE', '/_sandbox/faults');
+export const clearFaults = (info: AdminTarget) => adminRequest(info, 'DELETE', '/_sandbox/faults');
 
 export interface RequestLogEntry { time: string; service: string; action: string; region: string; status: number; errorCode?: string }
-export async function getRequestLog(info: Pick<SandboxInfo, 'url'>): Promise<RequestLogEntry[]> {
+export async function getRequestLog(info: AdminTarget): Promise<RequestLogEntry[]> {
   return ((await adminRequest(info, 'GET', '/_sandbox/requests')) as { requests: RequestLogEntry[] }).requests;
 }
-export const clearRequestLog = (info: Pick<SandboxInfo, 'url'>) => adminRequest(info, 'DELETE', '/_sandbox/requests');
+export const clearRequestLog = (info: AdminTarget) => adminRequest(info, 'DELETE', '/_sandbox/requests');

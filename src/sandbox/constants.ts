@@ -3,9 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Fixed, public, sandbox-only credentials: the sandbox rejects any other signature. */
-export const SANDBOX_ACCESS_KEY_ID = 'AKIAEC2TERMSANDBOX00';
-export const SANDBOX_SECRET_ACCESS_KEY = 'ec2term-sandbox-secret-key-not-a-real-secret0';
+// Its credentials are not here: each sandbox makes its own (private.ts, secrets.json in its folder).
 export const SANDBOX_DEFAULT_REGION = 'us-east-1';
 /** Regions the sandbox answers for (DescribeRegions). */
 export const SANDBOX_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];

@@ -9,21 +9,23 @@ import { requestId as newRequestId } from './ids.js';
 import { route53ErrorXml, routeRoute53 } from './route53.js';
 import { verifySigV4 } from './sigv4.js';
 import type { Sandbox } from './world.js';
-import { handleAdmin } from './admin.js';
-
-const MAX_BODY = 16 * 1024 * 1024;
+import { adminAuthorized, handleAdmin } from './admin.js';
+import { MAX_ADMIN_BODY_BYTES, MAX_API_BODY_BYTES } from './limits.js';
+import type { SandboxSecrets } from './private.js';
 
 export function isLoopback(addr: string | undefined): boolean {
   return !!addr && (addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.'));
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The body, or undefined once it passes `max` bytes (declared or sent): the rest is not read. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > max) { resolve(undefined); return; }
     const chunks: Buffer[] = [];
     let n = 0;
     req.on('data', (c: Buffer) => {
       n += c.length;
-      if (n > MAX_BODY) { reject(new ApiError('RequestEntityTooLarge', 'Request body too large', 413)); req.destroy(); return; }
+      if (n > max) { resolve(undefined); req.pause(); return; }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -39,9 +41,9 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createSandboxServer(s: Sandbox, info: () => Record<string, unknown>): Server {
+export function createSandboxServer(s: Sandbox, info: () => Record<string, unknown>, secrets: SandboxSecrets): Server {
   const server = createServer((req, res) => {
-    handle(s, req, res, info).catch((e: unknown) => {
+    handle(s, req, res, info, secrets).catch((e: unknown) => {
       process.stderr.write(`sandbox: internal error: ${(e as Error)?.stack ?? e}\n`);
       if (!res.headersSent) send(res, 500, `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>InternalError</Code><Message>An internal error has occurred</Message></Error></Errors><RequestID>${newRequestId()}</RequestID></Response>`);
       else res.destroy();
@@ -51,16 +53,32 @@ export function createSandboxServer(s: Sandbox, info: () => Record<string, unkno
   return server;
 }
 
-async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, info: () => Record<string, unknown>): Promise<void> {
+/** Answers and closes: a client still sending a huge body gets the answer instead of waiting. */
+function refuse(res: ServerResponse, status: number, body: string, type: string): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' });
+  res.end(body, () => res.socket?.destroy());
+}
+
+async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, info: () => Record<string, unknown>, secrets: SandboxSecrets): Promise<void> {
   if (!isLoopback(req.socket.remoteAddress)) { req.socket.destroy(); return; }
   const url = req.url ?? '/';
   const path = url.split('?')[0]!;
-  let body: Buffer;
-  try { body = await readBody(req); } catch { if (!res.headersSent) send(res, 413, ''); return; }
 
-  if (path.startsWith('/_sandbox/')) return handleAdmin(s, req.method ?? 'GET', url, body, res, info);
+  if (path.startsWith('/_sandbox/')) {
+    // Authenticated before the body is read: strangers cost nothing and learn nothing.
+    if (!adminAuthorized(req.headers, secrets.adminToken)) return refuse(res, 403, JSON.stringify({ error: 'the sandbox admin API needs its token (Authorization: Bearer, from secrets.json in the sandbox folder)' }), 'application/json');
+    const body = await readBody(req, MAX_ADMIN_BODY_BYTES);
+    if (!body) return refuse(res, 413, JSON.stringify({ error: `admin request bodies are limited to ${MAX_ADMIN_BODY_BYTES} bytes` }), 'application/json');
+    return handleAdmin(s, req.method ?? 'GET', url, body, res, info);
+  }
 
   const service = path.startsWith('/2013-04-01/') ? 'route53' : 'ec2';
+  const body = await readBody(req, MAX_API_BODY_BYTES);
+  if (!body) {
+    const e = new ApiError('RequestEntityTooLarge', `Request bodies are limited to ${MAX_API_BODY_BYTES} bytes.`, 413);
+    s.log({ time: new Date().toISOString(), service, action: 'Unknown', region: SANDBOX_DEFAULT_REGION, status: e.status, errorCode: e.code });
+    return refuse(res, 413, service === 'route53' ? route53ErrorXml(e, newRequestId()) : ec2ErrorXml(e, newRequestId()), 'text/xml;charset=UTF-8');
+  }
   const rid = newRequestId();
   const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
   let action = 'Unknown';
@@ -80,7 +98,7 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
   };
 
   try {
-    const v = verifySigV4({ method: req.method ?? 'GET', url, headers: req.headers, body }, service);
+    const v = verifySigV4({ method: req.method ?? 'GET', url, headers: req.headers, body }, service, secrets);
     if (v.service !== service) throw new ApiError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${service}'.`, 403);
     region = v.region;
     if (service === 'ec2' && !SANDBOX_REGIONS.includes(region)) throw new ApiError('AuthFailure', `The sandbox does not serve region '${region}' (it serves ${SANDBOX_REGIONS.join(', ')}).`, 401);

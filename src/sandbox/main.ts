@@ -1,10 +1,11 @@
 // Sandbox server process: `node dist/src/sandbox/main.js`. Usually started (detached) by client.ts.
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxDir } from './constants.js';
 import { DELAY_PRESETS, parseDelays } from './delays.js';
 import { parseFaults } from './faults.js';
 import { createSandboxServer } from './http.js';
+import { loadOrCreateSecrets, securePrivateDir, type SandboxSecrets } from './private.js';
 import { loadWorld } from './state.js';
 import { Sandbox } from './world.js';
 
@@ -19,7 +20,11 @@ function alive(pid: number): boolean {
 
 async function main(): Promise<void> {
   const dir = sandboxDir();
-  mkdirSync(dir, { recursive: true });
+  let secrets: SandboxSecrets;
+  try {
+    securePrivateDir(dir);
+    secrets = loadOrCreateSecrets(dir);
+  } catch (e) { fatal((e as Error).message); }
   const serverFile = join(dir, 'server.json');
   // Second safety net behind client.ts's start lock: never run two servers on one state dir.
   try {
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   let url = '';
   let port = 0;
-  const server = createSandboxServer(sandbox, () => ({ pid: process.pid, url, port, dir, startedAt }));
+  const server = createSandboxServer(sandbox, () => ({ pid: process.pid, url, port, dir, startedAt }), secrets);
 
   const wanted = Number(process.env.EC2TERM_SANDBOX_PORT ?? 0);
   await new Promise<void>((resolve, reject) => {
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
   // Endpoints first, so a client seeing server.json finds running instances reachable.
   await sandbox.restoreEndpoints();
   const tmp = `${serverFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ pid: process.pid, url, port, startedAt }) + '\n');
+  writeFileSync(tmp, JSON.stringify({ pid: process.pid, url, port, startedAt }) + '\n', { mode: 0o600 });
   renameSync(tmp, serverFile);
   process.stdout.write(`ec2term sandbox listening on ${url} (state in ${dir})\n`);
 

@@ -4,6 +4,7 @@ import { r53Id } from './ids.js';
 import type { Change, RecordSet, Zone } from './state.js';
 import type { Sandbox } from './world.js';
 import { child, children, parseXml, text, toXml, xmlDoc, esc, type XmlNode, type XmlObject } from './xml.js';
+import { MAX_CHANGES_PER_BATCH, MAX_VALUE_CHARS_PER_BATCH } from './limits.js';
 
 export const R53_NS = 'https://route53.amazonaws.com/doc/2013-04-01/';
 const TYPES = new Set(['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'TXT']);
@@ -206,6 +207,9 @@ function changeRecordSets(s: Sandbox, id: string, body: Buffer): R53Reply {
   const batch = child(req, 'ChangeBatch');
   const changes = children(child(batch, 'Changes'), 'Change');
   if (changes.length === 0) throw new ApiError('InvalidInput', '1 validation error detected: Value \'[]\' at \'changeBatch.changes\' failed to satisfy constraint: Member must have length greater than or equal to 1');
+  if (changes.length > MAX_CHANGES_PER_BATCH) throw new ApiError('InvalidChangeBatch', `Number of records limit of ${MAX_CHANGES_PER_BATCH} exceeded.`);
+  const valueChars = changes.reduce((n, ch) => n + children(child(child(ch, 'ResourceRecordSet'), 'ResourceRecords'), 'ResourceRecord').reduce((m, rr) => m + (text(rr, 'Value') ?? '').length, 0), 0);
+  if (valueChars > MAX_VALUE_CHARS_PER_BATCH) throw new ApiError('InvalidChangeBatch', `Number of characters in values limit of ${MAX_VALUE_CHARS_PER_BATCH} exceeded.`);
   // Applied to a copy, all or nothing, collecting every message like Route 53 does.
   const records = z.records.map((r) => ({ ...r, values: [...r.values] }));
   const errors: string[] = [];

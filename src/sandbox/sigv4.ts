@@ -2,7 +2,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from './errors.js';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from './constants.js';
 
 export interface SignedRequest {
   method: string;
@@ -12,6 +11,7 @@ export interface SignedRequest {
   body: Buffer;
 }
 export interface Verified { region: string; service: string; accessKeyId: string }
+export interface Credentials { accessKeyId: string; secretAccessKey: string }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -68,8 +68,8 @@ function amzDateToMs(d: string): number {
   return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
 }
 
-/** Throws ApiError unless the request carries a valid signature by the sandbox credentials. */
-export function verifySigV4(req: SignedRequest, guessedService: string, now = Date.now()): Verified {
+/** Throws ApiError unless the request carries a valid signature by `creds` (the sandbox's own keys). */
+export function verifySigV4(req: SignedRequest, guessedService: string, creds: Credentials, now = Date.now()): Verified {
   const auth = req.headers.authorization;
   if (!auth) throw authError(guessedService, 'missing', '');
   const m = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(auth);
@@ -86,7 +86,7 @@ export function verifySigV4(req: SignedRequest, guessedService: string, now = Da
   const scope = cred.split('/');
   if (scope.length !== 5 || scope[4] !== 'aws4_request') throw authError(guessedService, 'malformed', `Credential should be scoped correctly: ${cred.replace(/^[^/]*/, '<key>')}`);
   const [keyId, date, region, service] = scope as [string, string, string, string];
-  if (keyId !== SANDBOX_ACCESS_KEY_ID) throw authError(service, 'unknown-key', '');
+  if (keyId !== creds.accessKeyId) throw authError(service, 'unknown-key', '');
 
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   const t = amzDate ? amzDateToMs(amzDate) : Date.parse(String(req.headers.date ?? ''));
@@ -116,7 +116,7 @@ export function verifySigV4(req: SignedRequest, guessedService: string, now = Da
   const canonical = [req.method, canonicalPath(path), canonicalQuery(query), canonHeaders, signedHeaders, payloadHash].join('\n');
   const credScope = `${date}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate || new Date(t).toISOString().replace(/[-:]|\.\d{3}/g, ''), credScope, sha256hex(canonical)].join('\n');
-  const kDate = hmac('AWS4' + SANDBOX_SECRET_ACCESS_KEY, date);
+  const kDate = hmac('AWS4' + creds.secretAccessKey, date);
   const kSigning = hmac(hmac(hmac(kDate, region), service), 'aws4_request');
   const expected = createHmac('sha256', kSigning).update(toSign).digest();
   const got = Buffer.from(signature, 'hex');

@@ -1,6 +1,6 @@
 // The sandbox world: plain JSON-able records kept in memory and persisted to <dir>/state.json.
 import { readFileSync, existsSync } from 'node:fs';
-import { writeFile, rename, mkdir } from 'node:fs/promises';
+import { open, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostKey } from './sshbridge.js';
 
@@ -138,10 +138,12 @@ export class Persister {
   }
 
   private async write(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = join(this.dir, 'state.json');
     const tmp = `${file}.${process.pid}.${this.tmpSeq++}.tmp`;
-    await writeFile(tmp, this.snapshot());
+    // 0600 from creation: the state holds every instance's host private key.
+    const h = await open(tmp, 'w', 0o600);
+    try { await h.chmod(0o600); await h.writeFile(this.snapshot()); } finally { await h.close(); }
     await rename(tmp, file);
   }
 }

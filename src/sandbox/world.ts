@@ -192,7 +192,7 @@ export class Sandbox {
       rootDir: this.instanceRoot(i), user: INSTANCE_USER,
       sessionEnv: () => this.boots.get(i.id)?.sessionEnv,
     };
-    mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true });
+    mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true, mode: 0o700 });
     const attempts: { host: string; port: number }[] = [];
     const host = i.sshHost ?? i.publicIp;
     attempts.push({ host, port: i.sshPort ?? 0 });

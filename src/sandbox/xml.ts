@@ -1,8 +1,17 @@
 // Minimal XML writing (EC2 and Route 53 replies) and reading (Route 53 request bodies).
 // No dependency: the shapes are small and fixed, and the sandbox must start fast.
 
+const NAMED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+/**
+ * Text and attribute escaping for every reply. Markup characters become entities; tab, LF and CR
+ * become character references (valid XML 1.0, and they survive parsers' newline and blank-text
+ * handling); the other C0 controls and U+FFFE/U+FFFF, which XML 1.0 cannot carry at all, become
+ * numeric character references as EC2 sends them: the SDK decodes them, strict XML 1.0 parsers
+ * (expat in botocore, so awscli) refuse the reply, exactly as they refuse EC2's. Never raw.
+ */
+const SPECIAL = /[&<>"'\x00-\x1f\ufffe\uffff]/g;
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;'));
+  return s.replace(SPECIAL, (c) => NAMED[c] ?? `&#${c.charCodeAt(0)};`);
 }
 
 /** Already-serialised XML content, inserted verbatim (used for hot, cached fragments). */

@@ -3,7 +3,6 @@
 import { CreateKeyPairCommand, CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { keyFilePath } from '../../src/lib/paths.js';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from '../../src/sandbox/constants.js';
 import { dirname } from 'node:path';
 import type { TestSandbox } from './sandbox.js';
 
@@ -12,7 +11,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const REGION = 'us-east-1';
 
 export function sandboxEc2(sb: TestSandbox): EC2Client {
-  return new EC2Client({ endpoint: sb.url, region: REGION, credentials: { accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY }, maxAttempts: 2 });
+  return new EC2Client({ endpoint: sb.url, region: REGION, credentials: { accessKeyId: sb.info.accessKeyId, secretAccessKey: sb.info.secretAccessKey }, maxAttempts: 2 });
 }
 
 export interface SandboxInstance {

@@ -21,6 +21,15 @@ export interface TestSandbox {
   admin(method: string, path: string, body?: unknown): Promise<any>;
 }
 
+const byUrl = new Map<string, { accessKeyId: string; secretAccessKey: string }>();
+
+/** The keys of the test sandbox at `url` (each sandbox makes its own; see src/sandbox/private.ts). */
+export function credentialsFor(url: string): { accessKeyId: string; secretAccessKey: string } {
+  const c = byUrl.get(url);
+  if (!c) throw new Error(`no test sandbox started at ${url}`);
+  return c;
+}
+
 export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<TestSandbox> {
   const root = await mkdtemp(join(tmpdir(), 'ec2term-sbx-'));
   const dir = join(root, 'state');
@@ -40,6 +49,7 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
     EC2TERM_SANDBOX_FAULTS: opts.faults ? JSON.stringify(Array.isArray(opts.faults) ? { rules: opts.faults } : opts.faults) : '',
   };
   const info = await ensureSandbox(serverEnv);
+  byUrl.set(info.url, { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey });
   let stopped = false;
   return {
     dir, url: info.url, info, env,
@@ -48,6 +58,7 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
       if (stopped) return;
       stopped = true;
       await stopSandbox(serverEnv);
+      byUrl.delete(info.url);
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, cleanEnv, runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from '../../src/sandbox/constants.js';
 import { createZone, describe as describeInstance, launch, launchWithRecord, recordNames, upsert, waitState } from './seed.js';
 
 const MUTATING = /^(Run|Stop|Start|Terminate|Create|Delete|Import|Authorize|Revoke|Attach|Detach|Change)/;
@@ -27,7 +26,7 @@ async function mutatingRequests(): Promise<string[]> {
 }
 
 function awscli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = cleanEnv({ AWS_ACCESS_KEY_ID: SANDBOX_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: SANDBOX_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: 'us-east-1' });
+  const env = cleanEnv({ AWS_ACCESS_KEY_ID: sb.info.accessKeyId, AWS_SECRET_ACCESS_KEY: sb.info.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1' });
   const r = spawnSync(AWSCLI, ['--endpoint-url', sb.url, '--output', 'json', ...args], { env, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,18 +1,17 @@
 // Test fixtures for ec2list: instances, hosted zones and records made straight through the AWS SDK
-// against a test sandbox (not through ec2launch), with the sandbox's public credentials.
+// against a test sandbox (not through ec2launch), with that sandbox's own credentials.
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY } from '../../src/sandbox/constants.js';
+import { credentialsFor } from '../helpers/sandbox.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const credentials = { accessKeyId: SANDBOX_ACCESS_KEY_ID, secretAccessKey: SANDBOX_SECRET_ACCESS_KEY };
 
 export function ec2Client(url: string, region = 'us-east-1'): EC2Client {
-  return new EC2Client({ region, endpoint: url, credentials });
+  return new EC2Client({ region, endpoint: url, credentials: credentialsFor(url) });
 }
 
 export function route53Client(url: string): Route53Client {
-  return new Route53Client({ region: 'us-east-1', endpoint: url, credentials });
+  return new Route53Client({ region: 'us-east-1', endpoint: url, credentials: credentialsFor(url) });
 }
 
 const images = new Map<string, string>();

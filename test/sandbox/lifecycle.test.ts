@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { CreateKeyPairCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { ensureSandbox, resetSandbox, sandboxStatus, stopSandbox, type SandboxInfo } from '../../src/sandbox/client.js';
+import { adminRequest, ensureSandbox, resetSandbox, sandboxStatus, stopSandbox, type SandboxInfo } from '../../src/sandbox/client.js';
 import { until } from './sdk.js';
 
 const roots: string[] = [];
@@ -52,7 +52,7 @@ describe('sandbox lifecycle', () => {
     const ami = (await c1.send(new DescribeImagesCommand({ Owners: ['099720109477'] }))).Images![0]!.ImageId!;
     const id = (await c1.send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, KeyName: 'persist' }))).Instances![0]!.InstanceId!;
     await until(async () => (await c1.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!.State!.Name === 'running', 5000, 'running');
-    const port = ((await (await fetch(`${first.url}/_sandbox/instances/${id}/ssh`)).json()) as { port: number }).port;
+    const port = ((await adminRequest(first, 'GET', `instances/${id}/ssh`)) as { port: number }).port;
 
     assert.equal(await stopSandbox(env), true);
     assert.ok(!existsSync(join(env.EC2TERM_SANDBOX_DIR!, 'server.json')));
@@ -62,7 +62,7 @@ describe('sandbox lifecycle', () => {
     assert.notEqual(second.pid, first.pid);
     const c2 = client(second);
     assert.equal((await c2.send(new DescribeKeyPairsCommand({}))).KeyPairs![0]!.KeyName, 'persist');
-    const ssh = (await (await fetch(`${second.url}/_sandbox/instances/${id}/ssh`)).json()) as { listening: boolean; port: number };
+    const ssh = (await adminRequest(second, 'GET', `instances/${id}/ssh`)) as { listening: boolean; port: number };
     assert.deepEqual([ssh.listening, ssh.port], [true, port], 'running instance gets its endpoint back on the same port');
     const st = await sandboxStatus(env);
     assert.equal(st.running, true);

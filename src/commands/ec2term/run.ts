@@ -6,7 +6,7 @@ import type { CommandResult, RunCommand } from '../types.js';
 const ACTIONS = ['start', 'status', 'stop', 'reset', 'env'] as const;
 type Action = (typeof ACTIONS)[number];
 
-/** Pure: shell lines that point the AWS CLI (or any SDK) at the sandbox. Its keys are public and fixed. */
+/** Pure: shell lines that point the AWS CLI (or any SDK) at the sandbox, with its own keys (secrets.json in its folder). */
 export function sandboxEnvLines(url: string, region: string, accessKeyId: string, secretAccessKey: string): string[] {
   return [
     `export AWS_ENDPOINT_URL=${url}`,

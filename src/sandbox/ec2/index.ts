@@ -1,6 +1,6 @@
 // EC2 Query API dispatch: Action -> handler -> `<ActionResponse>` XML.
 import { ApiError, dryRunOk } from '../errors.js';
-import { toXml, xmlDoc, type XmlObject } from '../xml.js';
+import { esc, toXml, xmlDoc, type XmlObject } from '../xml.js';
 import type { Sandbox } from '../world.js';
 import { describeAvailabilityZones, describeImages, describeInstanceTypes, describeRegions } from './catalog.js';
 import { describeInstances, describeInstanceStatus, getConsoleOutput, runInstances, startInstances, stopInstances, terminateInstances } from './instances.js';
@@ -63,6 +63,5 @@ export async function handleEc2(s: Sandbox, region: string, p: Params, action: s
 }
 
 export function ec2ErrorXml(e: ApiError, requestId: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${e.code}</Code><Message>${escapeText(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${esc(e.code)}</Code><Message>${esc(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`;
 }
-const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

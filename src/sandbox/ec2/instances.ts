@@ -11,6 +11,7 @@ import { compileFilters } from './filters.js';
 import { esc, RawXml } from '../xml.js';
 import { paginate, tagSet, type Params } from './params.js';
 import { groupByIdOrName } from './securitygroups.js';
+import { MAX_BULK_PER_CALL, MAX_INSTANCES_PER_REGION, MAX_USER_DATA_BYTES } from '../limits.js';
 
 const ID_RE = /^i-[0-9a-f]{8,17}$/;
 
@@ -92,6 +93,14 @@ function paramsHash(p: Params): string {
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
 }
 
+/** Bounds the state a region can grow to, whoever asks (RunInstances or the admin bulk route). */
+function roomFor(r: Region, more: number): void {
+  const have = Object.keys(r.instances).length;
+  if (have + more > MAX_INSTANCES_PER_REGION) {
+    throw new ApiError('InstanceLimitExceeded', `The sandbox holds at most ${MAX_INSTANCES_PER_REGION} instances per region (${have} now, ${more} more requested).`);
+  }
+}
+
 function reservationXml(reservationId: string, instances: Instance[]) {
   return { reservationId, ownerId: SANDBOX_ACCOUNT_ID, groupSet: [], instancesSet: instancesSetXml(instances) };
 }
@@ -123,6 +132,7 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
   if (min < 1) throw new ApiError('InvalidParameterValue', `Value (${min}) for parameter minCount is invalid. Expected a positive integer.`);
   if (max < min) throw new ApiError('InvalidParameterValue', `Value (${max}) for parameter maxCount is invalid. Expected a value >= minCount.`);
   if (max > 100) throw new ApiError('InstanceLimitExceeded', `You have requested more instances (${max}) than your current instance limit of 100 allows for the specified instance type.`);
+  roomFor(r, max);
   const keyName = p.str('KeyName');
   if (keyName !== undefined && !r.keyPairs[keyName]) throw new ApiError('InvalidKeyPair.NotFound', `The key pair '${keyName}' does not exist`);
   const groups = [
@@ -135,7 +145,7 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
   const userData = p.str('UserData') ?? '';
   if (userData) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(userData.replace(/\s/g, ''))) throw new ApiError('InvalidParameterValue', 'Invalid BASE64 encoding of user data.');
-    if (Buffer.from(userData, 'base64').length > 16384) throw new ApiError('InvalidParameterValue', 'User data is limited to 16384 bytes');
+    if (Buffer.from(userData, 'base64').length > MAX_USER_DATA_BYTES) throw new ApiError('InvalidParameterValue', `User data is limited to ${MAX_USER_DATA_BYTES} bytes`);
   }
   const shutdown = (p.str('InstanceInitiatedShutdownBehavior') ?? 'stop') as 'stop' | 'terminate';
   if (shutdown !== 'stop' && shutdown !== 'terminate') throw new ApiError('InvalidParameterValue', `Value (${shutdown}) for parameter instanceInitiatedShutdownBehavior is invalid.`);
@@ -185,7 +195,7 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
       tags: { ...instanceTags }, hostKey: generateHostKey(),
     };
     r.instances[id] = inst;
-    mkdirSync(s.instanceRoot(inst), { recursive: true });
+    mkdirSync(s.instanceRoot(inst), { recursive: true, mode: 0o700 });
     created.push(inst);
     s.setState(inst, 'pending', now);
   }
@@ -197,6 +207,9 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
 /** Admin bulk creation for benchmarks: running at once, no SSH endpoint, no volumes. */
 export function bulkInstances(s: Sandbox, region: string, count: number, namePrefix: string): number {
   const r = s.region(region);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_BULK_PER_CALL) throw new ApiError('InvalidParameterValue', `count must be 1..${MAX_BULK_PER_CALL}`);
+  if (namePrefix.length > 200) throw new ApiError('InvalidParameterValue', 'namePrefix must be at most 200 characters');
+  roomFor(r, count);
   const now = s.now();
   const sg = Object.values(r.securityGroups).find((g) => g.name === 'default')!;
   const ami = imagesOf(region)[0]!.id;

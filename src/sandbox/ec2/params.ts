@@ -1,6 +1,7 @@
 // EC2 Query protocol input: flat "Name.N.Sub" keys (as the SDK and botocore serialise them).
 import { ApiError } from '../errors.js';
 import type { Tags } from '../state.js';
+import { MAX_FILTER_VALUES, MAX_LIST_MEMBERS, MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS_PER_RESOURCE } from '../limits.js';
 
 export class Params {
   constructor(readonly map: Map<string, string>) {}
@@ -38,6 +39,7 @@ export class Params {
       const rest = k.slice(p.length);
       if (/^\d+$/.test(rest)) out.push([+rest, v]);
     }
+    tooMany(prefix, out.length);
     return out.sort((a, b) => a[0] - b[0]).map((x) => x[1]);
   }
 
@@ -54,6 +56,7 @@ export class Params {
       if (!g) groups.set(n, (g = new Map()));
       g.set(m[2]!, v);
     }
+    tooMany(prefix, groups.size);
     return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([, g]) => new Params(g));
   }
 
@@ -66,7 +69,11 @@ export class Params {
   }
 
   filters(): Filter[] {
-    return this.structs('Filter').map((f) => ({ name: f.req('Name'), values: f.list('Value') }));
+    return this.structs('Filter').map((f) => {
+      const values = f.list('Value');
+      if (values.length > MAX_FILTER_VALUES) throw new ApiError('FilterLimitExceeded', `The maximum number of filter values specified on a single call is ${MAX_FILTER_VALUES}`);
+      return { name: f.req('Name'), values };
+    });
   }
 
   /** TagSpecification.N.ResourceType + Tag.M.Key/Value. */
@@ -77,6 +84,13 @@ export class Params {
 
 export interface Filter { name: string; values: string[] }
 
+function tooMany(prefix: string, n: number): void {
+  if (n > MAX_LIST_MEMBERS) throw new ApiError('InvalidParameterValue', `The parameter ${prefix} has ${n} members; the most allowed is ${MAX_LIST_MEMBERS}.`);
+}
+
+/** AWS counts tag lengths in Unicode characters, not UTF-16 units. */
+const chars = (s: string): number => { let n = 0; for (const _ of s) n++; return n; };
+
 export function tagsOf(p: Params, prefix: string): Tags {
   const t: Tags = {};
   for (const s of p.structs(prefix)) {
@@ -85,13 +99,14 @@ export function tagsOf(p: Params, prefix: string): Tags {
     validateTag(k, s.str('Value') ?? '');
     t[k] = s.str('Value') ?? '';
   }
+  if (Object.keys(t).length > MAX_TAGS_PER_RESOURCE) throw new ApiError('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
   return t;
 }
 
 function validateTag(k: string, v: string): void {
-  if (k.length === 0 || k.length > 128) throw new ApiError('InvalidParameterValue', `Tag key exceeds the maximum length of 128 characters`);
+  if (k.length === 0 || chars(k) > MAX_TAG_KEY_CHARS) throw new ApiError('InvalidParameterValue', `Tag key exceeds the maximum length of ${MAX_TAG_KEY_CHARS} characters`);
   if (k.toLowerCase().startsWith('aws:')) throw new ApiError('InvalidParameterValue', `Tag keys starting with 'aws:' are reserved for internal use`);
-  if (v.length > 256) throw new ApiError('InvalidParameterValue', `Tag value exceeds the maximum length of 256 characters`);
+  if (chars(v) > MAX_TAG_VALUE_CHARS) throw new ApiError('InvalidParameterValue', `Tag value exceeds the maximum length of ${MAX_TAG_VALUE_CHARS} characters`);
 }
 
 export const tagSet = (t: Tags): { key: string; value: string }[] => Object.entries(t).map(([key, value]) => ({ key, value }));

@@ -3,6 +3,7 @@ import { ApiError, dryRunOk } from '../errors.js';
 import type { Region, Tags } from '../state.js';
 import type { Sandbox } from '../world.js';
 import { findImage } from './catalog.js';
+import { MAX_TAGS_PER_RESOURCE } from '../limits.js';
 import { tagsOf, type Params } from './params.js';
 
 const NOT_FOUND: Record<string, [string, (id: string) => string]> = {
@@ -37,7 +38,7 @@ export function createTags(s: Sandbox, region: string, p: Params) {
   const tags = tagsOf(p, 'Tag');
   const targets = ids.map((id) => tagsOfResource(r, region, id));
   for (const t of targets) {
-    if (Object.keys({ ...t, ...tags }).length > 50) throw new ApiError('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
+    if (Object.keys({ ...t, ...tags }).length > MAX_TAGS_PER_RESOURCE) throw new ApiError('TagLimitExceeded', 'The maximum number of Tags for a resource has been reached.');
   }
   if (p.bool('DryRun')) throw dryRunOk();
   for (const t of targets) Object.assign(t, tags);
