@@ -9,7 +9,7 @@ import { awsErrorCode, CancelledError, Ec2termError, fromAwsError, NotFoundError
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import { deleteKeyPair, ensureKeyPair, keyPairExists, type KeyPairOutcome } from '../../lib/keypairs.js';
 import { resolveInstance } from '../../lib/resolve.js';
-import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, type GroupOutcome } from '../../lib/security-groups.js';
+import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, groupSummary, type GroupOutcome } from '../../lib/security-groups.js';
 import { AUTH_CODE_FILE, authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, UNIT_NAME } from '../../lib/userdata.js';
 import { CLEANUP_RETRY_MS, formatDuration, persistentCleanup, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
 import { shellQuote } from '../../lib/shellquote.js';
@@ -183,11 +183,24 @@ function ensurePlanKeyPair(plan: LaunchPlan, { ec2, ctx, aws }: LaunchDeps, dryR
   });
 }
 
+/** The plan's security group, found, completed or created (or only checked, with dryRun): one path for both. */
+function planGroup(plan: LaunchPlan, { ec2, ctx }: LaunchDeps, dryRun: boolean): Promise<GroupOutcome> {
+  return ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun, signal: ctx.signal });
+}
+
+/** Pure: the warnings about a group the launch uses as it is (rules it lacks, rules beyond the plan's). */
+export function groupWarnings(group: GroupOutcome): string[] {
+  return [
+    ...group.missing.map((m) => `${group.name} does not allow port ${m.port} from ${m.cidr}; left as it is (pass --allow-from ${m.cidr} to open it)`),
+    ...(group.extra.length ? [`${group.name} also lets in ${group.extra.join(', ')} (not ec2term's rules; left as they are)`] : []),
+  ];
+}
+
 /** Dry run: reads plus EC2's DryRun checks; nothing is created and no file is written. */
 export async function dryRun(plan: LaunchPlan, pre: Preflight, deps: LaunchDeps): Promise<DryRunReport> {
   const { ec2, ctx, aws } = deps;
   const keyPair = await ensurePlanKeyPair(plan, deps, true);
-  const group = await ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun: true, signal: ctx.signal });
+  const group = await planGroup(plan, deps, true);
   const sdk = await import('@aws-sdk/client-ec2');
   const req = runRequest(plan, pre, pre.hosts[0]!, { keyName: keyPair.wouldCreate ? undefined : plan.keyName, groupId: group.id });
   let runInstancesCheck = 'ok (EC2 DryRun: the request would succeed)';
@@ -260,7 +273,6 @@ export class Launcher {
    * one of them is gone (a concurrent run that failed removed what it had created).
    */
   private async ensureShared(): Promise<void> {
-    const { ctx, ec2 } = this.deps;
     const { plan } = this;
     const keyPair = await ensurePlanKeyPair(plan, this.deps, false);
     this.keyPair = keyPair;
@@ -274,14 +286,11 @@ export class Launcher {
       });
     }
     this.checkSignal();
-    const group = await ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun: false, signal: ctx.signal });
+    const group = await planGroup(plan, this.deps, false);
     this.group = group;
     if (group.created) this.created.group = group;
-    if (group.created) this.progress.note(`created the security group ${group.name} (${group.id}): ${group.added.map((a) => `${a.port} from ${a.cidr}`).join(', ')}`);
-    else if (group.added.length) this.progress.note(`opened in ${group.name}: ${group.added.map((a) => `${a.port} from ${a.cidr}`).join(', ')}`);
-    for (const m of group.missing) {
-      this.out.warn(`${group.name} does not allow port ${m.port} from ${m.cidr}; left as it is (pass --allow-from ${m.cidr} to open it)`);
-    }
+    this.progress.note(`security group ${groupSummary(group)}`);
+    for (const w of groupWarnings(group)) this.out.warn(w);
   }
 
   /** Terminates same-name instances (--replace), after the runner's confirmation. */
