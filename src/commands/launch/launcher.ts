@@ -1,6 +1,7 @@
 // ec2launch's steps with side effects: preflight (reads only), dry run (reads + EC2 DryRun), and the
 // launch itself, which records everything it creates so a failure or Ctrl-C can undo exactly that.
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { AwsContext } from '../../lib/aws.js';
 import type { Dns, HostedZone } from '../../lib/dns.js';
@@ -70,6 +71,12 @@ export interface HostResult {
   authCode?: string;
 }
 
+/** user@host of this run, for the tag ec2term:launched-by (bulk terminations show it). */
+export function launchedBy(env: NodeJS.ProcessEnv): string {
+  const user = env.USER || env.LOGNAME || env.USERNAME || 'unknown';
+  return `${user}@${hostname()}`.slice(0, 255);
+}
+
 const pendingOnly = (i: InstanceInfo) => (LIVE_STATES as string[]).includes(i.state) && i.state !== 'shutting-down';
 
 /** Reads only: image, hosted zone, live instances of the same names, the primary for --connect-to. */
@@ -106,7 +113,7 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
   const hosts: HostPrep[] = [];
   for (const host of plan.hosts) {
     const userData = buildUserData(userDataInput(plan, host, serverAddr));
-    const tags = instanceTags(plan, host);
+    const tags = { ...instanceTags(plan, host), [TAGS.launchedBy]: launchedBy(ctx.io.env) };
     // The token covers what the launch asks EC2 for (not the random auth code, which is not in it).
     const request = { image: image.id, type: plan.instanceType, key: plan.keyName, group: plan.securityGroup.name, userData, tags, volume: plan.volumeSize, data: plan.dataVolume, ttl: plan.ttlMs };
     const token = plan.clientToken ?? defaultClientToken(request, utcDay(ctx.clock.now()));
@@ -365,7 +372,7 @@ export class Launcher {
       await this.progress.phase(`${name}: DNS A record ${prep.host.dnsName} -> ${ip} (INSYNC)`, async () => {
         const change = await dns.upsertRecord(zone.id, prep.host.dnsName!, 'A', ip, 60);
         this.created.records.push({ zoneId: zone.id, name: prep.host.dnsName!, values: [ip, instance.publicDns ?? ''].filter(Boolean) });
-        await ec2.createTags([instance.id], { [TAGS.dns]: prep.host.dnsName!, [TAGS.zone]: zone.id });
+        await ec2.createTags([instance.id], { [TAGS.dns]: prep.host.dnsName!, [TAGS.zone]: zone.id, [TAGS.dnsValue]: ip });
         await dns.waitInsync(change.id, wopts(plan.timeouts.running, 'Route 53 is slow to apply the change; the record will still appear; check it later with ec2list'));
       });
       result.dnsName = prep.host.dnsName;
