@@ -46,6 +46,14 @@ export type DeleteOutcome =
   /** The record exists but points somewhere else now (another instance took the name): left alone. */
   | { deleted: false; reason: 'points-elsewhere'; record: DnsRecord };
 
+/** Why repointRecordIfPointsAt did or did not change the record. */
+export type RepointOutcome =
+  | { changed: true; record: DnsRecord; change: DnsChange }
+  /** It already points at the new value only. */
+  | { changed: false; reason: 'current'; record: DnsRecord }
+  | { changed: false; reason: 'missing' }
+  | { changed: false; reason: 'points-elsewhere'; record: DnsRecord };
+
 export interface Dns {
   /** The hosted zone whose name is the longest suffix of `name` (the name itself included); public
    * zones preferred over private ones of the same name. Undefined when no zone matches. */
@@ -63,6 +71,12 @@ export interface Dns {
    * as 'points-elsewhere' or 'missing', never as an error.
    */
   deleteRecordIfPointsAt(zoneId: string, name: string, expectedValues: string[]): Promise<DeleteOutcome>;
+  /**
+   * Points the A record `name` at `value` only if each of its values is one of `expectedValues` (what
+   * ec2term last wrote there): one change batch, DELETE with the exact current values then CREATE, so
+   * Route 53 refuses if the record changed in between. A record someone repointed is left alone.
+   */
+  repointRecordIfPointsAt(zoneId: string, name: string, expectedValues: string[], value: string, ttl?: number): Promise<RepointOutcome>;
   /** Creates a public hosted zone and returns its id and name servers (to give to the registrar). */
   createZone(domain: string): Promise<CreatedZone>;
 }
@@ -233,6 +247,35 @@ export async function sdkDns(aws: Pick<AwsContext, 'route53'>, signal?: AbortSig
         throw fromAwsError(err, `deleting the DNS record ${n}`);
       }
     },
+    async repointRecordIfPointsAt(zoneId, name, expectedValues, value, ttl = 60) {
+      const n = checkDnsName(name);
+      const [record] = await getRecords(zoneId, n, ['A']);
+      if (!record) return { changed: false, reason: 'missing' };
+      if (pointsAt(record, [value])) return { changed: false, reason: 'current', record };
+      if (!pointsAt(record, expectedValues)) return { changed: false, reason: 'points-elsewhere', record };
+      try {
+        const res = await client.send(
+          new sdk.ChangeResourceRecordSetsCommand({
+            HostedZoneId: bareId(zoneId),
+            ChangeBatch: {
+              Comment: 'ec2term: instance has a new address',
+              Changes: [
+                { Action: 'DELETE', ResourceRecordSet: { Name: n, Type: 'A', TTL: record.ttl, ResourceRecords: record.values.map((Value) => ({ Value })) } },
+                { Action: 'CREATE', ResourceRecordSet: { Name: n, Type: 'A', TTL: ttl, ResourceRecords: [{ Value: value }] } },
+              ],
+            },
+          }),
+          opts,
+        );
+        return { changed: true, record, change: { id: bareId(res.ChangeInfo?.Id ?? ''), status: res.ChangeInfo?.Status ?? 'PENDING' } };
+      } catch (err) {
+        if (awsErrorCode(err) === 'InvalidChangeBatch') {
+          const [now] = await getRecords(zoneId, n, ['A']);
+          return now ? { changed: false, reason: 'points-elsewhere', record: now } : { changed: false, reason: 'missing' };
+        }
+        throw fromAwsError(err, `updating the DNS record ${n}`);
+      }
+    },
     async createZone(domain) {
       const n = checkDnsName(domain, 'domain');
       const ref = callerReference(n, Date.now(), Math.random().toString(36).slice(2, 10));
@@ -298,6 +341,17 @@ export function memoryDns(zones: { id: string; name: string; private?: boolean; 
       z.records = z.records.filter((r) => r !== record);
       log.push(`DELETE ${n} ${record.type} ${record.values.join(',')}`);
       return { deleted: true, record, change: change() };
+    },
+    async repointRecordIfPointsAt(zoneId, name, expectedValues, value, ttl = 60) {
+      const z = zone(zoneId);
+      const n = normalizeName(name);
+      const record = z.records.find((r) => r.name === n && r.type === 'A');
+      if (!record) return { changed: false, reason: 'missing' };
+      if (pointsAt(record, [value])) return { changed: false, reason: 'current', record };
+      if (!pointsAt(record, expectedValues)) return { changed: false, reason: 'points-elsewhere', record };
+      z.records = [...z.records.filter((r) => r !== record), { name: n, type: 'A', ttl, values: [value] }];
+      log.push(`REPOINT ${n} A ${record.values.join(',')} -> ${value}`);
+      return { changed: true, record, change: change() };
     },
     async createZone(domain) {
       const n = checkDnsName(domain, 'domain');

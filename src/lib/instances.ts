@@ -12,12 +12,17 @@ export const TAGS = {
   dns: 'ec2term:dns',
   /** The hosted zone id of that record. */
   zone: 'ec2term:zone',
+  /** The value ec2term last wrote into that record (the public IP then), so the record can still be
+   * removed or moved once the instance's address has changed (a stop, a start, a termination). */
+  dnsValue: 'ec2term:dns-value',
   /** ISO time after which the instance may be terminated (--ttl). */
   expiresAt: 'ec2term:expires-at',
   /** The launch's parameters as a short string (type, packages, mode) for `ec2list --wide`. */
   launch: 'ec2term:launch',
   /** The login user for this image (ubuntu, ec2-user, admin). */
   user: 'ec2term:user',
+  /** Who ran ec2launch: user@host of that machine (a claim, like every tag; shown by bulk plans). */
+  launchedBy: 'ec2term:launched-by',
   /** The GraphTerm role: "server" or "host". */
   role: 'ec2term:role',
   /** The SSH port when it is not 22 (the sandbox sets it). */
@@ -44,6 +49,8 @@ export interface InstanceInfo {
   /** The Route 53 record ec2term made for it (tag ec2term:dns). */
   dnsRecord?: string;
   hostedZoneId?: string;
+  /** What ec2term last wrote into that record (tag ec2term:dns-value). */
+  dnsValue?: string;
   launchTime?: Date;
   expiresAt?: Date;
   managed: boolean;
@@ -87,6 +94,7 @@ export function toInstanceInfo(instance: Instance, region: string): InstanceInfo
     privateDns: instance.PrivateDnsName || undefined,
     dnsRecord: tags[TAGS.dns] || undefined,
     hostedZoneId: tags[TAGS.zone] || undefined,
+    dnsValue: tags[TAGS.dnsValue] || undefined,
     launchTime: instance.LaunchTime ? new Date(instance.LaunchTime) : undefined,
     expiresAt: parseDate(tags[TAGS.expiresAt]),
     managed: tags[TAGS.managed] === 'true',

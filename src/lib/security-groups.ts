@@ -1,6 +1,7 @@
-// Security groups ec2term uses: one per purpose (ec2term-ssh, ec2term-graphterm-server, ...), created
-// when missing with exactly the rules asked for, and only widened when the user asked for a source
-// (--allow-from); never narrowed or rewritten. Pure rule arithmetic plus a few SDK calls.
+// Security groups ec2term uses: one per purpose (ec2term-ssh, ec2term-graphterm-server, ...) for the
+// default sources, and one per purpose and --allow-from sources (name + hash, see plan.ts) otherwise,
+// so a narrow --allow-from never lands in a group that is open wider. Created when missing with exactly
+// the rules asked for; never narrowed or rewritten. Pure rule arithmetic plus a few SDK calls.
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { call, type Ec2 } from './ec2.js';
 import { awsErrorCode, Ec2termError, fromAwsError } from './errors.js';
@@ -16,6 +17,8 @@ export interface GroupSpec {
   name: string;
   description: string;
   rules: WantedRule[];
+  /** The group stands for exactly these rules (an --allow-from group): anything more is refused. */
+  exact: boolean;
 }
 
 /** One port opened to one source. */
@@ -36,6 +39,52 @@ export interface GroupOutcome {
   missing: PortSource[];
   /** With dryRun: the group does not exist and would be created. */
   wouldCreate?: boolean;
+  /** What the group lets in once this run is done (with dryRun: would), e.g. "22 from 203.0.113.7/32". */
+  allows: string[];
+  /** Of those, what is not among the rules asked for (someone else added it); reported, never removed. */
+  extra: string[];
+}
+
+/** One source one permission lets in; `port`/`cidr` only for the exact shape ec2term writes (tcp, one port, one IPv4 CIDR). */
+interface Grant {
+  text: string;
+  port?: number;
+  cidr?: string;
+}
+
+/** Pure: every (ports, source) an ingress permission set lets in. */
+function grants(perms: IpPermission[]): Grant[] {
+  const out: Grant[] = [];
+  for (const p of perms) {
+    const proto = p.IpProtocol ?? '';
+    const tcp = proto === 'tcp' || proto === '6';
+    const from = p.FromPort ?? 0;
+    const to = p.ToPort ?? 65535;
+    const ports = proto === '-1' ? 'all traffic' : `${from === to ? from : `${from}-${to}`}${tcp ? '' : `/${proto}`}`;
+    const single = tcp && from === to ? from : undefined;
+    for (const r of p.IpRanges ?? []) out.push({ text: `${ports} from ${r.CidrIp}`, port: single, cidr: r.CidrIp });
+    for (const r of p.Ipv6Ranges ?? []) out.push({ text: `${ports} from ${r.CidrIpv6}` });
+    for (const r of p.PrefixListIds ?? []) out.push({ text: `${ports} from ${r.PrefixListId}` });
+    for (const r of p.UserIdGroupPairs ?? []) out.push({ text: `${ports} from ${r.GroupId ?? r.GroupName}` });
+  }
+  return out;
+}
+
+/** Pure: one line per source the permissions let in, e.g. ["22 from 203.0.113.7/32", "all traffic from sg-0abc"]. */
+export function describePermissions(perms: IpPermission[]): string[] {
+  return grants(perms).map((g) => g.text);
+}
+
+/** Pure: what `perms` let in beyond `rules` (anything but exactly tcp PORT from CIDR for a wanted pair). */
+export function extraRules(perms: IpPermission[], rules: WantedRule[]): string[] {
+  const wanted = new Set(rules.flatMap((r) => r.cidrs.map((c) => `${r.port} ${c}`)));
+  return grants(perms).filter((g) => g.port === undefined || !wanted.has(`${g.port} ${g.cidr}`)).map((g) => g.text);
+}
+
+/** Pure: the line both the dry run and the launch print for the group. */
+export function groupSummary(g: GroupOutcome): string {
+  const action = g.created || g.wouldCreate ? 'create' : g.added.length ? 'add rules' : 'use';
+  return `${g.name}${g.id ? ` (${g.id})` : ''} [${action}]: ${g.allows.join(', ') || 'nothing'}`;
 }
 
 /** Pure: does an existing TCP permission set already let `cidr` reach `port`? */
@@ -81,7 +130,7 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
       await dryRunCheck(`creating the security group ${spec.name}`, () =>
         ec2.client.send(new sdk.CreateSecurityGroupCommand({ GroupName: spec.name, Description: spec.description, DryRun: true }), send),
       );
-      return { name: spec.name, created: false, wouldCreate: true, added: all, missing: [] };
+      return { name: spec.name, created: false, wouldCreate: true, added: all, missing: [], allows: describePermissions(toPermissions(all)), extra: [] };
     }
     let res;
     try {
@@ -99,30 +148,52 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
       // adding whatever it lacks so far (not ours to delete on undo).
       const raced = await findGroup(ec2, spec.name, opts.signal);
       if (!raced) throw fromAwsError(err, `creating the security group ${spec.name}`);
-      const lacking = missingRules(raced.IpPermissions ?? [], spec.rules);
+      const perms = raced.IpPermissions ?? [];
+      const extra = checkExtra(spec, raced.GroupId!, perms);
+      const lacking = missingRules(perms, spec.rules);
       await authorizeIgnoringDuplicates(ec2, raced.GroupId!, spec.name, lacking, opts.signal);
-      return { id: raced.GroupId!, name: spec.name, created: false, added: [], missing: [] };
+      return { id: raced.GroupId!, name: spec.name, created: false, added: [], missing: [], allows: describePermissions([...perms, ...toPermissions(lacking)]), extra };
     }
     const id = res.GroupId!;
-    const outcome: GroupOutcome = { id, name: spec.name, created: true, added: [], missing: [] };
+    const outcome: GroupOutcome = { id, name: spec.name, created: true, added: [], missing: [], allows: describePermissions(toPermissions(all)), extra: [] };
     if (all.length > 0) {
       await authorizeIgnoringDuplicates(ec2, id, spec.name, all, opts.signal);
       outcome.added = all;
     }
     return outcome;
   }
+  // The same checks and the same answer with and without dryRun: only the AWS call differs.
   const id = existing.GroupId!;
-  const missing = missingRules(existing.IpPermissions ?? [], spec.rules);
-  if (missing.length === 0) return { id, name: spec.name, created: false, added: [], missing: [] };
-  if (!opts.widen) return { id, name: spec.name, created: false, added: [], missing };
+  const perms = existing.IpPermissions ?? [];
+  const extra = checkExtra(spec, id, perms);
+  const missing = missingRules(perms, spec.rules);
+  const base = { id, name: spec.name, created: false, extra };
+  if (missing.length === 0) return { ...base, added: [], missing: [], allows: describePermissions(perms) };
+  if (!opts.widen) return { ...base, added: [], missing, allows: describePermissions(perms) };
+  const widened = { ...base, added: missing, missing: [], allows: describePermissions([...perms, ...toPermissions(missing)]) };
   if (opts.dryRun) {
     await dryRunCheck(`opening ports in ${spec.name}`, () =>
       ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(missing), DryRun: true }), send),
     );
-    return { id, name: spec.name, created: false, added: missing, missing: [] };
+    return widened;
   }
   await call(`opening ports in ${spec.name}`, () => ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(missing) }), send));
-  return { id, name: spec.name, created: false, added: missing, missing: [] };
+  return widened;
+}
+
+/**
+ * An --allow-from group lets in exactly its sources, or the flag would be a lie: one that lets in more
+ * (someone widened it) is refused, never used and never silently narrowed (other instances may rely on it).
+ * A shared group's extras are only returned, for a warning.
+ */
+function checkExtra(spec: GroupSpec, id: string, perms: IpPermission[]): string[] {
+  const extra = extraRules(perms, spec.rules);
+  if (extra.length > 0 && spec.exact) {
+    throw new Ec2termError(`the security group ${spec.name} (${id}) lets in more than --allow-from asks: ${extra.join(', ')}; refusing to launch into it`, 1, {
+      hint: `someone added those rules; remove them (aws ec2 revoke-security-group-ingress --group-id ${id} ...) or delete the group so ec2launch makes it again`,
+    });
+  }
+  return extra;
 }
 
 /** Opens ports; a rule a concurrent run already added is not an error. */

@@ -7,7 +7,7 @@ import { toLaunchOptions } from '../../src/commands/launch/run.js';
 import { normalizeArgv, buildProgram } from '../../src/cli.js';
 import { spec } from '../../src/commands/launch/spec.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { allows, missingRules } from '../../src/lib/security-groups.js';
+import { allows, describePermissions, extraRules, missingRules } from '../../src/lib/security-groups.js';
 import { shellJoin, shellQuote, shellSplit } from '../../src/lib/shellquote.js';
 import { PassThrough } from 'node:stream';
 
@@ -140,6 +140,35 @@ describe('ec2launch pure helpers', () => {
     assert.equal(ubuntuVersion('ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-1'), '22.04');
     assert.deepEqual(['22.04', '24.04', '25.04', '24.10'].map(isLts), [true, true, false, false]);
     assert.deepEqual(['t3.small', 't4g.small', 'c7gn.large', 'm7i.large'].map(architectureFor), ['x86_64', 'arm64', 'arm64', 'x86_64']);
+  });
+  it('--allow-from gets a group of its own, named by purpose and a hash of its rules; the defaults share one', () => {
+    const g = (argv: string[]) => plan(argv).securityGroup;
+    const narrow = g(['--allow-from', '203.0.113.7/32', 'lab']);
+    assert.match(narrow.name, /^ec2term-graphterm-server-[0-9a-f]{8}$/);
+    assert.deepEqual(narrow.rules.map((r) => `${r.port}:${r.cidrs}`), ['22:203.0.113.7/32', '8900:203.0.113.7/32']);
+    assert.equal(narrow.exact, true);
+    assert.match(narrow.description, /from 203\.0\.113\.7\/32$/);
+    // Same sources, any order, any host: the same group. Other sources or ports: another group.
+    assert.equal(g(['--allow-from', '10.0.0.0/8,203.0.113.7/32', 'a']).name, g(['--allow-from', '203.0.113.7/32,10.0.0.0/8', 'b']).name);
+    assert.equal(g(['--allow-from', '203.0.113.7/32', 'other']).name, narrow.name);
+    assert.notEqual(g(['--allow-from', '203.0.113.8/32', 'lab']).name, narrow.name);
+    assert.match(g(['--allow-from', '203.0.113.7/32', '--accept-hosts', 'lab']).name, /^ec2term-graphterm-primary-[0-9a-f]{8}$/);
+    assert.match(g(['--allow-from', '203.0.113.7/32', '--connect-to', 'lab', 'node']).name, /^ec2term-ssh-[0-9a-f]{8}$/);
+    // The default sources, given or not, are the shared group (where only the defaults are).
+    assert.deepEqual([g(['lab']).name, g(['lab']).exact], ['ec2term-graphterm-server', false]);
+    assert.equal(g(['--allow-from', '0.0.0.0/0', 'lab']).name, 'ec2term-graphterm-server');
+    assert.match(g(['--allow-from', '0.0.0.0/0', '--accept-hosts', 'lab']).name, /^ec2term-graphterm-primary-[0-9a-f]{8}$/, '8899 from anywhere is not the default');
+  });
+  it('security group read back: every source it lets in, and what is beyond the rules asked for', () => {
+    const perms = [
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.7/32' }, { CidrIp: '0.0.0.0/0' }] },
+      { IpProtocol: 'tcp', FromPort: 8000, ToPort: 9000, IpRanges: [{ CidrIp: '203.0.113.7/32' }] },
+      { IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: 'sg-1' }] },
+      { IpProtocol: 'udp', FromPort: 53, ToPort: 53, Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+    ];
+    assert.deepEqual(describePermissions(perms), ['22 from 203.0.113.7/32', '22 from 0.0.0.0/0', '8000-9000 from 203.0.113.7/32', 'all traffic from sg-1', '53/udp from ::/0']);
+    assert.deepEqual(extraRules(perms, [{ port: 22, cidrs: ['203.0.113.7/32'], purpose: 'ssh' }]), ['22 from 0.0.0.0/0', '8000-9000 from 203.0.113.7/32', 'all traffic from sg-1', '53/udp from ::/0']);
+    assert.deepEqual(extraRules(perms.slice(0, 1), [{ port: 22, cidrs: ['203.0.113.7/32', '0.0.0.0/0'], purpose: 'ssh' }]), []);
   });
   it('security group rules are only added where missing', () => {
     const perms = [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }];

@@ -228,4 +228,12 @@ describe('memoryDns', () => {
     assert.equal((await dns.findZoneFor('a.new.org'))?.id, z.id);
     assert.deepEqual(dns.log, ['UPSERT lab.example.com A 1.2.3.4', 'UPSERT lab.example.com A 1.2.3.5', 'DELETE lab.example.com A 1.2.3.5', 'CREATEZONE new.org']);
   });
+  it('repoints a record only from the values ec2term wrote', async () => {
+    const dns = memoryDns([{ id: 'Z1', name: 'example.com', records: [{ name: 'lab.example.com', type: 'A', ttl: 60, values: ['1.1.1.1'] }] }]);
+    assert.deepEqual(await dns.repointRecordIfPointsAt('Z1', 'lab.example.com', ['9.9.9.9'], '2.2.2.2'), { changed: false, reason: 'points-elsewhere', record: { name: 'lab.example.com', type: 'A', ttl: 60, values: ['1.1.1.1'] } });
+    assert.equal((await dns.repointRecordIfPointsAt('Z1', 'lab.example.com', ['1.1.1.1'], '2.2.2.2')).changed, true);
+    assert.equal((await dns.repointRecordIfPointsAt('Z1', 'lab.example.com', ['1.1.1.1'], '2.2.2.2') as { reason: string }).reason, 'current');
+    assert.equal((await dns.repointRecordIfPointsAt('Z1', 'nope.example.com', ['1.1.1.1'], '2.2.2.2') as { reason: string }).reason, 'missing');
+    assert.deepEqual(dns.log, ['REPOINT lab.example.com A 1.1.1.1 -> 2.2.2.2']);
+  });
 });

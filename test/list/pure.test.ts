@@ -247,6 +247,48 @@ describe('planning', () => {
     const [step] = planInstanceAction('terminate', [noIp]).tasks[0].steps;
     assert.deepEqual(step, { kind: 'delete-record', record: 'dark.example.com', zoneId: undefined, expectedValues: [] });
   });
+  it('a stopped instance still loses the record ec2term wrote (tag ec2term:dns-value): its old address is AWS\'s to hand out', () => {
+    const dark = inst({ id: 'i-00000000000000012', name: 'dark', dnsRecord: 'dark.example.com', hostedZoneId: 'Z1', dnsValue: '3.3.3.3', state: 'stopped' });
+    assert.deepEqual(planInstanceAction('terminate', [dark]).tasks[0].steps[0], { kind: 'delete-record', record: 'dark.example.com', zoneId: 'Z1', expectedValues: ['3.3.3.3'] });
+    const moved = inst({ ...lab, dnsValue: '9.9.9.9' });
+    assert.deepEqual((planInstanceAction('terminate', [moved]).tasks[0].steps[0] as { expectedValues: string[] }).expectedValues, ['1.2.3.4', 'ec2-1-2-3-4.compute-1.amazonaws.com', '9.9.9.9']);
+  });
+  it('a start makes the record follow the new address, only from what ec2term last wrote', () => {
+    const cases: [Partial<InstanceInfo>, boolean, string[]][] = [
+      [{ dnsRecord: 'old.example.com', dnsValue: '3.3.3.3' }, true, ['start', 'wait until running', 'point DNS record old.example.com at the new address if it still points at 3.3.3.3']],
+      [{ dnsRecord: 'old.example.com' }, false, ['start', 'keep DNS record old.example.com (ec2term did not record what it wrote there)']],
+      [{}, false, ['start']],
+    ];
+    for (const [extra, wait, steps] of cases) {
+      const plan = planInstanceAction('start', [inst({ ...stopped, ...extra })], { wait });
+      assert.deepEqual(plan.tasks[0].steps.map((x) => describePlanStep(x)), steps);
+    }
+    const [, , follow] = planInstanceAction('start', [inst({ ...stopped, dnsRecord: 'old.example.com', dnsValue: '3.3.3.3' })], { wait: true }).tasks[0].steps;
+    assert.deepEqual(follow, { kind: 'follow-record', record: 'old.example.com', zoneId: undefined, lastWritten: '3.3.3.3', waitInsync: true });
+  });
+  it('DNS tags that cannot name a record (anyone can set tags) leave DNS alone; the instance is still terminated', () => {
+    for (const [tags, why] of [
+      [{ dnsRecord: 'bad name\u001b[2J.example.com' }, /tag ec2term:dns=.* is not a DNS name/],
+      [{ dnsRecord: '-x.example.com' }, /is not a DNS name/],
+      [{ dnsRecord: 'ok.example.com', hostedZoneId: '../../etc' }, /tag ec2term:zone=.* is not a hosted zone id/],
+    ] as [Partial<InstanceInfo>, RegExp][]) {
+      const steps = planInstanceAction('terminate', [inst({ ...lab, ...tags })]).tasks[0].steps;
+      assert.deepEqual(steps.map((x) => x.kind), ['skip-record', 'terminate']);
+      assert.match(describePlanStep(steps[0]), why);
+      assert.doesNotMatch(describePlanStep(steps[0]), /\u001b/, 'shown escaped');
+    }
+  });
+  it('--expired and --terminate-all show what picked each instance: the tags, the key pair, the launcher', () => {
+    const tagged = inst({ ...lab, keyName: 'ec2term', tags: { ...lab.tags, 'ec2term:expires-at': '2026-01-10T11:50:00.000Z', 'ec2term:launched-by': 'ci@runner-7' } });
+    const plan = planInstanceAction('expired', [tagged]);
+    assert.deepEqual(plan.tasks[0].selectedBy, {
+      tags: { 'ec2term:managed': 'true', 'ec2term:expires-at': '2026-01-10T11:50:00.000Z' },
+      keyName: 'ec2term', launchTime: new Date(NOW - 3 * 3600_000).toISOString(), launchedBy: 'ci@runner-7',
+    });
+    assert.equal(describePlan(plan)[2], '      selected by tags ec2term:managed="true" ec2term:expires-at="2026-01-10T11:50:00.000Z"; key pair ec2term; launched 2026-01-10T09:00:00.000Z by "ci@runner-7" (tag ec2term:launched-by)');
+    assert.match(describePlan(planInstanceAction('terminate-all', [web]))[2], /selected with --include-unmanaged; key pair \(none\)/);
+    assert.equal(planInstanceAction('terminate', [tagged]).tasks[0].selectedBy, undefined, 'a named terminate needs no reason');
+  });
   it('selects for --terminate-all and --expired', () => {
     const cases: ['terminate-all' | 'expired', boolean, string[], string[]][] = [
       ['terminate-all', false, ['lab', 'old', 'far'], ['web', 'theirs']],

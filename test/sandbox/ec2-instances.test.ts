@@ -116,6 +116,14 @@ describe('sandbox EC2 instances', () => {
     const again = await sb.admin('GET', `instances/${id}/ssh`);
     assert.equal(again.port, ssh.port, 'same SSH port after restart');
     assert.equal(again.hostKeyFingerprint, ssh.hostKeyFingerprint, 'same host key after restart');
+    // As on EC2: a started instance gets a new public address and DNS name; the private one stays.
+    const restarted = (await c.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!;
+    assert.match(restarted.PublicIpAddress!, /^127\.1\d\.\d+\.\d+$/);
+    assert.notEqual(restarted.PublicIpAddress, d.PublicIpAddress, 'new public address after a stop and start');
+    assert.equal(restarted.PublicDnsName, `ec2-${restarted.PublicIpAddress!.replace(/\./g, '-')}.compute-1.amazonaws.com`);
+    assert.equal(restarted.PrivateIpAddress, d.PrivateIpAddress, 'same private address');
+    assert.equal(again.publicIp, restarted.PublicIpAddress);
+    if (ssh.host !== '127.0.0.1') assert.equal(again.host, restarted.PublicIpAddress, 'SSH listens on the new address');
 
     const term = await c.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     assert.equal(term.TerminatingInstances![0]!.CurrentState!.Name, 'shutting-down');

@@ -1,6 +1,7 @@
 // ec2launch's steps with side effects: preflight (reads only), dry run (reads + EC2 DryRun), and the
 // launch itself, which records everything it creates so a failure or Ctrl-C can undo exactly that.
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import type { AwsContext } from '../../lib/aws.js';
 import type { Dns, HostedZone } from '../../lib/dns.js';
@@ -9,7 +10,7 @@ import { awsErrorCode, CancelledError, Ec2termError, fromAwsError, NotFoundError
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import { deleteKeyPair, ensureKeyPair, keyPairExists, type KeyPairOutcome } from '../../lib/keypairs.js';
 import { resolveInstance } from '../../lib/resolve.js';
-import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, type GroupOutcome } from '../../lib/security-groups.js';
+import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, groupSummary, type GroupOutcome } from '../../lib/security-groups.js';
 import { AUTH_CODE_FILE, authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, UNIT_NAME } from '../../lib/userdata.js';
 import { CLEANUP_RETRY_MS, formatDuration, persistentCleanup, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
 import { shellQuote } from '../../lib/shellquote.js';
@@ -70,6 +71,12 @@ export interface HostResult {
   authCode?: string;
 }
 
+/** user@host of this run, for the tag ec2term:launched-by (bulk terminations show it). */
+export function launchedBy(env: NodeJS.ProcessEnv): string {
+  const user = env.USER || env.LOGNAME || env.USERNAME || 'unknown';
+  return `${user}@${hostname()}`.slice(0, 255);
+}
+
 const pendingOnly = (i: InstanceInfo) => (LIVE_STATES as string[]).includes(i.state) && i.state !== 'shutting-down';
 
 /** Reads only: image, hosted zone, live instances of the same names, the primary for --connect-to. */
@@ -106,7 +113,7 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
   const hosts: HostPrep[] = [];
   for (const host of plan.hosts) {
     const userData = buildUserData(userDataInput(plan, host, serverAddr));
-    const tags = instanceTags(plan, host);
+    const tags = { ...instanceTags(plan, host), [TAGS.launchedBy]: launchedBy(ctx.io.env) };
     // The token covers what the launch asks EC2 for (not the random auth code, which is not in it).
     const request = { image: image.id, type: plan.instanceType, key: plan.keyName, group: plan.securityGroup.name, userData, tags, volume: plan.volumeSize, data: plan.dataVolume, ttl: plan.ttlMs };
     const token = plan.clientToken ?? defaultClientToken(request, utcDay(ctx.clock.now()));
@@ -183,11 +190,24 @@ function ensurePlanKeyPair(plan: LaunchPlan, { ec2, ctx, aws }: LaunchDeps, dryR
   });
 }
 
+/** The plan's security group, found, completed or created (or only checked, with dryRun): one path for both. */
+function planGroup(plan: LaunchPlan, { ec2, ctx }: LaunchDeps, dryRun: boolean): Promise<GroupOutcome> {
+  return ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun, signal: ctx.signal });
+}
+
+/** Pure: the warnings about a group the launch uses as it is (rules it lacks, rules beyond the plan's). */
+export function groupWarnings(group: GroupOutcome): string[] {
+  return [
+    ...group.missing.map((m) => `${group.name} does not allow port ${m.port} from ${m.cidr}; left as it is (pass --allow-from ${m.cidr} to open it)`),
+    ...(group.extra.length ? [`${group.name} also lets in ${group.extra.join(', ')} (not ec2term's rules; left as they are)`] : []),
+  ];
+}
+
 /** Dry run: reads plus EC2's DryRun checks; nothing is created and no file is written. */
 export async function dryRun(plan: LaunchPlan, pre: Preflight, deps: LaunchDeps): Promise<DryRunReport> {
   const { ec2, ctx, aws } = deps;
   const keyPair = await ensurePlanKeyPair(plan, deps, true);
-  const group = await ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun: true, signal: ctx.signal });
+  const group = await planGroup(plan, deps, true);
   const sdk = await import('@aws-sdk/client-ec2');
   const req = runRequest(plan, pre, pre.hosts[0]!, { keyName: keyPair.wouldCreate ? undefined : plan.keyName, groupId: group.id });
   let runInstancesCheck = 'ok (EC2 DryRun: the request would succeed)';
@@ -260,7 +280,6 @@ export class Launcher {
    * one of them is gone (a concurrent run that failed removed what it had created).
    */
   private async ensureShared(): Promise<void> {
-    const { ctx, ec2 } = this.deps;
     const { plan } = this;
     const keyPair = await ensurePlanKeyPair(plan, this.deps, false);
     this.keyPair = keyPair;
@@ -274,14 +293,11 @@ export class Launcher {
       });
     }
     this.checkSignal();
-    const group = await ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun: false, signal: ctx.signal });
+    const group = await planGroup(plan, this.deps, false);
     this.group = group;
     if (group.created) this.created.group = group;
-    if (group.created) this.progress.note(`created the security group ${group.name} (${group.id}): ${group.added.map((a) => `${a.port} from ${a.cidr}`).join(', ')}`);
-    else if (group.added.length) this.progress.note(`opened in ${group.name}: ${group.added.map((a) => `${a.port} from ${a.cidr}`).join(', ')}`);
-    for (const m of group.missing) {
-      this.out.warn(`${group.name} does not allow port ${m.port} from ${m.cidr}; left as it is (pass --allow-from ${m.cidr} to open it)`);
-    }
+    this.progress.note(`security group ${groupSummary(group)}`);
+    for (const w of groupWarnings(group)) this.out.warn(w);
   }
 
   /** Terminates same-name instances (--replace), after the runner's confirmation. */
@@ -356,7 +372,7 @@ export class Launcher {
       await this.progress.phase(`${name}: DNS A record ${prep.host.dnsName} -> ${ip} (INSYNC)`, async () => {
         const change = await dns.upsertRecord(zone.id, prep.host.dnsName!, 'A', ip, 60);
         this.created.records.push({ zoneId: zone.id, name: prep.host.dnsName!, values: [ip, instance.publicDns ?? ''].filter(Boolean) });
-        await ec2.createTags([instance.id], { [TAGS.dns]: prep.host.dnsName!, [TAGS.zone]: zone.id });
+        await ec2.createTags([instance.id], { [TAGS.dns]: prep.host.dnsName!, [TAGS.zone]: zone.id, [TAGS.dnsValue]: ip });
         await dns.waitInsync(change.id, wopts(plan.timeouts.running, 'Route 53 is slow to apply the change; the record will still appear; check it later with ec2list'));
       });
       result.dnsName = prep.host.dnsName;

@@ -78,6 +78,8 @@ export interface SecurityGroupPlan {
   name: string;
   description: string;
   rules: IngressRule[];
+  /** An --allow-from group: it must let in exactly `rules` (see ensureSecurityGroup). */
+  exact: boolean;
 }
 
 export interface HostPlan {
@@ -174,8 +176,8 @@ export function hostName(base: string, index: number, count: number): string {
   return dot < 0 ? `${base}-${index}` : `${base.slice(0, dot)}-${index}${base.slice(dot)}`;
 }
 
-/** Pure: the security group for a role and its ports. One group per purpose, shared by launches. */
-export function securityGroupFor(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; allowFrom: string[]; defaulted: boolean }): SecurityGroupPlan {
+/** Pure: the purpose (shared group name, description) and rules of the group for a role and its ports. */
+function groupPurpose(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; allowFrom: string[]; defaulted: boolean }): Omit<SecurityGroupPlan, 'exact'> {
   const rules: IngressRule[] = [{ port: PORTS.ssh, cidrs: opts.allowFrom, purpose: 'ssh' }];
   if (role === 'host') return { name: 'ec2term-ssh', description: 'ec2term: ssh only (GraphTerm secondary hosts)', rules };
   if (opts.graphtermPort) rules.push({ port: PORTS.graphterm, cidrs: opts.allowFrom, purpose: 'GraphTerm users' });
@@ -185,6 +187,28 @@ export function securityGroupFor(role: GraphTermRole, opts: { graphtermPort: boo
   }
   if (!opts.graphtermPort) return { name: 'ec2term-ssh', description: 'ec2term: ssh only (GraphTerm reached through an ssh tunnel)', rules };
   return { name: 'ec2term-graphterm-server', description: 'ec2term: GraphTerm server (22, 8900)', rules };
+}
+
+/** Pure: "22 from a,b; 8900 from a" with the sources sorted, so the same rules always read (and hash) the same. */
+export function rulesKey(rules: IngressRule[]): string {
+  return rules.map((r) => `${r.port} from ${[...r.cidrs].sort().join(',')}`).join('; ');
+}
+
+/**
+ * Pure: the security group for a role and its ports. The default sources share one group per purpose
+ * (e.g. ec2term-graphterm-server); other sources get a group of their own, named by purpose and a hash
+ * of the rules (ec2term-graphterm-server-1a2b3c4d), so --allow-from never shares a group open wider
+ * and launches with the same sources share one.
+ */
+export function securityGroupFor(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; allowFrom: string[]; defaulted: boolean }): SecurityGroupPlan {
+  const purpose = groupPurpose(role, opts);
+  const shared = groupPurpose(role, { ...opts, allowFrom: [ANYWHERE], defaulted: true });
+  const key = rulesKey(purpose.rules);
+  if (key === rulesKey(shared.rules)) return { ...purpose, exact: false };
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 8);
+  // EC2 allows 255 characters of a-z A-Z 0-9 and " ._-:/()#,@[]+=&;{}!$*" in a description.
+  const description = `${purpose.description} from ${[...new Set(purpose.rules.flatMap((r) => r.cidrs))].sort().join(' ')}`;
+  return { ...purpose, name: `${purpose.name}-${hash}`, description: description.length > 255 ? `${description.slice(0, 252)}...` : description, exact: true };
 }
 
 /** Pure: options -> plan. Throws UsageError for anything wrong. */

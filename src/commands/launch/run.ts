@@ -6,11 +6,12 @@ import { sdkEc2 } from '../../lib/ec2.js';
 import { CancelledError, UsageError } from '../../lib/errors.js';
 import type { Output } from '../../lib/output.js';
 import { shellQuote } from '../../lib/shellquote.js';
+import { groupSummary } from '../../lib/security-groups.js';
 import { buildUserData } from '../../lib/userdata.js';
 import { formatDuration } from '../../lib/wait.js';
 import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
 import { fillForm } from './form.js';
-import { dryRun, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
+import { dryRun, groupWarnings, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
 import { commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
 
@@ -203,7 +204,7 @@ function successResult(
     instanceId: hosts[0]?.instanceId,
     instances: hosts,
     keyPair: { name: plan.keyName, created: Boolean(c.keyPair), keyFile: launcher.keyPair?.keyFile ?? null },
-    securityGroup: { id: launcher.group?.id ?? null, name: plan.securityGroup.name, created: Boolean(c.group), opened: (launcher.group?.added ?? []).map((a) => `${a.port}/${a.cidr}`) },
+    securityGroup: { id: launcher.group?.id ?? null, name: plan.securityGroup.name, created: Boolean(c.group), opened: (launcher.group?.added ?? []).map((a) => `${a.port}/${a.cidr}`), allows: launcher.group?.allows ?? [] },
     zone: pre.zone ? { id: pre.zone.id, name: pre.zone.name, created: Boolean(c.zone), nameServers: c.zone?.nameServers ?? null } : null,
     wait: plan.wait,
     phases: launcher.progress.timer.toJSON(),
@@ -259,8 +260,10 @@ function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, re
       id: report.group.id ?? null,
       action: report.group.wouldCreate ? 'create' : report.group.added.length ? 'widen' : 'use',
       rules: plan.securityGroup.rules.map((r) => ({ port: r.port, from: r.cidrs, purpose: r.purpose })),
+      allows: report.group.allows,
       add: report.group.added.map((a) => `${a.port}/${a.cidr}`),
       missingNotAdded: report.group.missing.map((a) => `${a.port}/${a.cidr}`),
+      extra: report.group.extra,
     },
     dns: plan.domain ? { zone: pre.zone?.name ?? pre.zoneToCreate, zoneId: pre.zone?.id ?? null, createZone: Boolean(pre.zoneToCreate), records: plan.hosts.map((h) => `UPSERT ${h.dnsName} A <public IP> TTL 60`) } : null,
     packages: { apt: plan.aptPackages, pip: plan.pipPackages },
@@ -276,8 +279,8 @@ function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, re
     out.line(`  image:           ${pre.image.id} (${pre.image.name})`);
     out.line(`  type:            ${plan.instanceType}${plan.volumeSize ? `, root volume ${plan.volumeSize} GB` : ''}${plan.dataVolume ? `, data volume ${plan.dataVolume.sizeGb ?? 'snapshot size'} GB${plan.dataVolume.snapshotId ? ` from ${plan.dataVolume.snapshotId}` : ''} on /data` : ''}`);
     out.line(`  key pair:        ${plan.keyName} (${json.keyPair.action}${json.keyPair.keyFile ? `; private key ${json.keyPair.keyFile}` : ''})`);
-    out.line(`  security group:  ${plan.securityGroup.name} (${json.securityGroup.action}): ${plan.securityGroup.rules.map((r) => `${r.port} from ${r.cidrs.join(',')}`).join('; ')}`);
-    if (report.group.missing.length) out.line(`                   existing group lacks ${json.securityGroup.missingNotAdded.join(', ')} (not widened without --allow-from)`);
+    out.line(`  security group:  ${groupSummary(report.group)}`);
+    for (const w of groupWarnings(report.group)) out.line(`                   ${w}`);
     for (const h of pre.hosts) {
       out.line(`  instance:        ${h.host.name}  token ${h.token}${h.replace.length ? `  (replaces ${h.replace.map((i) => i.id).join(', ')})` : ''}${h.adopt ? `  (continues ${h.adopt.id})` : ''}`);
       out.line(`  tags:            ${Object.entries(h.tags).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')}${plan.ttlMs ? ` ec2term:expires-at=<launch + ${formatDuration(plan.ttlMs)}>` : ''}`);

@@ -1,5 +1,6 @@
 // Pure: an action + the instances (or snapshots) it applies to -> the steps to take, what is left
 // alone and why, and the plan's wording for the confirmation. No AWS here; run.ts executes the steps.
+import { checkDnsName } from '../../lib/dns.js';
 import { TAGS, label, type InstanceInfo } from '../../lib/instances.js';
 import { DESTRUCTIVE, type ActionKind } from './options.js';
 
@@ -8,6 +9,10 @@ export type Step =
   | { kind: 'start' }
   /** Delete the instance's Route 53 record, only if it still points at `expectedValues`. */
   | { kind: 'delete-record'; record: string; zoneId?: string; expectedValues: string[] }
+  /** Point the record at the instance's new address, only if it still holds what ec2term last wrote. */
+  | { kind: 'follow-record'; record: string; zoneId?: string; lastWritten?: string; waitInsync: boolean }
+  /** The instance's DNS tags cannot name a record: leave DNS alone, say so, carry on. */
+  | { kind: 'skip-record'; record: string; reason: string }
   | { kind: 'terminate' }
   | { kind: 'wait'; states: string[] }
   | { kind: 'snapshot'; volumeId: string; device?: string; sizeGiB?: number; tags: Record<string, string>; description: string }
@@ -22,6 +27,22 @@ export interface Task {
   /** What the task is about, for messages: "lab (i-0abc)" or "snap-0123". */
   subject: string;
   steps: Step[];
+  /** --expired / --terminate-all: why this instance was picked, from what (see selectionOf). */
+  selectedBy?: Selection;
+}
+
+/**
+ * Why a bulk action picked an instance. The tags are claims anyone with CreateTags in the account can
+ * make, so the plan shows them, with what EC2 itself recorded at launch (key pair, launch time).
+ */
+export interface Selection {
+  /** The tags that caused the selection, as they are. */
+  tags: Record<string, string>;
+  /** Set by EC2 at launch, not a tag. */
+  keyName: string | null;
+  launchTime: string | null;
+  /** Tag ec2term:launched-by (user@host of the ec2launch run): a claim, like every tag. */
+  launchedBy: string | null;
 }
 
 export interface Skip {
@@ -62,11 +83,53 @@ function task(i: InstanceInfo, steps: Step[]): Task {
   return { instance: i, region: i.region, subject: label(i), steps };
 }
 
+const ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
+
+/** Pure: the instance's DNS tags as a record name and zone id, or why they cannot be one (tags are anyone's to set). */
+function dnsTarget(i: InstanceInfo): { record: string; zoneId?: string } | { record: string; bad: string } | undefined {
+  if (!i.dnsRecord) return undefined;
+  const raw = i.dnsRecord;
+  try {
+    const record = checkDnsName(raw);
+    if (i.hostedZoneId !== undefined && !ZONE_ID.test(i.hostedZoneId.replace(/^\/hostedzone\//, ''))) {
+      return { record, bad: `its tag ${TAGS.zone}=${JSON.stringify(i.hostedZoneId)} is not a hosted zone id` };
+    }
+    return { record, zoneId: i.hostedZoneId?.replace(/^\/hostedzone\//, '') };
+  } catch {
+    return { record: JSON.stringify(raw), bad: `its tag ${TAGS.dns}=${JSON.stringify(raw)} is not a DNS name` };
+  }
+}
+
+/** Pure: the values an instance's record may hold and still be ec2term's: its address and DNS name now, and what ec2term last wrote there. */
+export function ownedValues(i: InstanceInfo): string[] {
+  return [...new Set([i.publicIp, i.publicDns, i.dnsValue].filter((v): v is string => Boolean(v)))];
+}
+
 /** Pure: the DNS step for an instance whose tags name a record (none when they don't). */
 export function dnsStep(i: InstanceInfo): Step[] {
-  if (!i.dnsRecord) return [];
-  const expectedValues = [i.publicIp, i.publicDns].filter((v): v is string => Boolean(v));
-  return [{ kind: 'delete-record', record: i.dnsRecord.replace(/\.$/, ''), zoneId: i.hostedZoneId, expectedValues }];
+  const t = dnsTarget(i);
+  if (!t) return [];
+  if ('bad' in t) return [{ kind: 'skip-record', record: t.record, reason: t.bad }];
+  return [{ kind: 'delete-record', record: t.record, zoneId: t.zoneId, expectedValues: ownedValues(i) }];
+}
+
+/** Pure: after a start, the record follows the new address (EC2 gives one on every start). */
+export function followStep(i: InstanceInfo, wait: boolean): Step[] {
+  const t = dnsTarget(i);
+  if (!t) return [];
+  if ('bad' in t) return [{ kind: 'skip-record', record: t.record, reason: t.bad }];
+  return [{ kind: 'follow-record', record: t.record, zoneId: t.zoneId, lastWritten: i.dnsValue, waitInsync: wait }];
+}
+
+/** Pure: what made --expired / --terminate-all pick an instance. */
+export function selectionOf(kind: 'terminate-all' | 'expired', i: InstanceInfo): Selection {
+  const keys = kind === 'expired' ? [TAGS.managed, TAGS.expiresAt] : i.managed ? [TAGS.managed] : [];
+  return {
+    tags: Object.fromEntries(keys.filter((k) => i.tags[k] !== undefined).map((k) => [k, i.tags[k]!])),
+    keyName: i.keyName ?? null,
+    launchTime: i.launchTime?.toISOString() ?? null,
+    launchedBy: i.tags[TAGS.launchedBy] ?? null,
+  };
 }
 
 /** Pure: which instances --terminate-all or --expired would take, and which they leave alone. */
@@ -112,7 +175,7 @@ export function planInstanceAction(kind: ActionKind, instances: InstanceInfo[], 
         if (GONE.has(i.state)) skipped.push(skip(i, `is ${i.state}`));
         else if (i.state === 'running' || i.state === 'pending') skipped.push(skip(i, `already ${i.state}`));
         else if (i.state === 'stopping') skipped.push(skip(i, 'is still stopping; start it once it is stopped'));
-        else tasks.push(task(i, [{ kind: 'start' }, ...(opts.wait ? [{ kind: 'wait', states: ['running'] } as Step] : [])]));
+        else tasks.push(task(i, [{ kind: 'start' }, ...(opts.wait ? [{ kind: 'wait', states: ['running'] } as Step] : []), ...followStep(i, Boolean(opts.wait))]));
         break;
       case 'terminate':
       case 'terminate-all':
@@ -127,7 +190,9 @@ export function planInstanceAction(kind: ActionKind, instances: InstanceInfo[], 
           else skipped.push(skip(i, 'already shutting down'));
           break;
         }
-        tasks.push(task(i, [...dnsStep(i), { kind: 'terminate' }, ...wait]));
+        const t = task(i, [...dnsStep(i), { kind: 'terminate' }, ...wait]);
+        if (kind !== 'terminate') t.selectedBy = selectionOf(kind, i);
+        tasks.push(t);
         break;
       }
       default:
@@ -218,7 +283,13 @@ export function describeStep(step: Step): string {
     case 'delete-record':
       return step.expectedValues.length
         ? `delete DNS record ${step.record} if it still points at ${step.expectedValues.join(' or ')}`
-        : `keep DNS record ${step.record} (the instance has no public address to check it against)`;
+        : `keep DNS record ${step.record} (no address to check it against: the instance has none, and ec2term did not record what it wrote)`;
+    case 'follow-record':
+      return step.lastWritten
+        ? `point DNS record ${step.record} at the new address if it still points at ${step.lastWritten}`
+        : `keep DNS record ${step.record} (ec2term did not record what it wrote there)`;
+    case 'skip-record':
+      return `leave DNS alone (${step.reason})`;
     case 'terminate':
       return 'terminate';
     case 'wait':
@@ -244,12 +315,23 @@ export function describePlan(plan: Plan, opts: { dryRun?: boolean } = {}): strin
     for (const t of plan.tasks) {
       const state = t.instance ? ` [${t.instance.state}${t.instance.managed ? '' : ', not made by ec2term'}]` : '';
       lines.push(`  ${t.subject}${state}: ${t.steps.map(describeStep).join(', then ')}`);
+      if (t.selectedBy) lines.push(`      ${describeSelection(t.selectedBy)}`);
     }
   } else {
     lines.push(`Nothing to ${VERB[plan.action]}.`);
   }
   for (const s of plan.skipped) lines.push(`  skipping ${s.subject}: ${s.reason}`);
   return lines;
+}
+
+/** Pure: "selected by tags ...; key pair ...; launched ... by ... (tag)" for a bulk plan's line. */
+export function describeSelection(s: Selection): string {
+  const tags = Object.entries(s.tags).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  return [
+    tags ? `selected by tags ${tags}` : 'selected with --include-unmanaged',
+    `key pair ${s.keyName ?? '(none)'}`,
+    `launched ${s.launchTime ?? '(unknown)'}${s.launchedBy ? ` by ${JSON.stringify(s.launchedBy)} (tag ${TAGS.launchedBy})` : ''}`,
+  ].join('; ');
 }
 
 /** Pure: the question asked before a destructive plan. */

@@ -6,10 +6,10 @@ import type { AwsContext } from '../../lib/aws.js';
 import { sdkDns, type Dns } from '../../lib/dns.js';
 import { sdkEc2, type Ec2 } from '../../lib/ec2.js';
 import { CancelledError, describeError, Ec2termError, ExitCode, fromAwsError } from '../../lib/errors.js';
-import { LIVE_STATES, type InstanceInfo } from '../../lib/instances.js';
+import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import type { Output } from '../../lib/output.js';
 import { describeCandidate, resolveInstance } from '../../lib/resolve.js';
-import { CLEANUP_RETRY_MS, persistentCleanup, waitForInstanceState } from '../../lib/wait.js';
+import { CLEANUP_RETRY_MS, persistentCleanup, pollUntil, waitForInstanceState } from '../../lib/wait.js';
 import type { CommandContext, CommandResult, RunCommand } from '../types.js';
 import { checkConsent, needsPicker, parseListOptions, type ActionKind, type ListOptions } from './options.js';
 import {
@@ -296,11 +296,13 @@ export interface TaskResult {
   snapshots?: string[];
   error?: string;
   exitCode?: number;
+  /** Done, but with something left for the user (a DNS record ec2term could not handle): exit 1. */
+  warnings: string[];
 }
 
 async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Promise<Dns>, opts: ListOptions): Promise<TaskResult> {
   const id = task.instance?.id ?? task.subject;
-  const result: TaskResult = { subject: task.subject, region: task.region, id, ok: true, done: [] };
+  const result: TaskResult = { subject: task.subject, region: task.region, id, ok: true, done: [], warnings: [] };
   const note = (text: string) => {
     result.done.push(text);
     ctx.out.info(`${task.subject}: ${text}`);
@@ -338,6 +340,43 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
           if (outcome.deleted) note(`DNS record ${step.record} deleted`);
           else if (outcome.reason === 'missing') note(`DNS record ${step.record} already gone`);
           else note(`DNS record ${step.record} kept: it now points at ${outcome.record.values.join(', ')}, not at this instance`);
+          break;
+        }
+        case 'skip-record': {
+          const text = `DNS left alone: ${step.reason}; check the record yourself`;
+          result.warnings.push(text);
+          ctx.out.warn(`${task.subject}: ${text}`);
+          break;
+        }
+        case 'follow-record': {
+          if (!step.lastWritten) {
+            note(`DNS record ${step.record} not updated: ec2term did not record what it wrote there (tag ${TAGS.dnsValue}); point it at the new address yourself`);
+            break;
+          }
+          // EC2 hands out the new address while the instance is pending.
+          const started = await pollUntil(`a public address for ${id}`, async () => {
+            const [i] = await ec2.describeInstances({ ids: [id], states: [] });
+            if (i && i.state !== 'pending' && i.state !== 'running') throw new Ec2termError(`${task.subject} is ${i.state}; DNS record ${step.record} not updated`);
+            return i?.publicIp ? i : undefined;
+          }, { ...waitOpts, backoff: { initialMs: 200, maxMs: 2_000, factor: 2 } });
+          const ip = started.publicIp!;
+          const d = await dns();
+          const zoneId = step.zoneId ?? (await d.findZoneFor(step.record))?.id;
+          if (!zoneId) {
+            note(`DNS record ${step.record}: no hosted zone found; nothing to update`);
+            break;
+          }
+          const outcome = await d.repointRecordIfPointsAt(zoneId, step.record, [step.lastWritten], ip, 60);
+          if (outcome.changed || outcome.reason === 'current') {
+            // Remembered so that terminate can still remove the record after the next stop.
+            await ec2.createTags([id], { [TAGS.dnsValue]: ip });
+          }
+          if (outcome.changed) {
+            if (step.waitInsync) await d.waitInsync(outcome.change.id, waitOpts);
+            note(`DNS record ${step.record} -> ${ip} (was ${outcome.record.values.join(', ')})${step.waitInsync ? ' (INSYNC)' : ''}`);
+          } else if (outcome.reason === 'current') note(`DNS record ${step.record} already points at ${ip}`);
+          else if (outcome.reason === 'missing') note(`DNS record ${step.record} is gone; not made again (ec2launch makes it)`);
+          else note(`DNS record ${step.record} kept: it now points at ${outcome.record.values.join(', ')}, not at what ec2term wrote (${step.lastWritten})`);
           break;
         }
         case 'terminate': {
@@ -382,7 +421,7 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
 
 function planJson(plan: Plan) {
   return {
-    tasks: plan.tasks.map((t) => ({ subject: t.subject, region: t.region, id: t.instance?.id ?? t.subject, name: t.instance?.name ?? null, steps: t.steps.map(describeStep) })),
+    tasks: plan.tasks.map((t) => ({ subject: t.subject, region: t.region, id: t.instance?.id ?? t.subject, name: t.instance?.name ?? null, steps: t.steps.map(describeStep), selectedBy: t.selectedBy ?? null })),
     skipped: plan.skipped,
   };
 }
@@ -413,14 +452,15 @@ async function runAction(ctx: CommandContext, aws: AwsContext, ec2s: Ec2[], opts
   const results = await Promise.all(plan.tasks.map((t) => runTask(ctx, t, byRegion.get(t.region)!, dns, opts)));
   if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
   const failed = results.filter((r) => !r.ok);
-  const exitCode = failed.length ? (failed[0].exitCode ?? ExitCode.failure) : notFound ? ExitCode.notFound : ExitCode.ok;
+  const warned = results.some((r) => r.warnings.length > 0);
+  const exitCode = failed.length ? (failed[0].exitCode ?? ExitCode.failure) : notFound ? ExitCode.notFound : warned ? ExitCode.failure : ExitCode.ok;
   return {
     exitCode,
     json: { action: plan.action, dryRun: false, ...planJson(plan), results },
     render(out) {
       for (const r of results) {
         const status = r.ok ? out.paint.green('ok') : out.paint.red('FAILED');
-        out.line(`${status}  ${r.subject}${r.region ? ` (${r.region})` : ''}: ${[...r.done, ...(r.error ? [r.error] : [])].join('; ')}`);
+        out.line(`${status}  ${r.subject}${r.region ? ` (${r.region})` : ''}: ${[...r.done, ...r.warnings, ...(r.error ? [r.error] : [])].join('; ')}`);
       }
     },
   };

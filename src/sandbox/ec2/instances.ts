@@ -46,7 +46,7 @@ const iso = (t: number) => new Date(t).toISOString();
  */
 const xmlCache = new WeakMap<Instance, { key: string; xml: string }>();
 export function instanceItemXml(i: Instance): string {
-  const key = `${i.state}|${i.stateSince}|${i.stateTransitionReason}|${i.blockDevices.length}|${i.groups.length}|${JSON.stringify(i.tags)}`;
+  const key = `${i.state}|${i.stateSince}|${i.publicIp}|${i.stateTransitionReason}|${i.blockDevices.length}|${i.groups.length}|${JSON.stringify(i.tags)}`;
   const hit = xmlCache.get(i);
   if (hit && hit.key === key) return hit.xml;
   const live = i.state !== 'terminated';
@@ -378,7 +378,14 @@ export async function startInstances(s: Sandbox, region: string, p: Params) {
   const out = [];
   for (const i of insts) {
     const prev = i.state;
-    if (prev === 'stopped') s.setState(i, 'pending', s.now(), '');
+    if (prev === 'stopped') {
+      // As on EC2 (without an Elastic IP): a new public address and DNS name on every start; the private
+      // address stays. The SSH endpoint follows the new address (the 127.0.0.1 fallback stays put).
+      const old = i.publicIp;
+      i.publicIp = s.allocAddresses().publicIp;
+      if (i.sshHost === old) i.sshHost = undefined;
+      s.setState(i, 'pending', s.now(), '');
+    }
     out.push(changeXml(i, prev));
   }
   return { instancesSet: out };
