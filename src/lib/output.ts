@@ -3,7 +3,7 @@
 // is escaped for the terminal (forTerminal), so a name holding escapes or newlines is shown, never obeyed.
 import { Chalk } from 'chalk';
 import type { Io } from './io.js';
-import { forTerminal } from './untrusted.js';
+import { forTerminal, jsonForTerminal } from './untrusted.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -87,6 +87,6 @@ export class Output {
 
   /** A value as JSON on stdout (pretty, stable key order as given). */
   printJson(value: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.io.stdout.write(`${jsonForTerminal(value)}\n`);
   }
 }

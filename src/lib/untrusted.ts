@@ -56,6 +56,17 @@ export function forTerminal(text: string, o: TerminalOptions = {}): string {
     .join('');
 }
 
+/**
+ * JSON, pretty: the same value when parsed, but the characters JSON.stringify leaves raw (DEL, C1, bidi,
+ * invisible, U+2028/9) written as \uXXXX, so `--json` on a terminal is as safe as the table.
+ */
+export function jsonForTerminal(value: unknown): string {
+  // Raw C0 in JSON.stringify's output is its own layout (strings have them escaped already).
+  return (JSON.stringify(value, null, 2) ?? 'null').replace(UNSAFE, (c) =>
+    c < ' ' ? c : c.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shell
 
