@@ -78,11 +78,10 @@ export function shellWord(word: string): string {
   return `$'${body}'`;
 }
 
+/** One character inside $'...': its UTF-8 bytes as \xHH (bash's \u depends on the locale; bytes do not). */
 function ansiCEscape(c: string): string {
-  const cp = c.codePointAt(0)!;
   if (NAMED[c]) return NAMED[c]!;
-  if (cp < 0x80) return `\\x${cp.toString(16).padStart(2, '0')}`;
-  return cp <= 0xffff ? `\\u${cp.toString(16).padStart(4, '0')}` : `\\U${cp.toString(16).padStart(8, '0')}`;
+  return [...Buffer.from(c, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
 }
 
 /** The name to put in a copy-paste hint: the name shell-quoted when it is plain text, else the instance id. */
