@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandContext, CommandOptions, CommandSpec, GlobalOptions } from './commands/types.js';
 import { CancelledError, describeError, ExitCode } from './lib/errors.js';
+import { forTerminal } from './lib/untrusted.js';
 import { processIo, type Io } from './lib/io.js';
 import { version } from './lib/version.js';
 
@@ -74,7 +75,7 @@ export function buildProgram(spec: CommandSpec, io: Io): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`${spec.name}: ${s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see ${spec.name} --help)\n`),
+      outputError: (s, write) => write(`${spec.name}: ${forTerminal(s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim())} (see ${spec.name} --help)\n`),
     });
   if (spec.passThrough) cmd.enablePositionalOptions().passThroughOptions();
   spec.configure(cmd);
@@ -178,7 +179,7 @@ export function run(program: string, argv: string[]): void {
   main(program, argv).then(
     (code) => exitAfterFlush(code),
     (err) => {
-      process.stderr.write(`${program}: internal error: ${(err as Error)?.message ?? err}\n`);
+      process.stderr.write(`${program}: internal error: ${forTerminal(String((err as Error)?.message ?? err))}\n`);
       exitAfterFlush(ExitCode.failure);
     },
   );

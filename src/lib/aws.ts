@@ -5,7 +5,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { SandboxInfo } from '../sandbox/client.js';
 import { SANDBOX_DEFAULT_REGION } from '../sandbox/constants.js';
-import { awsConfigPath, profileName, profileRegionFrom, readBoto, readIniFile, tildify } from './config-files.js';
+import { awsConfigPath, checkCredentialFiles, profileName, profileRegionFrom, readBoto, readIniFile, tildify } from './config-files.js';
 import { resolveCredentials } from './credentials.js';
 import { UsageError } from './errors.js';
 import type { Output } from './output.js';
@@ -140,6 +140,8 @@ export function sandboxRequested(flag: boolean | undefined, env: NodeJS.ProcessE
 export async function openAws(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {
   quietSdk();
   const { env, out } = deps;
+  // Before any SDK client: the SDK reads ~/.aws/* itself, sandbox or not.
+  await checkCredentialFiles(env);
   if (settings.sandbox && settings.endpointUrl) {
     throw new UsageError(`--endpoint-url "${settings.endpointUrl}" conflicts with --sandbox (EC2TERM_SANDBOX): the sandbox has its own endpoint`);
   }

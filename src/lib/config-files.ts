@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
-import { readIfExists } from './fsutil.js';
+import { checkRegularFile, NotRegularFileError, readIfExists } from './fsutil.js';
 import { IniSyntaxError, parseIni, type IniSections } from './inifile.js';
 
 export function homeDir(env: NodeJS.ProcessEnv): string {
@@ -37,12 +37,36 @@ export interface BotoSettings {
   region?: string;
 }
 
+function notRegular(err: NotRegularFileError, env: NodeJS.ProcessEnv): UsageError {
+  return new UsageError(`${tildify(err.path, env)} is ${err.kind}, not a regular file; not reading it`, {
+    hint: 'a FIFO or device there would make every AWS tool wait forever: replace it with a regular file or move it aside',
+  });
+}
+
+/**
+ * The files the AWS SDK's own loaders read (shared config and credentials, the web identity token) and
+ * boto's: each must be a regular file or absent. Checked before any SDK client exists, because the SDK
+ * reads them itself (settings, credentials) and would wait forever on a FIFO.
+ */
+export async function checkCredentialFiles(env: NodeJS.ProcessEnv): Promise<void> {
+  const paths = [awsConfigPath(env), awsCredentialsPath(env), botoPath(env), env.AWS_WEB_IDENTITY_TOKEN_FILE].filter((p): p is string => Boolean(p));
+  for (const path of paths) {
+    try {
+      await checkRegularFile(path);
+    } catch (err) {
+      if (err instanceof NotRegularFileError) throw notRegular(err, env);
+      throw new UsageError(`cannot read ${tildify(path, env)}: ${(err as Error).message}`);
+    }
+  }
+}
+
 /** Reads a config file as INI; a damaged file is a clear error naming it, never silently ignored. */
 export async function readIniFile(path: string, env: NodeJS.ProcessEnv): Promise<IniSections | undefined> {
   let text: string | undefined;
   try {
     text = await readIfExists(path);
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw notRegular(err, env);
     throw new UsageError(`cannot read ${tildify(path, env)}: ${(err as Error).message}`);
   }
   if (text === undefined) return undefined;

@@ -1,5 +1,6 @@
 // Typed errors and the one place that turns any error into a one-line message and an exit code.
 // Light on purpose: the runner imports it on every call, --help included.
+import { forTerminal } from './untrusted.js';
 
 /** Exit codes, documented in the README. ec2ssh also passes the remote command's status through. */
 export const ExitCode = {
@@ -227,9 +228,9 @@ export interface ErrorReport {
  */
 export function describeError(err: unknown, opts: { verbose?: boolean; debug?: boolean } = {}): ErrorReport {
   const typed = fromAwsError(err);
-  const lines = [oneLine(typed.message)];
+  const lines = [typed.message.trim()];
   if (typed instanceof NotFoundError || typed instanceof AmbiguousError) {
-    if (typed.candidates.length > 0) lines.push(`  ${typed.candidates.slice(0, 10).join('\n  ')}`);
+    for (const c of typed.candidates.slice(0, 10)) lines.push(`  ${c}`);
   }
   if (typed.hint) lines.push(`hint: ${typed.hint}`);
   if (opts.verbose) {
@@ -247,9 +248,10 @@ export function describeError(err: unknown, opts: { verbose?: boolean; debug?: b
   }
   if (opts.debug) {
     const stack = (err as Error)?.stack;
-    if (stack) lines.push(stack);
+    if (stack) lines.push(...stack.split('\n'));
   }
-  return { exitCode: typed.exitCode, lines };
+  // Messages carry names, tags and server text: each line is shown escaped, never obeyed.
+  return { exitCode: typed.exitCode, lines: lines.map((l) => forTerminal(l)) };
 }
 
 /** Collapses whitespace so a message always fits on one line. */

@@ -1,6 +1,6 @@
 // File writes that never leave a half-written or world-readable file behind.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 
 /** Creates `dir` (and parents) with mode 0700 where it has to create them. */
@@ -32,12 +32,58 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   }
 }
 
-/** Reads a file, or undefined when it does not exist. */
-export async function readIfExists(path: string): Promise<string | undefined> {
+/** A path that exists but is not a regular file (a FIFO, socket, device or folder). */
+export class NotRegularFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly kind: string,
+  ) {
+    super(`it is ${kind}, not a regular file`);
+  }
+}
+
+function kindOf(st: import('node:fs').Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * Throws NotRegularFileError when `path` exists and is not a regular file (symlinks followed): reading a
+ * FIFO waits for a writer forever. /dev/null counts as an empty file (a common way to switch one off).
+ */
+export async function checkRegularFile(path: string): Promise<'file' | 'missing'> {
+  if (path === '/dev/null') return 'missing';
   try {
-    return await fs.readFile(path, 'utf8');
+    const st = await fs.stat(path);
+    if (!st.isFile()) throw new NotRegularFileError(path, kindOf(st));
+    return 'file';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return 'missing';
+    throw err;
+  }
+}
+
+/**
+ * Reads a file, or undefined when it does not exist. Opened non-blocking and checked on the open handle,
+ * so a FIFO (or a file swapped for one) is refused with NotRegularFileError instead of hanging.
+ */
+export async function readIfExists(path: string): Promise<string | undefined> {
+  if (path === '/dev/null') return '';
+  let handle: import('node:fs/promises').FileHandle;
+  try {
+    handle = await fs.open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new NotRegularFileError(path, kindOf(st));
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }

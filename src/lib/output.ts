@@ -1,7 +1,9 @@
 // Where things are printed. Data goes to stdout (a table, TSV or --json); progress, notices and
-// errors go to stderr, so `ec2list --json | jq` and `$(ec2launch ...)` stay clean.
+// errors go to stderr, so `ec2list --json | jq` and `$(ec2launch ...)` stay clean. Every line written here
+// is escaped for the terminal (forTerminal), so a name holding escapes or newlines is shown, never obeyed.
 import { Chalk } from 'chalk';
 import type { Io } from './io.js';
+import { forTerminal, jsonForTerminal } from './untrusted.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -60,28 +62,31 @@ export class Output {
     return (this.palette ??= makePalette(this.color));
   }
 
-  /** A progress or status line on stderr; silent with --quiet. */
+  /** A progress or status line on stderr (one line); silent with --quiet. */
   info(message: string): void {
-    if (!this.quiet) this.io.stderr.write(`${message}\n`);
+    if (!this.quiet) this.io.stderr.write(`${forTerminal(message)}\n`);
   }
 
   /** Detail for --verbose, on stderr. */
   detail(message: string): void {
-    if (this.verbose) this.io.stderr.write(`${this.program}: ${message}\n`);
+    if (this.verbose) this.io.stderr.write(`${this.program}: ${forTerminal(message)}\n`);
   }
 
   /** A warning on stderr; shown even with --quiet. */
   warn(message: string): void {
-    this.io.stderr.write(`${this.program}: warning: ${message}\n`);
+    this.io.stderr.write(`${this.program}: warning: ${forTerminal(message)}\n`);
   }
 
-  /** A line of data on stdout. */
+  /**
+   * A line of data on stdout: always one line; tabs (TSV) and, with colour on, this palette's own codes
+   * pass; untrusted parts must be escaped before they are painted (renderTable does it per cell).
+   */
   line(text = ''): void {
-    this.io.stdout.write(`${text}\n`);
+    this.io.stdout.write(`${forTerminal(text, { keepTabs: true, keepColours: this.color })}\n`);
   }
 
   /** A value as JSON on stdout (pretty, stable key order as given). */
   printJson(value: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.io.stdout.write(`${jsonForTerminal(value)}\n`);
   }
 }

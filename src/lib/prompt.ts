@@ -2,6 +2,7 @@
 // @inquirer/prompts only when a question is actually asked, and writes to stderr so stdout stays data.
 import { CancelledError, UsageError } from './errors.js';
 import type { Io } from './io.js';
+import { forTerminal } from './untrusted.js';
 
 export interface Choice<T> {
   name: string;
@@ -38,6 +39,15 @@ export function noPrompt(reason = 'no terminal to ask on'): Prompt {
 
 type Inquirer = typeof import('@inquirer/prompts');
 
+/** Pure: a question and its choices as the terminal shows them (names and server text escaped, one line each). */
+export function terminalQuestion(message: string): string {
+  return forTerminal(message);
+}
+
+export function terminalChoices<T>(choices: Choice<T>[]): Choice<T>[] {
+  return choices.map((c) => ({ ...c, name: forTerminal(c.name), description: c.description === undefined ? undefined : forTerminal(c.description) }));
+}
+
 /** The real prompt, on the process's terminal, with Ctrl-C mapped to exit 130. */
 export function terminalPrompt(io: Io, signal?: AbortSignal): Prompt {
   if (!io.interactive) return noPrompt();
@@ -57,12 +67,14 @@ export function terminalPrompt(io: Io, signal?: AbortSignal): Prompt {
   }
   return {
     interactive: true,
-    input: (message, opts = {}) => ask(async () => (await inquirer()).input({ message, default: opts.default, validate: opts.validate }, context)),
-    password: (message, opts = {}) => ask(async () => (await inquirer()).password({ message, mask: '*', validate: opts.validate }, context)),
-    confirm: (message, opts = {}) => ask(async () => (await inquirer()).confirm({ message, default: opts.default ?? false }, context)),
+    input: (message, opts = {}) =>
+      ask(async () => (await inquirer()).input({ message: terminalQuestion(message), default: opts.default, validate: opts.validate }, context)),
+    password: (message, opts = {}) => ask(async () => (await inquirer()).password({ message: terminalQuestion(message), mask: '*', validate: opts.validate }, context)),
+    confirm: (message, opts = {}) => ask(async () => (await inquirer()).confirm({ message: terminalQuestion(message), default: opts.default ?? false }, context)),
     select: (message, choices, opts = {}) =>
-      ask(async () => (await inquirer()).select({ message, choices, default: opts.default, pageSize: 15 }, context)),
-    checkbox: (message, choices) => ask(async () => (await inquirer()).checkbox({ message, choices, pageSize: 15 }, context)),
+      ask(async () => (await inquirer()).select({ message: terminalQuestion(message), choices: terminalChoices(choices), default: opts.default, pageSize: 15 }, context)),
+    checkbox: (message, choices) =>
+      ask(async () => (await inquirer()).checkbox({ message: terminalQuestion(message), choices: terminalChoices(choices), pageSize: 15 }, context)),
   };
 }
 

@@ -1,4 +1,7 @@
-// Plain-text tables fitted to the terminal width. Pure: rows in, lines out.
+// Plain-text tables fitted to the terminal width. Pure: rows in, lines out. Every cell is untrusted text:
+// it is escaped for the terminal (forTerminal) before it is measured, cut and painted.
+import stringWidth from 'string-width';
+import { forTerminal } from './untrusted.js';
 
 export interface Column<Row> {
   header: string;
@@ -12,23 +15,30 @@ export interface Column<Row> {
   align?: 'left' | 'right';
 }
 
-const ANSI = /\u001b\[[0-9;]*m/g;
-/** Display width of a string (ANSI codes ignored; wide characters counted once, close enough here). */
+/** Terminal columns a string takes (colour codes ignored; CJK and emoji count two). */
 export function displayWidth(s: string): number {
-  return [...s.replace(ANSI, '')].length;
+  return stringWidth(s);
 }
 
-function truncate(s: string, width: number): string {
-  const chars = [...s];
-  if (chars.length <= width) return s;
-  if (width <= 1) return chars.slice(0, width).join('');
-  return `${chars.slice(0, width - 1).join('')}…`;
+/** Cuts `s` to at most `width` columns, ending in '…' when cut. */
+export function truncate(s: string, width: number): string {
+  if (displayWidth(s) <= width) return s;
+  const room = width <= 1 ? width : width - 1;
+  let out = '';
+  let used = 0;
+  for (const c of s) {
+    const w = displayWidth(c);
+    if (used + w > room) break;
+    out += c;
+    used += w;
+  }
+  return width <= 1 ? out : `${out}…`;
 }
 
 /** Renders rows as aligned columns no wider than `maxWidth`, dropping low-priority columns first. */
 export function renderTable<Row>(rows: Row[], columns: Column<Row>[], maxWidth = Infinity, gap = 2): string[] {
-  const cells = rows.map((r) => columns.map((c) => c.value(r) ?? ''));
-  const widths = columns.map((c, i) => Math.max(displayWidth(c.header), ...cells.map((row) => displayWidth(row[i]))));
+  const cells = rows.map((r) => columns.map((c) => forTerminal(c.value(r) ?? '')));
+  const widths = columns.map((c, i) => Math.max(displayWidth(forTerminal(c.header)), ...cells.map((row) => displayWidth(row[i]))));
   const keep = columns.map(() => true);
   const total = () => widths.reduce((sum, w, i) => sum + (keep[i] ? w + gap : 0), -gap);
   // Shrink the shrinkable columns first, down to 12 characters, then drop by priority.
@@ -54,7 +64,7 @@ export function renderTable<Row>(rows: Row[], columns: Column<Row>[], maxWidth =
       .join(' '.repeat(gap))
       .trimEnd();
   return [
-    line(columns.map((c) => c.header)),
+    line(columns.map((c) => forTerminal(c.header))),
     ...cells.map((values, r) => line(values, (text, i) => (columns[i].paint ? columns[i].paint!(text, rows[r]) : text))),
   ];
 }

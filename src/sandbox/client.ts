@@ -134,7 +134,8 @@ export async function ensureSandbox(env: NodeJS.ProcessEnv = process.env): Promi
 }
 
 /** What the sandbox server may see of the starting shell: where programs are, home, locale, its own settings. */
-const SERVER_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
+// XDG_CACHE_HOME and EC2TERM_GRAPHTERM_RUNTIME locate the GraphTerm runtime instances boot with (graphterm/runtime.ts).
+const SERVER_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'XDG_CACHE_HOME', 'EC2TERM_GRAPHTERM_RUNTIME'];
 const SERVER_ENV_PREFIX = 'EC2TERM_SANDBOX_';
 
 /** The background server outlives the shell: it gets none of its secrets (AWS_*, tokens, agent sockets). */

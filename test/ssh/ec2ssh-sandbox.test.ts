@@ -67,7 +67,7 @@ describe('ec2ssh against the sandbox', { timeout: 120_000 }, () => {
   it('--print gives a command OpenSSH runs', { skip: sshAvailable() ? false : 'OpenSSH ssh client not installed: skipped' }, async () => {
     const r = await ec2ssh(['--print', 'lab']);
     assert.equal(r.code, 0, r.stderr);
-    const ssh = spawnSync('sh', ['-c', `${r.stdout.trim()} -o BatchMode=yes 'exit 7'`], { encoding: 'utf8', timeout: 30_000 });
+    const ssh = spawnSync('sh', ['-c', `${r.stdout.trim().replace(/^ssh /, 'ssh -o BatchMode=yes ')} 'exit 7'`], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(ssh.status, 7, ssh.stderr);
   });
 

@@ -119,7 +119,8 @@ describe('ec2ssh against OpenSSH sshd (instance from the sandbox)', { skip, time
     assert.match(command, new RegExp(`HostKeyAlias=${lab.id}`));
     assert.match(command, /StrictHostKeyChecking=yes/);
     assert.match(command, new RegExp(`-p ${sshd.port}`));
-    const ssh = spawnSync('sh', ['-c', `${command} -o BatchMode=yes 'echo via-openssh; exit 3'`], { encoding: 'utf8', timeout: 20_000 });
+    // Options go before the `--` that ends them; words after the destination are the remote command.
+    const ssh = spawnSync('sh', ['-c', `${command.replace(/^ssh /, 'ssh -o BatchMode=yes ')} 'echo via-openssh; exit 3'`], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(ssh.status, 3, ssh.stderr);
     assert.equal(ssh.stdout, 'via-openssh\n');
   });

@@ -11,7 +11,8 @@ import { parseForwardSpec } from '../../src/lib/ssh/forward.js';
 import { blobMatchesFingerprints } from '../../src/lib/ssh/hostkeys.js';
 import { identityPlan } from '../../src/lib/ssh/keys.js';
 import { checkPinned, keyTypeOfBlob, knownHostsLine, parseKnownHosts, removeAlias } from '../../src/lib/ssh/knownhosts.js';
-import { hostAlias, opensshCommand, shellQuote, sshConfigBlock } from '../../src/lib/ssh/openssh.js';
+import { hostAlias, opensshCommand, sshConfigBlock } from '../../src/lib/ssh/openssh.js';
+import { shellQuote } from '../../src/lib/shellquote.js';
 import { sha256Fingerprint } from '../../src/lib/console-fingerprints.js';
 
 // ssh-ed25519 blob: string "ssh-ed25519" + 32 bytes.
@@ -192,12 +193,12 @@ describe('OpenSSH equivalents', () => {
   it('--print command', () => {
     assert.equal(
       opensshCommand(t),
-      "ssh -i '/home/u/.ssh/my key.pem' -o IdentitiesOnly=yes -o HostKeyAlias=i-0abc -o UserKnownHostsFile=/home/u/.config/ec2term/known_hosts -o StrictHostKeyChecking=yes ubuntu@1.2.3.4",
+      "ssh -i '/home/u/.ssh/my key.pem' -o IdentitiesOnly=yes -o HostKeyAlias=i-0abc -o UserKnownHostsFile=/home/u/.config/ec2term/known_hosts -o StrictHostKeyChecking=yes -- ubuntu@1.2.3.4",
     );
     assert.match(opensshCommand({ ...t, port: 2222, identityFile: undefined }, "echo 'x'"), /^ssh -p 2222 .* ubuntu@1\.2\.3\.4 'echo '\\''x'\\'''$/);
   });
   it('--ssh-config block', () => {
-    const block = sshConfigBlock(t, ['note']);
+    const block = sshConfigBlock(t, ['note']).text!;
     assert.match(block, /^# ec2term: i-0abc\n# note\nHost lab\n {4}HostName 1\.2\.3\.4\n {4}User ubuntu\n {4}IdentityFile "\/home\/u\/\.ssh\/my key\.pem"/);
     assert.match(block, /HostKeyAlias i-0abc/);
     assert.match(block, /StrictHostKeyChecking yes/);

@@ -2,6 +2,7 @@
 // piped or with --no-color), so the same function serves tests and terminals.
 import type { Palette } from '../../lib/output.js';
 import { renderTable, type Column } from '../../lib/table.js';
+import { forTerminal } from '../../lib/untrusted.js';
 import type { HealthEvent, ListRow } from './rows.js';
 
 export interface RenderOptions {
@@ -141,7 +142,8 @@ export function tsvFields(o: Pick<RenderOptions, 'wide'>): [string, (r: ListRow)
   return fields;
 }
 
-const tsvCell = (v: string | number | null) => (v === null || v === '' ? '-' : String(v).replace(/[\t\r\n]+/g, ' '));
+/** One TSV field: "-" for empty; tabs, newlines and other controls escaped (\t, \n), so fields and lines hold. */
+export const tsvCell = (v: string | number | null | undefined) => (v === null || v === undefined || v === '' ? '-' : forTerminal(String(v)));
 
 /** Pure: one line per instance, tab-separated, "-" for empty (so awk's field numbers hold). */
 export function renderTsv(rows: ListRow[], o: Pick<RenderOptions, 'wide' | 'headers'>): string[] {

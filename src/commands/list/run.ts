@@ -24,7 +24,8 @@ import {
   type Plan,
   type Task,
 } from './plan.js';
-import { renderHealth, renderList, renderSnapshots, renderTsv, renderVolumes, type RenderOptions, type SnapshotRow } from './render.js';
+import { renderHealth, renderList, renderSnapshots, renderTsv, renderVolumes, tsvCell, type RenderOptions, type SnapshotRow } from './render.js';
+import { forTerminal } from '../../lib/untrusted.js';
 import { filterByPatterns, sortRows, toRow, type ListRow } from './rows.js';
 import { createSnapshot, deleteSnapshot, findSnapshots, managedSnapshots, volumesByInstance, waitForSnapshots } from './storage.js';
 
@@ -179,7 +180,7 @@ async function listSnapshots(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions
       if (opts.output === 'tsv') {
         const keys = ['region', 'snapshotId', 'volumeId', 'instanceId', 'instanceName', 'device', 'sizeGiB', 'state', 'progress', 'startTime'] as const;
         if (opts.headers) out.line(keys.join('\t'));
-        for (const r of rows) out.line(keys.map((k) => (r[k] === null || r[k] === '' ? '-' : String(r[k]))).join('\t'));
+        for (const r of rows) out.line(keys.map((k) => tsvCell(r[k])).join('\t'));
         return;
       }
       if (rows.length === 0) return out.info(`${out.program}: no snapshots made by ec2term`);
@@ -199,7 +200,9 @@ async function watch(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Promi
       const head = `every ${Math.round(opts.intervalMs / 1000)}s: ${rows.length} instance${rows.length === 1 ? '' : 's'} in ${ec2s.map((e) => e.region).join(', ')}   ${stamp}   (Ctrl-C to stop)`;
       const body = rows.length ? tableLines(rows, opts, ro) : [emptyNote(opts, ec2s.length)];
       const failed = failures.map((f) => `${f.region}: ${describeError(f.error).lines[0]}`);
-      ctx.io.stdout.write(`${tty ? '\u001b[H\u001b[2J' : '\n'}${[out.paint.dim(head), '', ...body, ...failed].join('\n')}\n`);
+      // The frame's own clear-screen is the only control sequence: every line is escaped (table cells before painting).
+      const frame = [out.paint.dim(forTerminal(head)), '', ...body, ...failed].map((l) => forTerminal(l, { keepColours: out.color }));
+      ctx.io.stdout.write(`${tty ? '\u001b[H\u001b[2J' : '\n'}${frame.join('\n')}\n`);
       await ctx.clock.sleep(opts.intervalMs, ctx.signal);
     }
   } catch (err) {
@@ -460,7 +463,7 @@ async function runAction(ctx: CommandContext, aws: AwsContext, ec2s: Ec2[], opts
     render(out) {
       for (const r of results) {
         const status = r.ok ? out.paint.green('ok') : out.paint.red('FAILED');
-        out.line(`${status}  ${r.subject}${r.region ? ` (${r.region})` : ''}: ${[...r.done, ...r.warnings, ...(r.error ? [r.error] : [])].join('; ')}`);
+        out.line(`${status}  ${forTerminal(`${r.subject}${r.region ? ` (${r.region})` : ''}: ${[...r.done, ...r.warnings, ...(r.error ? [r.error] : [])].join('; ')}`)}`);
       }
     },
   };

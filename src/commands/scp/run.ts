@@ -5,6 +5,7 @@
 import { ConnectionError, ExitCode } from '../../lib/errors.js';
 import { sdkEc2 } from '../../lib/ec2.js';
 import { resolveInstance } from '../../lib/resolve.js';
+import { forTerminal } from '../../lib/untrusted.js';
 import type { SshSession } from '../../lib/ssh/index.js';
 import type { TransferFs } from '../../lib/transfer/fs.js';
 import type { RunCommand } from '../types.js';
@@ -65,7 +66,7 @@ export const run: RunCommand = async (ctx, args, options) => {
   const progress = ctx.io.stderrIsTTY && !ctx.global.quiet && !plan.options.quiet ? new ProgressBar(ctx.io.stderr, () => ctx.io.columns()) : undefined;
   const say = (line: string) => {
     progress?.clear();
-    ctx.io.stderr.write(`${ctx.program}: ${line}\n`);
+    ctx.io.stderr.write(`${ctx.program}: ${forTerminal(line)}\n`);
   };
 
   // Ctrl-C / SIGTERM: the engine stops at the next chunk and removes its temporary files; if a server

@@ -2,6 +2,7 @@
 import { UsageError } from '../../lib/errors.js';
 import type { CommandOptions } from '../types.js';
 import { parseForwardSpec, type ForwardSpec } from '../../lib/ssh/forward.js';
+import { loginUserProblem } from '../../lib/untrusted.js';
 
 export type SshMode = 'connect' | 'print' | 'ssh-config' | 'forget';
 export type PtyWish = 'auto' | 'force' | 'never';
@@ -48,10 +49,9 @@ function portNumber(value: string, what: string): number {
   return n;
 }
 
-const USER_NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
-
 function userName(value: string, what: string): string {
-  if (!USER_NAME.test(value)) throw new UsageError(`bad ${what} ${JSON.stringify(value)}: expected a user name (letters, digits, '_', '.', '-')`);
+  const problem = loginUserProblem(value);
+  if (problem) throw new UsageError(`bad ${what} ${JSON.stringify(value)}: ${problem}`);
   return value;
 }
 
@@ -62,7 +62,7 @@ export function splitUserTarget(word: string): { user?: string; target: string }
   const user = word.slice(0, at);
   const target = word.slice(at + 1);
   if (!user || !target) throw new UsageError(`bad target "${word}": expected [user@]NAME`);
-  if (!USER_NAME.test(user)) throw new UsageError(`bad user name "${user}" in "${word}"`);
+  if (loginUserProblem(user)) throw new UsageError(`bad user name ${JSON.stringify(user)} in ${JSON.stringify(word)}: ${loginUserProblem(user)}`);
   return { user, target };
 }
 

@@ -14,6 +14,7 @@ import { warmSsh2 } from '../../lib/ssh/connection.js';
 import { startLocalForward, startRemoteForward, type ActiveForward } from '../../lib/ssh/forward.js';
 import { KnownHosts } from '../../lib/ssh/knownhosts.js';
 import { hostAlias, opensshArgs, opensshCommand, sshConfigBlock, type OpenSshTarget } from '../../lib/ssh/openssh.js';
+import { sshConfigComment } from '../../lib/untrusted.js';
 import type { CommandContext, CommandResult, RunCommand } from '../types.js';
 import { planSsh, wantsPty, GRAPHTERM_PORT, type SshPlan } from './options.js';
 
@@ -166,8 +167,11 @@ async function sshConfig(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec
     let alias = hostAlias(i.name, i.id);
     if (seenAliases.has(alias)) alias = i.id;
     seenAliases.add(alias);
+    if (i.name && alias === i.id && hostAlias(i.name, 'none') === 'none') {
+      ctx.out.warn(`${i.id}: its Name tag cannot be a Host alias (control or bidi characters, or another instance's id); its block is named ${i.id}`);
+    }
     if (!host) {
-      blocks.push(`# ec2term: ${label(i)} is ${i.state} and has no address; run ec2ssh --ssh-config again once it is running`);
+      blocks.push(sshConfigComment(`ec2term: ${label(i)} is ${i.state} and has no address; run ec2ssh --ssh-config again once it is running`));
       continue;
     }
     const t: OpenSshTarget = {
@@ -182,14 +186,21 @@ async function sshConfig(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec
     const pinned = entries.some((e) => e.hosts.includes(i.id));
     const notes = [`${label(i)}, ${i.state}${i.dnsRecord ? `, ${i.dnsRecord}` : ''}`];
     if (!pinned) notes.push(`host key not pinned yet: run \`ec2ssh --print ${alias}\` once to verify and pin it`);
-    blocks.push(sshConfigBlock(t, notes));
+    const block = sshConfigBlock(t, notes);
+    if (block.problem !== undefined) {
+      // Written raw, such a value would become a directive of its own (ProxyCommand runs code).
+      ctx.out.warn(`left out ${label(i)}: ${block.problem}`);
+      continue;
+    }
+    blocks.push(block.text);
     json.push({ ...t, pinned });
   }
   return {
     json,
     render: (out) => {
       if (blocks.length === 0) out.info('ec2ssh: no live instances');
-      out.line(blocks.join('\n\n'));
+      // out.line keeps one line per call: the blocks' lines go one by one.
+      for (const l of blocks.join('\n\n').split('\n')) out.line(l);
     },
   };
 }

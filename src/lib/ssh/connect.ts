@@ -4,11 +4,12 @@ import type { AwsContext } from '../aws.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Ec2 } from '../ec2.js';
 import { call } from '../ec2.js';
-import { Ec2termError, NotFoundError, ConnectionError } from '../errors.js';
+import { Ec2termError, ExitCode, NotFoundError, ConnectionError } from '../errors.js';
 import { label as labelOf, reachableAddress, type InstanceInfo } from '../instances.js';
 import type { Output } from '../output.js';
 import { knownHostsPath } from '../paths.js';
 import type { Prompt } from '../prompt.js';
+import { forTerminal, hintName, loginUserProblem } from '../untrusted.js';
 import { retryWhile, waitForInstanceState } from '../wait.js';
 import { connectSsh, probeHostKey, type SshConnection } from './connection.js';
 import { instanceHostKeyCheck, type HostKeyPolicy } from './hostkeys.js';
@@ -87,7 +88,7 @@ export async function usersForImages(ec2: Ec2, imageIds: string[]): Promise<Map<
 /** The login user for an instance: explicit, tag ec2term:user, image, else "ubuntu". */
 export async function loginUser(instance: InstanceInfo, ec2: Ec2, explicit?: string): Promise<string> {
   if (explicit) return explicit;
-  if (instance.user) return instance.user;
+  if (instance.user) return checkedTagUser(instance);
   if (instance.imageId) {
     const u = (await usersForImages(ec2, [instance.imageId])).get(instance.imageId);
     if (u) return u;
@@ -95,9 +96,23 @@ export async function loginUser(instance: InstanceInfo, ec2: Ec2, explicit?: str
   return 'ubuntu';
 }
 
+/**
+ * Pure: the ec2term:user tag, if OpenSSH could take it as a login user. Anyone who can tag the instance
+ * sets it, so one that ssh would read as an option or a shell would expand is refused (exit 2), not
+ * replaced by a guess: -l USER (or USER@NAME) overrides it.
+ */
+export function checkedTagUser(instance: InstanceInfo): string {
+  const user = instance.user!;
+  const problem = loginUserProblem(user);
+  if (!problem) return user;
+  throw new Ec2termError(`${labelOf(instance)}: its ec2term:user tag ${JSON.stringify(user)} is not a usable login user: ${problem}`, ExitCode.usage, {
+    hint: `name the user yourself: ec2ssh -l ubuntu ${hintName(instance)} (or fix the tag)`,
+  });
+}
+
 /** Pure: why an instance in `state` cannot be reached, or undefined if it can (running) / may soon (pending). */
 export function unreachableReason(instance: InstanceInfo, program = 'ec2ssh'): Ec2termError | undefined {
-  const name = instance.name ?? instance.id;
+  const name = hintName(instance);
   switch (instance.state) {
     case 'running':
     case 'pending':
@@ -126,7 +141,7 @@ export async function ensureRunning(instance: InstanceInfo, o: Pick<ConnectOptio
     clock: o.clock ?? systemClock,
     signal: o.signal,
     timeoutMs,
-    hint: `it may still be booting: try again shortly, or check it with: ec2list ${instance.name ?? instance.id}`,
+    hint: `it may still be booting: try again shortly, or check it with: ec2list ${hintName(instance)}`,
   });
 }
 
@@ -179,8 +194,8 @@ function hostKeyCheckFor(target: Pick<InstanceTarget, 'instance' | 'knownHosts'>
     signal: o.signal,
     info: (t) => o.out.info(`${program}: ${t}`),
     warn: (t) => o.out.warn(t),
-    banner: (t) => o.out.io.stderr.write(`${t}\n`),
-    forgetCommand: `ec2ssh --forget-host-key ${target.instance.name ?? target.instance.id}`,
+    banner: (t) => o.out.io.stderr.write(t.split('\n').map((l) => `${forTerminal(l)}\n`).join('')),
+    forgetCommand: `ec2ssh --forget-host-key ${hintName(target.instance)}`,
   });
 }
 
@@ -224,7 +239,7 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
       signal: o.signal,
       prompt: o.prompt,
       env: o.env,
-      warn: (t) => o.out.io.stderr.write(`${t}\n`),
+      warn: (t) => o.out.io.stderr.write(`${forTerminal(t)}\n`),
       detail: (t) => o.out.detail(t),
       label: `${target.user}@${labelOf(running)}`,
     }),

@@ -93,12 +93,22 @@ export async function waitForConsoleFingerprints(o: Pick<InstanceHostKeyOptions,
 
 /** Prepares the host key check for one instance (reads the pin; on first contact, the console fingerprints). */
 export async function instanceHostKeyCheck(o: InstanceHostKeyOptions): Promise<HostKeyCheck> {
-  const pinned = await o.knownHosts.pinned(o.alias);
+  const [pinned, revoked] = await Promise.all([o.knownHosts.pinned(o.alias), o.knownHosts.revoked(o.alias)]);
+  // As OpenSSH: a key marked @revoked is refused whatever else vouches for it (a pin, the console).
+  const refuseRevoked = (blob: Buffer) => {
+    const b64 = blob.toString('base64');
+    if (!revoked.some((r) => r.keyBase64 === b64)) return;
+    const seen = `${keyTypeOfBlob(blob)} ${sha256Fingerprint(blob)}`;
+    throw new ConnectionError(`host key of ${o.label} (${seen}) is marked @revoked in ${o.knownHosts.path}; refusing to connect`, {
+      hint: 'the key was revoked on purpose: find out why before removing that line',
+    });
+  };
   if (pinned.length > 0) {
     return {
       pinned: true,
       algorithms: hostKeyAlgorithmsFor(pinned.map((p) => p.keyType)),
       async verify(blob) {
+        refuseRevoked(blob);
         const b64 = blob.toString('base64');
         if (pinned.some((p) => p.keyBase64 === b64)) return;
         const seen = `${keyTypeOfBlob(blob)} ${sha256Fingerprint(blob)}`;
@@ -123,6 +133,7 @@ export async function instanceHostKeyCheck(o: InstanceHostKeyOptions): Promise<H
     pinned: false,
     algorithms: hostKeyAlgorithmsFor([]),
     async verify(blob) {
+      refuseRevoked(blob);
       const seen = `${keyTypeOfBlob(blob)} ${sha256Fingerprint(blob)}`;
       if (printed.length > 0 && blobMatchesFingerprints(blob, printed)) {
         await o.knownHosts.pin(o.alias, blob);

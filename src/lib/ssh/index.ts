@@ -11,4 +11,5 @@ export { instanceHostKeyCheck, waitForConsoleFingerprints, blobMatchesFingerprin
 export type { HostKeyPolicy } from './hostkeys.js';
 export { parseForwardSpec, startLocalForward, startRemoteForward } from './forward.js';
 export type { ForwardSpec, ActiveForward } from './forward.js';
-export { opensshArgs, opensshCommand, sshConfigBlock, shellQuote, hostAlias } from './openssh.js';
+export { opensshArgs, opensshCommand, sshConfigBlock, hostAlias } from './openssh.js';
+export { shellQuote } from '../shellquote.js';

@@ -1,5 +1,6 @@
 // ec2term's own known_hosts: OpenSSH format, one line per pinned key, the host field being the instance
 // id, so `ssh -o HostKeyAlias=i-... -o UserKnownHostsFile=<this file>` reads the same pins.
+import { createHmac } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { sha256Fingerprint } from '../console-fingerprints.js';
 import { UsageError } from '../errors.js';
@@ -14,6 +15,8 @@ export interface KnownHostEntry {
   keyBase64: string;
   /** "SHA256:..." of the blob. */
   fingerprint: string;
+  /** OpenSSH's line marker: "@revoked" keys must never be accepted; "@cert-authority" keys sign host certificates. */
+  marker?: 'revoked' | 'cert-authority';
 }
 
 /** Pure: the key type ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256") named inside a public key blob. */
@@ -24,17 +27,60 @@ export function keyTypeOfBlob(blob: Buffer): string {
   return blob.subarray(4, 4 + len).toString('latin1');
 }
 
-/** Pure: parses known_hosts text; comments, blank, hashed (|1|) and @marker lines are skipped. */
-export function parseKnownHosts(text: string): KnownHostEntry[] {
-  const out: KnownHostEntry[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith('@') || line.startsWith('|')) continue;
-    const [hosts, keyType, keyBase64] = line.split(/\s+/);
-    if (!hosts || !keyType || !keyBase64 || !/^[A-Za-z0-9+/]+={0,3}$/.test(keyBase64)) continue;
-    out.push({ hosts: hosts.split(','), keyType, keyBase64, fingerprint: sha256Fingerprint(Buffer.from(keyBase64, 'base64')) });
+const MARKERS: Record<string, KnownHostEntry['marker']> = { '@revoked': 'revoked', '@cert-authority': 'cert-authority' };
+
+/** Pure: one known_hosts line as an entry (markers and hashed hosts kept), or undefined for comments and junk. */
+function parseLine(raw: string): KnownHostEntry | undefined {
+  const line = raw.trim();
+  if (!line || line.startsWith('#')) return undefined;
+  const words = line.split(/\s+/);
+  let marker: KnownHostEntry['marker'];
+  if (words[0]!.startsWith('@')) {
+    marker = MARKERS[words[0]!];
+    if (!marker) return undefined; // OpenSSH skips a line with an unknown marker
+    words.shift();
   }
-  return out;
+  const [hosts, keyType, keyBase64] = words;
+  if (!hosts || !keyType || !keyBase64 || !/^[A-Za-z0-9+/]+={0,3}$/.test(keyBase64)) return undefined;
+  return { hosts: hosts.split(','), keyType, keyBase64, fingerprint: sha256Fingerprint(Buffer.from(keyBase64, 'base64')), ...(marker ? { marker } : {}) };
+}
+
+/** Pure: every key line of known_hosts text, @revoked and @cert-authority ones included. */
+export function parseKnownHostLines(text: string): KnownHostEntry[] {
+  return text.split(/\r?\n/).map(parseLine).filter((e): e is KnownHostEntry => e !== undefined);
+}
+
+/** Pure: the plain pins (no marker, host names in clear); comments, hashed (|1|) and @marker lines are skipped. */
+export function parseKnownHosts(text: string): KnownHostEntry[] {
+  return parseKnownHostLines(text).filter((e) => !e.marker && !e.hosts.some((h) => h.startsWith('|')));
+}
+
+/** Pure: does one known_hosts host pattern match `name`? Wildcards * and ?, "[name]:port", hashed |1|salt|hash. */
+function patternMatches(pattern: string, name: string): boolean {
+  const hashed = /^\|1\|([A-Za-z0-9+/=]+)\|([A-Za-z0-9+/=]+)$/.exec(pattern);
+  if (hashed) {
+    const salt = Buffer.from(hashed[1]!, 'base64');
+    return createHmac('sha1', salt).update(name).digest('base64') === hashed[2];
+  }
+  const bare = /^\[(.*)\]:\d+$/.exec(pattern)?.[1] ?? pattern;
+  const re = new RegExp(`^${bare.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRe(c))).join('')}$`, 'i');
+  return re.test(name);
+}
+
+/** Pure: OpenSSH's match_hostname for a line's host list: one pattern matches and no "!pattern" does. */
+export function hostsMatch(hosts: string[], name: string): boolean {
+  let matched = false;
+  for (const h of hosts) {
+    if (h.startsWith('!')) {
+      if (patternMatches(h.slice(1), name)) return false;
+    } else if (patternMatches(h, name)) matched = true;
+  }
+  return matched;
+}
+
+/** Pure: the keys revoked (@revoked) for `alias`. OpenSSH refuses these even where they are also pinned. */
+export function revokedFor(entries: KnownHostEntry[], alias: string): KnownHostEntry[] {
+  return entries.filter((e) => e.marker === 'revoked' && hostsMatch(e.hosts, alias));
 }
 
 /** Pure: entries pinned for `alias` (an instance id; also matches OpenSSH's "[alias]:port" form). */
@@ -76,13 +122,13 @@ export function removeAlias(text: string, alias: string): { text: string; remove
   return { text: out.replace(/^\n+/, ''), removed };
 }
 
-/** Pure: the first line that is neither a comment, a marker, a hashed entry nor `hosts type base64`. */
+/** Pure: the first line that is neither a comment, a marker line, a hashed entry nor `hosts type base64`. */
 export function damagedLine(text: string): number | undefined {
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (!line || line.startsWith('#') || line.startsWith('@') || line.startsWith('|')) continue;
-    if (parseKnownHosts(line).length !== 1) return i + 1;
+    if (!parseLine(line)) return i + 1;
   }
   return undefined;
 }
@@ -104,8 +150,16 @@ export class KnownHosts {
     return parseKnownHosts(await this.read());
   }
 
+  /** The pins for `alias`, without keys revoked for it (a @cert-authority key is never a pin). */
   async pinned(alias: string): Promise<KnownHostEntry[]> {
-    return entriesFor(await this.entries(), alias);
+    const text = await this.read();
+    const revoked = new Set(revokedFor(parseKnownHostLines(text), alias).map((e) => e.keyBase64));
+    return entriesFor(parseKnownHosts(text), alias).filter((e) => !revoked.has(e.keyBase64));
+  }
+
+  /** The keys marked @revoked for `alias`. */
+  async revoked(alias: string): Promise<KnownHostEntry[]> {
+    return revokedFor(parseKnownHostLines(await this.read()), alias);
   }
 
   /** Pins `blob` for `alias`, replacing any older pin of the same key type. */

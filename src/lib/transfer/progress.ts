@@ -1,6 +1,8 @@
 // The progress line ec2scp draws on stderr while copying (a terminal only; never when piped or -q):
 // files done, current file, percent, bytes, rate and time left. Pure formatting plus a small redrawing timer.
 import type { Writable } from 'node:stream';
+import { displayWidth, truncate } from '../table.js';
+import { forTerminal } from '../untrusted.js';
 
 /** 1536 -> "1.5KB", 200*2^20 -> "200MB" (binary units, scp's spelling). */
 export function formatBytes(n: number): string {
@@ -41,9 +43,24 @@ export function progressLine(s: ProgressState, width: number): string {
   const count = s.files > 1 ? `[${s.filesDone}/${s.files}] ` : '';
   const right = ` ${String(pct).padStart(3)}% ${formatBytes(s.bytesDone).padStart(6)}/${formatBytes(s.bytes)} ${`${formatBytes(Math.round(s.rate))}/s`.padStart(9)} ${formatEta(eta).padStart(5)} ETA`;
   const room = Math.max(0, width - 1 - right.length - count.length);
-  let name = s.current ?? '';
-  if ([...name].length > room) name = room > 1 ? `…${[...name].slice(-(room - 1)).join('')}` : '';
-  return `${count}${name.padEnd(room)}${right}`.slice(0, Math.max(0, width - 1));
+  // A remote file name is untrusted: escaped, then measured in terminal columns (CJK takes two).
+  let name = forTerminal(s.current ?? '');
+  if (displayWidth(name) > room) name = room > 1 ? `…${tail(name, room - 1)}` : '';
+  return truncate(`${count}${name}${' '.repeat(Math.max(0, room - displayWidth(name)))}${right}`, Math.max(0, width - 1));
+}
+
+/** The end of `s` that fits in `width` columns. */
+function tail(s: string, width: number): string {
+  const chars = [...s];
+  let out = '';
+  let used = 0;
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const w = displayWidth(chars[i]!);
+    if (used + w > width) break;
+    out = chars[i]! + out;
+    used += w;
+  }
+  return out;
 }
 
 /** Redraws the progress line every `intervalMs` on a terminal stream. */
