@@ -99,7 +99,7 @@ export async function startInstanceEndpoint(o: InstanceEndpointOptions): Promise
       handleDirectTcpip(accept, reject, info, (s) => {
         sockets.add(s);
         s.on('close', () => sockets.delete(s));
-      }),
+      }, o.host),
     );
     client.on('request', (accept, reject, name, info) => forwards.request(accept, reject, name, info as ssh2.TcpipBindInfo));
     client.on('error', () => {}); // a client vanishing mid-handshake is routine, not fatal

@@ -14,18 +14,25 @@ export function handleDirectTcpip(
   reject: RejectConnection,
   info: TcpipRequestInfo,
   track: (s: Socket) => void,
+  /** The instance's own address: its "localhost" (as on EC2, where `-L 8900:localhost:8900` reaches GraphTerm). */
+  instanceAddress?: string,
 ): void {
   if (!isLoopback(info.destIP) || !(info.destPort > 0 && info.destPort < 65536)) return reject();
-  const host = info.destIP.replace(/^\[(.*)\]$/, '$1');
-  const sock = connect({ host, port: info.destPort });
-  track(sock);
-  sock.once('error', () => reject());
-  sock.once('connect', () => {
-    sock.removeAllListeners('error');
-    const ch = accept();
-    if (!ch) return sock.destroy();
-    splice(sock, ch);
-  });
+  const asked = info.destIP.replace(/^\[(.*)\]$/, '$1');
+  // First the instance's own address for its localhost, then the machine's (test servers listen there).
+  const hosts = instanceAddress && instanceAddress !== '127.0.0.1' && /^(localhost|127\.0\.0\.1)$/i.test(asked) ? [instanceAddress, asked] : [asked];
+  const attempt = (k: number) => {
+    const sock = connect({ host: hosts[k]!, port: info.destPort });
+    track(sock);
+    sock.once('error', () => (k + 1 < hosts.length ? attempt(k + 1) : reject()));
+    sock.once('connect', () => {
+      sock.removeAllListeners('error');
+      const ch = accept();
+      if (!ch) return sock.destroy();
+      splice(sock, ch);
+    });
+  };
+  attempt(0);
 }
 
 interface Listener {

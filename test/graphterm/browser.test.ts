@@ -1,0 +1,54 @@
+// The real GraphTerm 0.57 in a real browser: headless Chromium opens the server, types the code into
+// GraphTerm's own login form, runs a command in the terminal and sees its output (screenshot kept).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { findChromium, openPage } from '../helpers/browser.js';
+import { firstSocketMessage, graphtermRuntime, keepScreenshot, runInBrowserTerminal } from '../helpers/graphterm.js';
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+});
+
+test('a real browser logs in to the real GraphTerm with the code from its file and runs a command', async (t) => {
+  const rt = graphtermRuntime(t);
+  if (!rt) return;
+  const chromium = findChromium();
+  if (!chromium) {
+    if (process.env.CI) throw new Error('chromium is missing in CI (.ci/run installs it)');
+    return t.skip('no chromium (apt-get install chromium)');
+  }
+  const home = mkdtempSync(join(tmpdir(), 'ec2term-gt-home-'));
+  const passwd = join(home, '.passwd');
+  writeFileSync(passwd, `gtuser:x:${process.getuid!()}:${process.getgid!()}:gtuser:${home}:/bin/bash\n`);
+  writeFileSync(join(home, '.group'), `gtuser:x:${process.getgid!()}:\n`);
+  const port = await freePort();
+  const server = spawn(join(rt.bin, 'gtermserver'), [`--host=127.0.0.1`, `--port=${port}`, '--auth_type=singleuser', '--external_host=127.0.0.1'], {
+    env: { PATH: `${rt.bin}:/usr/bin:/bin`, HOME: home, USER: 'gtuser', LOGNAME: 'gtuser', LANG: 'C.UTF-8', LD_PRELOAD: rt.nssWrapper, NSS_WRAPPER_PASSWD: passwd, NSS_WRAPPER_GROUP: join(home, '.group') },
+    stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
+  let output = '';
+  server.stdout!.on('data', (d) => { output += d; });
+  server.stderr!.on('data', (d) => { output += d; });
+  t.after(() => { try { process.kill(-server.pid!, 'SIGKILL'); } catch { /* gone */ } rmSync(home, { recursive: true, force: true }); });
+  const url = `http://127.0.0.1:${port}`;
+  const codeFile = join(home, '.graphterm', '@127.0.0.1_gterm_auth.txt');
+  for (let i = 0; i < 150 && !(existsSync(codeFile) && (await fetch(url).then((r) => r.ok, () => false))); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(codeFile), `gtermserver wrote no code file: ${output}`);
+  const code = readFileSync(codeFile, 'utf8').split(/\s+/)[0]!.replace(/-/g, '');
+
+  const page = await (await fetch(url)).text();
+  assert.match(page, /GraphTerm/);
+  const hello = await firstSocketMessage(url) as [string, { need_code: string }][];
+  assert.equal(hello[0]![0], 'authenticate', 'without credentials the websocket asks to authenticate');
+
+  const browser = await openPage(chromium);
+  t.after(() => browser.close());
+  await runInBrowserTerminal(browser, url, code, 'echo graphterm-says-$((6*7))', 'graphterm-says-42');
+  const shot = keepScreenshot('graphterm-browser.png', await browser.screenshot());
+  assert.ok(readFileSync(shot).length > 1000);
+});

@@ -1,0 +1,53 @@
+// The real GraphTerm 0.57 in tests: the runtime (npm run graphterm:runtime), its websocket, its page.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import WebSocket from 'ws';
+import { findRuntime, type GraphTermRuntime } from '../../src/sandbox/graphterm/runtime.js';
+import type { Page } from './browser.js';
+
+/**
+ * The installed runtime. Absent: the test is skipped with the command that installs it, except in CI
+ * (.ci/run installs it), where a missing runtime fails the test instead of hiding it.
+ */
+export function graphtermRuntime(t: TestContext): GraphTermRuntime | undefined {
+  const rt = findRuntime(process.env);
+  if (rt) return rt;
+  if (process.env.CI) throw new Error('the GraphTerm runtime is missing in CI (.ci/run runs npm run graphterm:runtime)');
+  t.skip('no GraphTerm runtime: npm run graphterm:runtime');
+  return undefined;
+}
+
+/** The first message GraphTerm sends on its websocket (e.g. [["authenticate", {...}]]). */
+export function firstSocketMessage(base: string, path = '/_websocket/local/new', query = ''): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const url = base.replace(/^http/, 'ws') + path + (query ? `?${query}` : '');
+    const ws = new WebSocket(url, { origin: base, perMessageDeflate: false });
+    const t = setTimeout(() => { ws.terminate(); reject(new Error(`no message from ${url}`)); }, 15_000);
+    ws.once('message', (d: Buffer) => { clearTimeout(t); ws.close(); resolve(JSON.parse(d.toString())); });
+    ws.once('error', (e) => { clearTimeout(t); reject(e); });
+    ws.once('close', () => { clearTimeout(t); reject(new Error(`${url} closed before any message`)); });
+  });
+}
+
+/** Logs in on GraphTerm's own login form with code, opens a terminal and runs command in it. */
+export async function runInBrowserTerminal(page: Page, url: string, code: string, command: string, expect: string): Promise<void> {
+  await page.navigate(`${url.replace(/\/$/, '')}/local/new`);
+  await page.waitFor('(() => { const c = document.querySelector("#authcode"); return c && c.offsetParent; })()', "GraphTerm's login form");
+  await page.evaluate('document.querySelector("#authcode").focus()');
+  await page.type(code);
+  await page.press('Enter');
+  await page.waitFor('/\\/local\\/tty/.test(location.href) && document.body.innerText.includes("$")', 'a terminal after the login');
+  await page.type(command);
+  await page.press('Enter');
+  await page.waitFor(`document.body.innerText.includes(${JSON.stringify(expect)})`, `the output ${expect}`);
+}
+
+/** Keeps a screenshot as a test artifact (test-artifacts/, not committed). */
+export function keepScreenshot(name: string, png: Buffer): string {
+  const dir = join(process.cwd(), 'test-artifacts');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, png);
+  return file;
+}
