@@ -2,8 +2,9 @@
 // The main job, end to end, on the embedded sandbox: launch, list, ssh, scp there and back,
 // terminate. Prints each command as a user would type it, then runs the real bin. Needs no AWS
 // account and talks only to 127.0.0.1. Exits non-zero if any step fails; always stops the sandbox.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,15 +44,77 @@ function step(program, args, { capture = false } = {}) {
   return r.stdout ?? '';
 }
 
+/**
+ * The real GraphTerm for the sandbox's instances (Linux): fetched once into the user's cache from
+ * Debian's archive and PyPI, no root. Without it the sandbox simulates the setup and says so.
+ */
+async function graphtermRuntime() {
+  const { ensureRuntime } = await import('../dist/src/sandbox/graphterm/runtime.js');
+  try {
+    const rt = await ensureRuntime({ log: (l) => console.log(dim(`  ${l}`)) });
+    console.log(dim(`  the real GraphTerm 0.57 (Python 2.7.18) is in ${rt.dir}`));
+    return rt;
+  } catch (e) {
+    console.log(`  no GraphTerm runtime (${e.message}): the sandbox will simulate the instance's setup`);
+    return undefined;
+  }
+}
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+});
+
+/** Through `ec2ssh -L`, as a user would: what GraphTerm answers on the instance (and, with Chromium, a screenshot). */
+async function showGraphTerm(name) {
+  const port = await freePort();
+  const args = ['-N', '-L', `${port}:localhost:8900`, `ubuntu@${name}`];
+  console.log(`\n${bold(`$ ec2ssh ${args.join(' ')} &`)}`);
+  const tunnel = spawn(process.execPath, [join(root, 'bin', 'ec2ssh'), ...args], { env, cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    let res;
+    for (let i = 0; i < 100 && !res; i++) {
+      res = await fetch(url).catch(() => undefined);
+      if (!res) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!res) throw new Error(`nothing answered at ${url} through the tunnel`);
+    const page = await res.text();
+    const title = /<title>([^<]*)<\/title>/i.exec(page)?.[1]?.trim() ?? '(no title)';
+    if (res.status !== 200 || !/graphterm/i.test(page)) throw new Error(`${url} answered ${res.status} without the GraphTerm page`);
+    console.log(`  GraphTerm answered at ${url}/ (the instance's port 8900): HTTP ${res.status}, page "${title}"`);
+    const { firstSocketMessage, runInBrowserTerminal } = await import('../dist/test/helpers/graphterm.js');
+    const hello = await firstSocketMessage(url);
+    console.log(`  its websocket, asked without the code, answers: ${hello[0][0]}`);
+    const { findChromium, openPage } = await import('../dist/test/helpers/browser.js');
+    const chromium = findChromium();
+    if (!chromium) { console.log(dim('  (install chromium for a screenshot of the login and a terminal)')); return; }
+    // The code stays off the screen: read over SSH, typed into GraphTerm's own login form.
+    const code = spawnSync(process.execPath, [join(root, 'bin', 'ec2ssh'), `ubuntu@${name}`, 'cat .graphterm/@*_gterm_auth.txt'], { env, cwd: work, encoding: 'utf8' })
+      .stdout.split(/\s+/)[0].replace(/-/g, '');
+    const browser = await openPage(chromium);
+    try {
+      await runInBrowserTerminal(browser, url, code, 'echo hello from GraphTerm: $((6*7))', 'GraphTerm: 42');
+      const dir = join(root, 'test-artifacts');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'demo-graphterm.png'), await browser.screenshot());
+      console.log(`  Chromium logged in with the code, ran echo in a GraphTerm terminal and saw its output: test-artifacts/demo-graphterm.png`);
+    } finally { await browser.close(); }
+  } finally {
+    tunnel.kill('SIGTERM');
+  }
+}
+
 let failed = false;
 const started = Date.now();
 try {
   console.log(bold('ec2term demo: the whole job on the embedded sandbox (no AWS account, nothing leaves 127.0.0.1)'));
+  const runtime = process.platform === 'linux' ? await graphtermRuntime() : undefined;
   step('ec2term', ['sandbox', 'start']);
   step('ec2launch', ['--create-zone', 'lab.myterm.test', '--pylab']);
   step('ec2list', []);
   const status = step('ec2ssh', ['ubuntu@lab.myterm.test', 'cat SETUP_STATUS'], { capture: true });
   if (!/\S/.test(status)) throw new Error('SETUP_STATUS was empty');
+  if (runtime) await showGraphTerm('lab.myterm.test');
   const payload = `results from the ec2term demo, ${new Date().toISOString()}\n`;
   writeFileSync(join(work, 'results.txt'), payload);
   step('ec2scp', ['results.txt', 'ubuntu@lab.myterm.test:']);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findChromium, openPage } from '../helpers/browser.js';
-import { firstSocketMessage, graphtermRuntime, keepScreenshot, runInBrowserTerminal } from '../helpers/graphterm.js';
+import { firstSocketMessage, graphtermRuntime, keepScreenshot, runInBrowserTerminal, socketLogin } from '../helpers/graphterm.js';
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
@@ -45,6 +45,8 @@ test('a real browser logs in to the real GraphTerm with the code from its file a
   assert.match(page, /GraphTerm/);
   const hello = await firstSocketMessage(url) as [string, { need_code: string }][];
   assert.equal(hello[0]![0], 'authenticate', 'without credentials the websocket asks to authenticate');
+  assert.equal((await socketLogin(url, 'ffffeeeeddddcccc'))[0]![0], 'authenticate', 'a wrong code is refused');
+  assert.notEqual((await socketLogin(url, code))[0]![0], 'authenticate', 'the right code is accepted');
 
   const browser = await openPage(chromium);
   t.after(() => browser.close());

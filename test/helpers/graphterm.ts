@@ -1,4 +1,5 @@
 // The real GraphTerm 0.57 in tests: the runtime (npm run graphterm:runtime), its websocket, its page.
+import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -50,4 +51,18 @@ export function keepScreenshot(name: string, png: Buffer): string {
   const file = join(dir, name);
   writeFileSync(file, png);
   return file;
+}
+
+/**
+ * GraphTerm's websocket login as its page does it: the first answer carries a one-time cookie; the
+ * browser proves the code with HMAC-SHA256(code, cookie), 16 hex digits. Returns the reply to that proof
+ * (["authenticate", ...] again when the code is wrong).
+ */
+export async function socketLogin(base: string, code: string, path = '/_websocket/local/new'): Promise<[string, ...unknown[]][]> {
+  const hello = await firstSocketMessage(base, path) as [string, { cookie: string }][];
+  if (hello[0]?.[0] !== 'authenticate') throw new Error(`GraphTerm did not ask to authenticate: ${JSON.stringify(hello).slice(0, 200)}`);
+  const cauth = hello[0][1].cookie;
+  const key = code.replace(/-/g, '').slice(0, 16);
+  const proof = createHmac('sha256', key).update(cauth).digest('hex').slice(0, 16);
+  return await firstSocketMessage(base, path, `cauth=${cauth}&code=${proof}`) as [string, ...unknown[]][];
 }
