@@ -65,7 +65,8 @@ function grants(perms: IpPermission[]): Grant[] {
     for (const r of p.IpRanges ?? []) out.push({ text: `${ports} from ${r.CidrIp}`, port: single, cidr: r.CidrIp });
     for (const r of p.Ipv6Ranges ?? []) out.push({ text: `${ports} from ${r.CidrIpv6}` });
     for (const r of p.PrefixListIds ?? []) out.push({ text: `${ports} from ${r.PrefixListId}` });
-    for (const r of p.UserIdGroupPairs ?? []) out.push({ text: `${ports} from ${r.GroupId ?? r.GroupName}` });
+    // A group source is a wanted pair when asked for as "sg-..." (the hosts' group for 8899).
+    for (const r of p.UserIdGroupPairs ?? []) out.push({ text: `${ports} from ${r.GroupId ?? r.GroupName}`, port: single, cidr: r.GroupId });
   }
   return out;
 }
@@ -92,6 +93,8 @@ export function allows(perms: IpPermission[], port: number, cidr: string): boole
   return perms.some((p) => {
     const proto = p.IpProtocol ?? '';
     const portOk = proto === '-1' || ((proto === 'tcp' || proto === '6') && (p.FromPort ?? 0) <= port && port <= (p.ToPort ?? 65535));
+    // A source "sg-..." is another security group (the hosts' group for port 8899), not a CIDR.
+    if (cidr.startsWith('sg-')) return portOk && (p.UserIdGroupPairs ?? []).some((g) => g.GroupId === cidr);
     return portOk && (p.IpRanges ?? []).some((r) => r.CidrIp === cidr || r.CidrIp === '0.0.0.0/0');
   });
 }
@@ -105,7 +108,11 @@ export function missingRules(perms: IpPermission[], rules: WantedRule[]): PortSo
 
 /** Pure: the IpPermissions for AuthorizeSecurityGroupIngress. */
 export function toPermissions(pairs: PortSource[]): IpPermission[] {
-  return pairs.map((p) => ({ IpProtocol: 'tcp', FromPort: p.port, ToPort: p.port, IpRanges: [{ CidrIp: p.cidr, Description: `ec2term: ${p.purpose}` }] }));
+  return pairs.map((p) =>
+    p.cidr.startsWith('sg-')
+      ? { IpProtocol: 'tcp', FromPort: p.port, ToPort: p.port, UserIdGroupPairs: [{ GroupId: p.cidr, Description: `ec2term: ${p.purpose}` }] }
+      : { IpProtocol: 'tcp', FromPort: p.port, ToPort: p.port, IpRanges: [{ CidrIp: p.cidr, Description: `ec2term: ${p.purpose}` }] },
+  );
 }
 
 export async function findGroup(ec2: Ec2, name: string, signal?: AbortSignal): Promise<SecurityGroup | undefined> {

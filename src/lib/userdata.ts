@@ -1,35 +1,43 @@
 // The GraphTerm user-data script ec2launch hands to EC2: a pure builder (input -> bash text).
 //
-// What the script does on the instance, logging everything to /root/ec2launch.log (mode 0600):
-//  - reads the public host name and address through IMDSv2 (token first, then the metadata);
-//  - apt-get installs the base and chosen packages, creates a Python venv in /opt/graphterm and
-//    pip-installs GraphTerm and the chosen Python packages into it;
+// What the script does on the instance (Ubuntu 22.04 "jammy", the last LTS with Python 2), logging
+// everything to /root/ec2launch.log (mode 0600):
+//  - reads the public host name and the public and private addresses through IMDSv2;
+//  - apt-get installs python2 (+ python-is-python2, so the terminals' `python` is the same Python) and
+//    the chosen packages; bootstraps pip 20.3.4 from its PyPI wheel (sha256 checked), then
+//    `pip install --require-hashes` GraphTerm 0.57.0, tornado 4.5.3 and every dependency, pinned in
+//    src/lib/graphterm/pins.ts, system-wide, so GraphTerm's terminals see --pylab/--netcdf packages;
 //  - optionally formats (only when empty) and mounts a data volume, and schedules a self-shutdown (--ttl);
-//  - writes a wrapper /usr/local/sbin/ec2term-graphterm and a systemd unit that runs
-//    `gtermserver --daemon=start ...` (or `gtermhost --daemon=start --server_addr=PRIMARY NAME`) as the
-//    login user, so it survives reboots;
-//  - ends with ~USER/SETUP_STATUS ("ok: ...") or ~USER/SETUP_ERROR (the error and the log's last lines).
+//  - writes the start script (src/lib/graphterm/wrapper.ts), its conf file and a systemd unit that runs
+//    GraphTerm in the FOREGROUND as the login user (Restart=on-failure, enabled: survives reboots), plus
+//    the original's 80 -> 8900 redirect (443 with https) as a oneshot unit;
+//  - waits for the code (or a host's key) that ec2launch delivers over SSH, starts the unit and ends
+//    with ~USER/SETUP_STATUS ("ok: ...") only once the server answers HTTP (a host: once it has joined),
+//    else ~USER/SETUP_ERROR with the error and GraphTerm's own last lines.
 //
-// Secrets: the auth code is NEVER in the script. User-data can be read back by any local process through
-// the metadata service, so ec2launch delivers the code after boot over the verified SSH connection into
-// ~USER/.graphterm/ec2term_auth_code (0600, owned by USER); a systemd path unit starts GraphTerm once
-// that file exists, and the wrapper reads the code from it. The file is written once (first writer wins,
-// see authCodeDeliveryScript), so GraphTerm only ever starts with the code in it and every ec2launch run
-// that reaches the instance reports that same code. Every value that came from the user is
-// shell-quoted here (names, packages, options), so none of it can run as code.
+// Secrets: no code or key is ever in this script (user-data can be read back by any local process
+// through the metadata service): ec2launch writes them over the verified SSH connection into the files
+// GraphTerm reads, ~USER/.graphterm/@EXTERNAL_HOST_gterm_auth.txt (server) or ~USER/.graphterm/
+// NAME_gterm_auth.txt (host). Every value that came from the user is shell-quoted here.
 //
 // EC2TERM_ROOT (unset on EC2) prefixes every file path the script writes, so tests can run it in a
 // temporary directory with stub commands on PATH; the unit files' contents always use the real paths.
+import { gzipSync } from 'node:zlib';
+import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, PIP_BOOTSTRAP_URL, requirementsText, type PipPin } from './graphterm/pins.js';
+import { CONF_PATH, dashify, GRAPHTERM_PORT, graphtermConf, hostAuthFileName, serverAuthFileName, UNIT_NAME, WRAPPER_PATH, wrapperScript, type GraphTermConf } from './graphterm/wrapper.js';
 import { shellQuote } from './shellquote.js';
+
+export { UNIT_NAME };
 
 export type GraphTermRole = 'server' | 'host';
 
 export interface GraphTermSettings {
   /** singleuser, none, name or multiuser. */
   authType: string;
-  /** 'file': the code arrives over SSH after boot; 'none': an open server (--auth_code=none). */
+  /** 'file': a code arrives over SSH after boot (singleuser, multiuser); 'none': no code (none, name). */
   authMode: 'file' | 'none';
   https: boolean;
+  /** Written to ~/.graphterm/gterm_email.txt, where GraphTerm reads it (as the original did). */
   gmailAddr?: string;
   allowEmbed: boolean;
   allowShare: boolean;
@@ -50,31 +58,83 @@ export interface DataVolume {
 }
 
 export interface UserDataInput {
-  /** The instance's Name tag (GraphTerm host name in secondary mode). */
+  /** The instance's Name tag. */
   name: string;
-  /** The DNS record ec2launch makes for it, used as --host; else the public host name from metadata. */
+  /** The DNS record ec2launch makes for it (--external_host); else the public host name from metadata. */
   dnsName?: string;
   role: GraphTermRole;
   /** Login user of the image (ubuntu). */
   user: string;
   aptPackages: string[];
+  /** Hash-pinned Python packages (--pylab, --netcdf), installed with GraphTerm's pins. */
+  pipPins?: PipPin[];
+  /** The user's own pip packages (--install pip:X): installed after the pinned set, not hash-checked. */
   pipPackages: string[];
   graphterm: GraphTermSettings;
-  /** Secondary mode: the primary server's address for gtermhost --server_addr. */
+  /** Server: hosts may join (--accept-hosts): the host port listens on the private address. */
+  acceptHosts?: boolean;
+  /** Host: its dot-free GraphTerm name (gtermhost's positional argument). */
+  hostName?: string;
+  /** Host: the primary server's address for gtermhost --server_addr. */
   serverAddr?: string;
   /** Power off (and, with shutdown behaviour "terminate", terminate) this many minutes after first boot. */
   ttlMinutes?: number;
   dataVolume?: DataVolume;
 }
 
-/** Where ec2launch puts the auth code, relative to the login user's home. */
-export const AUTH_CODE_FILE = '.graphterm/ec2term_auth_code';
 export const SETUP_LOG = '/root/ec2launch.log';
-export const GRAPHTERM_VENV = '/opt/graphterm';
-export const UNIT_NAME = 'ec2term-graphterm';
-/** Packages every GraphTerm instance gets. */
-export const BASE_APT_PACKAGES = ['python3-pip', 'python3-venv', 'python3-dev', 'build-essential', 'curl'];
-export const BASE_PIP_PACKAGES = ['graphterm'];
+/** Packages every GraphTerm instance gets on jammy. */
+export const BASE_APT_PACKAGES = ['python2', 'python-is-python2', 'python2-dev', 'build-essential', 'curl', 'ca-certificates', 'openssl', 'iptables', 'iproute2'];
+
+/** Pure: the file (relative to the login user's home) where ec2launch puts a server's code. */
+export function serverAuthFile(externalHost: string): string {
+  return `.graphterm/${serverAuthFileName(externalHost)}`;
+}
+
+/** Pure: the file (relative to the login user's home) where ec2launch puts a host's key. */
+export function hostAuthFile(hostName: string): string {
+  return `.graphterm/${hostAuthFileName(hostName)}`;
+}
+
+/** Pure: the first label of a Name tag, which is what gtermhost accepts (no dots). */
+export function graphtermHostName(name: string): string {
+  return name.split('.')[0]!;
+}
+
+/** Pure: the extra gtermserver options the flags ask for (one definition per flag). */
+export function serverExtraOptions(g: GraphTermSettings): string[] {
+  const out: string[] = [];
+  if (g.allowEmbed) out.push('--allow_embed');
+  if (g.allowShare) out.push('--allow_share');
+  if (g.notebookServer) out.push('--nb_server');
+  out.push(...g.otherOpts);
+  return out;
+}
+
+/**
+ * Pure: the wrapper's settings known at launch. Boot-time values (the public name without a DNS record,
+ * the private address) are appended by the script from the instance metadata.
+ */
+export function launchConf(input: UserDataInput): GraphTermConf {
+  const g = input.graphterm;
+  const common = { logging: g.logging, oshell: g.oshell, screen: g.screen };
+  if (input.role === 'host') {
+    const hostName = input.hostName ?? graphtermHostName(input.name);
+    return { role: 'host', ...common, hostName, serverAddr: input.serverAddr, authFile: `/home/${input.user}/${hostAuthFile(hostName)}` };
+  }
+  return {
+    role: 'server',
+    ...common,
+    port: GRAPHTERM_PORT,
+    bind: '0.0.0.0',
+    externalHost: input.dnsName,
+    externalPort: g.https ? 443 : 80,
+    authType: g.authType,
+    superUsers: g.authType === 'multiuser' ? input.user : undefined,
+    https: g.https,
+    extra: serverExtraOptions(g),
+  };
+}
 
 /**
  * Pure: the POSIX sh script ec2launch runs over SSH (as the login user, in its home) to deliver the auth
@@ -86,9 +146,23 @@ export const BASE_PIP_PACKAGES = ['graphterm'];
  * stdout, for ec2launch to report instead of its own. Exit 1 with a message on stderr (never the code)
  * when nothing usable could be stored.
  */
-export function authCodeDeliveryScript(file: string = AUTH_CODE_FILE): string {
+export function authCodeDeliveryScript(file: string, o: { replace?: boolean } = {}): string {
   const slash = file.lastIndexOf('/');
   const dir = slash > 0 ? file.slice(0, slash) : '.';
+  if (o.replace) {
+    // A host's key follows its server's code: a newer key must win (rename(2) is atomic too).
+    return [
+      'umask 077',
+      `f=${qs(file)}`,
+      't="$f.$$.tmp"',
+      `mkdir -p ${qs(dir)} || exit 1`,
+      'cat >"$t" || { rm -f "$t"; exit 1; }',
+      `if [ ! -s "$t" ]; then rm -f "$t"; echo 'no key arrived on stdin' >&2; exit 1; fi`,
+      'mv -f "$t" "$f" || { rm -f "$t"; exit 1; }',
+      'cat "$f"',
+      '',
+    ].join('\n');
+  }
   return [
     'umask 077',
     `f=${qs(file)}`,
@@ -114,54 +188,56 @@ export function parseDeliveredAuthCode(stdout: string): string | undefined {
   return /^[\x21-\x7e]{1,256}$/.test(code) ? code : undefined;
 }
 
-/** Pure: the gtermserver (or gtermhost) options, without --daemon, --host and the auth code. */
-export function graphtermArgs(input: UserDataInput): string[] {
-  if (input.role === 'host') return [`--server_addr=${input.serverAddr ?? ''}`];
-  const g = input.graphterm;
-  const args = [`--auth_type=${g.authType}`];
-  if (g.https) args.push('--https');
-  if (g.gmailAddr) args.push(`--gmail_addr=${g.gmailAddr}`);
-  if (g.allowEmbed) args.push('--allow_embed');
-  if (g.allowShare) args.push('--allow_share');
-  if (g.notebookServer) args.push('--nb_server');
-  if (g.logging) args.push('--logging');
-  if (g.oshell) args.push('--oshell');
-  if (g.screen) args.push('--screen');
-  args.push(...g.otherOpts);
-  return args;
-}
 
 const q = shellQuote;
 /** Always single-quoted (a plain word like `file` reads as a command to shellcheck). */
 const qs = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 const arr = (words: string[]) => `(${words.map(q).join(' ')})`;
 
+/** Pure (deterministic: gzip without a time stamp): the wrapper as base64 lines of 76 characters. */
+export function packedWrapper(): string {
+  return (gzipSync(Buffer.from(wrapperScript()), { level: 9 }).toString('base64').match(/.{1,76}/g) ?? []).join('\n');
+}
+
+/** Pure: the apt packages of an input (base first, duplicates dropped). */
+export function aptPackagesFor(input: UserDataInput): string[] {
+  const extra = input.graphterm.screen ? ['screen'] : [];
+  return [...new Set([...BASE_APT_PACKAGES, ...extra, ...input.aptPackages])];
+}
+
+/** Pure: the hash-pinned requirements the instance installs (GraphTerm's, then --pylab/--netcdf's). */
+export function requirementsFor(input: UserDataInput): string {
+  return requirementsText([...GRAPHTERM_PIP_PINS, ...(input.pipPins ?? [])]);
+}
+
 /** Pure: the user-data script. Deterministic for a given input (so retries keep one ClientToken). */
 export function buildUserData(input: UserDataInput): string {
   if (!/^[a-z_][a-z0-9_-]*$/.test(input.user)) throw new Error(`bad login user name ${JSON.stringify(input.user)}`);
   const ttl = input.ttlMinutes;
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new Error('ttlMinutes must be a positive whole number');
-  const home = `/home/${input.user}`;
-  const program = input.role === 'host' ? 'gtermhost' : 'gtermserver';
+  const conf = launchConf(input);
+  const server = input.role === 'server';
+  const program = server ? 'gtermserver' : 'gtermhost';
+  const needsSecret = server ? input.graphterm.authMode === 'file' : true;
   const values = [
     `EC2TERM_NAME=${qs(input.name)}`,
     `EC2TERM_DNS_NAME=${qs(input.dnsName ?? '')}`,
     `EC2TERM_ROLE=${qs(input.role)}`,
     `EC2TERM_USER=${qs(input.user)}`,
-    `APT_PACKAGES=${arr([...BASE_APT_PACKAGES, ...input.aptPackages])}`,
-    `PIP_PACKAGES=${arr([...BASE_PIP_PACKAGES, ...input.pipPackages])}`,
-    `GTERM_PROGRAM=${qs(program)}`,
-    `GTERM_ARGS=${arr(graphtermArgs(input))}`,
-    `AUTH_MODE=${qs(input.role === 'host' ? 'none' : input.graphterm.authMode)}`,
+    `APT_PACKAGES=${arr(aptPackagesFor(input))}`,
+    `PIP_PACKAGES=${arr(input.pipPackages)}`,
+    `NEEDS_SECRET=${qs(needsSecret ? 'yes' : 'no')}`,
+    `ACCEPT_HOSTS=${qs(server && input.acceptHosts ? 'yes' : 'no')}`,
+    `GMAIL_ADDR=${qs(server ? (input.graphterm.gmailAddr ?? '') : '')}`,
     `TTL_MINUTES=${qs(ttl === undefined ? '' : String(ttl))}`,
     `DATA_DEVICE=${qs(input.dataVolume?.device ?? '')}`,
     `DATA_MOUNT=${qs(input.dataVolume?.mountPoint ?? '')}`,
     `DATA_FORMAT=${qs(input.dataVolume?.format ? 'yes' : 'no')}`,
   ];
   return `#!/bin/bash
-# ec2term user-data: sets up a GraphTerm ${input.role === 'host' ? 'secondary host' : 'server'} (generated by ec2launch).
+# ec2term user-data: sets up a GraphTerm ${server ? 'server' : 'secondary host'} (generated by ec2launch).
 # Log: ${SETUP_LOG}; result: ~${input.user}/SETUP_STATUS or ~${input.user}/SETUP_ERROR.
-# No secret is in this script: the auth code arrives over SSH after boot (see docs/launch.md).
+# No secret is in this script: the code (or a host's key) arrives over SSH after boot (see docs/launch.md).
 set -Eeuo pipefail
 umask 022
 
@@ -174,9 +250,10 @@ HOME_DIR="/home/$EC2TERM_USER"
 LOG="$ROOT${SETUP_LOG}"
 STATUS="$ROOT$HOME_DIR/SETUP_STATUS"
 ERROR="$ROOT$HOME_DIR/SETUP_ERROR"
-VENV=${GRAPHTERM_VENV}
-AUTH_FILE="$HOME_DIR/${AUTH_CODE_FILE}"
 UNIT=${UNIT_NAME}
+WRAPPER=${WRAPPER_PATH}
+CONF=${CONF_PATH}
+PIPDIR=/root/ec2term-pip
 
 mkdir -p "$ROOT/root" "$ROOT$HOME_DIR"
 touch "$LOG"
@@ -187,11 +264,12 @@ log() { printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 
 fail() {
   trap - ERR
-  log "ERROR: $*"
+  log "ERROR: $1"
   log 'ec2launch: setup FAILED'
   rm -f "$STATUS"
   {
-    printf 'error: %s\\n' "$*"
+    printf 'error: %s\\n' "$1"
+    if [ -n "\${2:-}" ]; then printf '%s\\n' "$2"; fi
     printf -- '--- last lines of %s ---\\n' ${q(SETUP_LOG)}
     tail -n 20 "$LOG"
   } >"$ERROR"
@@ -210,20 +288,33 @@ TOKEN=$(curl -fsS --retry 5 --retry-connrefused --max-time 5 -X PUT -H 'X-aws-ec
 imds() { curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/meta-data/$1"; }
 PUBLIC_HOST=$(imds public-hostname || true)
 PUBLIC_IP=$(imds public-ipv4 || true)
+PRIVATE_IP=$(imds local-ipv4 || true)
 INSTANCE_ID=$(imds instance-id || true)
-GTERM_HOST="\${EC2TERM_DNS_NAME:-\${PUBLIC_HOST:-$PUBLIC_IP}}"
-log "instance $INSTANCE_ID, public host $PUBLIC_HOST, address $PUBLIC_IP, GraphTerm host $GTERM_HOST"
+EXTERNAL_HOST="\${EC2TERM_DNS_NAME:-\${PUBLIC_HOST:-$PUBLIC_IP}}"
+log "instance $INSTANCE_ID, public host $PUBLIC_HOST, address $PUBLIC_IP, private $PRIVATE_IP, GraphTerm name $EXTERNAL_HOST"
 
-# ---- packages ----
+# ---- packages: Python 2.7 from Ubuntu (universe), pip 20.3.4 from its wheel, the rest hash-pinned ----
 export DEBIAN_FRONTEND=noninteractive
 log "apt-get update"
 apt-get update -q || fail 'apt-get update failed'
 log "apt-get install -y \${APT_PACKAGES[*]}"
-apt-get install -y -q --no-install-recommends "\${APT_PACKAGES[@]}" || fail 'apt-get install failed'
-log "python3 -m venv $VENV"
-python3 -m venv "$ROOT$VENV" || fail "cannot create the Python venv $VENV"
-log "pip install \${PIP_PACKAGES[*]}"
-"$ROOT$VENV/bin/pip" install -q "\${PIP_PACKAGES[@]}" || fail 'pip install failed'
+apt-get install -y -q --no-install-recommends "\${APT_PACKAGES[@]}" || fail 'apt-get install failed (python2 is in universe on Ubuntu 22.04; other images may lack it)'
+mkdir -p "$ROOT$PIPDIR"
+log "pip ${PIP_BOOTSTRAP.version} from PyPI (sha256 checked)"
+curl -fsS --retry 5 --max-time 120 -o "$ROOT$PIPDIR/${PIP_BOOTSTRAP.file}" ${q(PIP_BOOTSTRAP_URL)} || fail 'cannot download the pip wheel from PyPI'
+echo ${q(`${PIP_BOOTSTRAP.sha256}  ${PIP_BOOTSTRAP.file}`)} >"$ROOT$PIPDIR/SHA256SUMS"
+(cd "$ROOT$PIPDIR" && sha256sum -c --quiet SHA256SUMS) || fail 'the pip wheel does not match its pinned sha256'
+# A wheel runs as a zip: pip installs itself from its own file, no get-pip script needed.
+python2 "$ROOT$PIPDIR/${PIP_BOOTSTRAP.file}/pip" install -q --no-index "$ROOT$PIPDIR/${PIP_BOOTSTRAP.file}" || fail 'cannot bootstrap pip for Python 2.7'
+cat >"$ROOT$PIPDIR/requirements.txt" <<'REQUIREMENTS'
+${requirementsFor(input).trimEnd()}
+REQUIREMENTS
+log "pip install --require-hashes: $(cut -d' ' -f1 "$ROOT$PIPDIR/requirements.txt" | tr '\\n' ' ')"
+python2 -m pip install -q --no-cache-dir --require-hashes -r "$ROOT$PIPDIR/requirements.txt" || fail 'pip install of GraphTerm (hash-pinned) failed'
+if [ \${#PIP_PACKAGES[@]} -gt 0 ]; then
+  log "pip install (--install, not hash-pinned) \${PIP_PACKAGES[*]}"
+  python2 -m pip install -q --no-cache-dir "\${PIP_PACKAGES[@]}" || fail 'pip install of the --install packages failed'
+fi
 chown -R "$EC2TERM_USER:" "$ROOT$HOME_DIR"
 
 # ---- data volume ----
@@ -277,87 +368,98 @@ UNIT
   log "time to live: powers off at $deadline"
 fi
 
-# ---- GraphTerm, started by systemd as $EC2TERM_USER ----
+# ---- GraphTerm: the start script, its settings and the units ----
 mkdir -p "$ROOT/etc/ec2term" "$ROOT/usr/local/sbin" "$ROOT/etc/systemd/system"
+cat >"$ROOT$CONF" <<'CONF'
+${graphtermConf(conf).trimEnd()}
+CONF
 {
-  printf 'GTERM_PROGRAM=%q\\n' "$VENV/bin/$GTERM_PROGRAM"
-  printf 'GTERM_HOST=%q\\n' "$GTERM_HOST"
-  printf 'GTERM_NAME=%q\\n' "$EC2TERM_NAME"
-  printf 'GTERM_ROLE=%q\\n' "$EC2TERM_ROLE"
-  printf 'AUTH_MODE=%q\\n' "$AUTH_MODE"
-  printf 'AUTH_FILE=%q\\n' "$AUTH_FILE"
-  printf 'GTERM_ARGS=('
-  printf ' %q' "\${GTERM_ARGS[@]}"
-  printf ' )\\n'
-} >"$ROOT/etc/ec2term/graphterm.conf"
-cat >"$ROOT/usr/local/sbin/ec2term-graphterm" <<'WRAPPER'
-#!/bin/bash
-# Starts or stops GraphTerm for ec2term: ec2term-graphterm start|stop. The auth code is read from a
-# file only the login user can read; it is never in user-data.
-set -euo pipefail
-# shellcheck disable=SC1091
-. /etc/ec2term/graphterm.conf
-action=\${1:-start}
-if [ "$GTERM_ROLE" = server ]; then
-  if [ "$AUTH_MODE" = none ]; then
-    GTERM_ARGS+=(--auth_code=none)
-  elif [ "$action" != stop ]; then
-    code=$(cat "$AUTH_FILE")
-    GTERM_ARGS+=("--auth_code=$code")
+  if [ "$EC2TERM_ROLE" = server ]; then
+    printf 'GTERM_EXTERNAL_HOST=%q\\n' "$EXTERNAL_HOST"
+    if [ "$ACCEPT_HOSTS" = yes ]; then printf 'GTERM_INTERNAL_HOST=%q\\n' "$PRIVATE_IP"; fi
   fi
-  exec "$GTERM_PROGRAM" --daemon="$action" "\${GTERM_ARGS[@]}" --host="$GTERM_HOST"
-fi
-exec "$GTERM_PROGRAM" --daemon="$action" "\${GTERM_ARGS[@]}" "$GTERM_NAME"
+} >>"$ROOT$CONF"
+# The start script (src/lib/graphterm/wrapper.ts), gzip+base64 so the whole user-data fits EC2's 16 KB.
+base64 -d <<'WRAPPER' | gunzip >"$ROOT$WRAPPER"
+${packedWrapper()}
 WRAPPER
-chmod 755 "$ROOT/usr/local/sbin/ec2term-graphterm"
+chmod 755 "$ROOT$WRAPPER"
+export EC2TERM_GRAPHTERM_CONF="$ROOT$CONF"
+SECRET_FILE=$(HOME="$HOME_DIR" bash "$ROOT$WRAPPER" authfile)
+if [ "$EC2TERM_ROLE" = host ]; then SECRET_FILE="$HOME_DIR/${hostAuthFile(graphtermHostName(conf.hostName ?? input.name))}"; fi
+mkdir -p "$ROOT$HOME_DIR/.graphterm"
+chmod 700 "$ROOT$HOME_DIR/.graphterm"
+if [ -n "$GMAIL_ADDR" ]; then printf '%s\\n' "$GMAIL_ADDR" >"$ROOT$HOME_DIR/.graphterm/gterm_email.txt"; fi
+chown -R "$EC2TERM_USER:" "$ROOT$HOME_DIR/.graphterm"
+condition=''
+if [ "$NEEDS_SECRET" = yes ]; then condition="ConditionPathExists=$SECRET_FILE"; fi
 cat >"$ROOT/etc/systemd/system/$UNIT.service" <<UNIT
 [Unit]
 Description=GraphTerm $EC2TERM_ROLE (ec2term)
 Wants=network-online.target
 After=network-online.target
+$condition
 
 [Service]
-Type=oneshot
-RemainAfterExit=yes
+# Foreground: a failure is a failed unit (and a restart), never a daemon that died unseen.
+Type=simple
 User=$EC2TERM_USER
 WorkingDirectory=$HOME_DIR
-ExecStart=/usr/local/sbin/ec2term-graphterm start
-ExecStop=/usr/local/sbin/ec2term-graphterm stop
+Environment=HOME=$HOME_DIR
+ExecStart=$WRAPPER run
+Restart=on-failure
+RestartSec=5
 
 [Install]
 WantedBy=multi-user.target
 UNIT
+if [ "$EC2TERM_ROLE" = server ]; then
+  cat >"$ROOT/etc/systemd/system/ec2term-redirect.service" <<UNIT
+[Unit]
+Description=ec2term: redirect the web ports to GraphTerm (as the original ec2launch did)
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=$WRAPPER redirect
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+fi
 systemctl daemon-reload
-if [ "$AUTH_MODE" = file ]; then
-  # Started by the path unit once ec2launch has delivered the auth code over SSH.
+if [ "$EC2TERM_ROLE" = server ]; then systemctl enable --now ec2term-redirect.service || fail 'the iptables redirect of the web ports failed'; fi
+systemctl enable "$UNIT.service"
+if [ "$NEEDS_SECRET" = yes ]; then
   cat >"$ROOT/etc/systemd/system/$UNIT.path" <<UNIT
 [Unit]
-Description=Start GraphTerm (ec2term) once its auth code is in place
+Description=Start GraphTerm (ec2term) once ec2launch has delivered its secret
 
 [Path]
-PathExists=$AUTH_FILE
+PathExists=$SECRET_FILE
 Unit=$UNIT.service
 
 [Install]
 WantedBy=multi-user.target
 UNIT
+  systemctl daemon-reload
   systemctl enable --now "$UNIT.path"
-  log "waiting for the auth code from ec2launch (over SSH) before starting $GTERM_PROGRAM"
+  log "waiting for ec2launch to deliver $SECRET_FILE (over SSH) before starting ${program}"
   for _ in $(seq 1 900); do
-    [ -s "$ROOT$AUTH_FILE" ] && break
+    [ -s "$ROOT$SECRET_FILE" ] && break
     sleep 2
   done
-  [ -s "$ROOT$AUTH_FILE" ] || fail "no auth code arrived in $AUTH_FILE within 30 minutes (run ec2launch again, or write it there and run: sudo systemctl start $UNIT)"
-  systemctl start "$UNIT.service"
-else
-  systemctl enable "$UNIT.service"
-  systemctl start "$UNIT.service"
+  [ -s "$ROOT$SECRET_FILE" ] || fail "nothing arrived in $SECRET_FILE within 30 minutes (run ec2launch again, or put it there and run: sudo systemctl start $UNIT)"
 fi
-systemctl is-active --quiet "$UNIT.service" || fail "$GTERM_PROGRAM did not start (see: journalctl -u $UNIT)"
-log "$GTERM_PROGRAM --daemon=start: started"
+systemctl start "$UNIT.service"
+if ! why=$(HOME="$HOME_DIR" bash "$ROOT$WRAPPER" ready 120 2>&1); then
+  fail '${program} did not come up' "$why"
+fi
+log "${program}: $why"
 
 log 'ec2launch: setup complete'
-printf 'ok: %s ready at %s\\n' "$GTERM_PROGRAM" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$STATUS"
+printf 'ok: %s %s at %s\\n' ${q(program)} "$why" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$STATUS"
 chown "$EC2TERM_USER:" "$STATUS"
 `;
 }

@@ -1,6 +1,7 @@
 // src/lib/userdata.ts: the generated script passes bash -n and shellcheck, and RUNS in a temporary root
-// with stub commands on PATH (apt-get, python3/pip, curl for IMDSv2, systemctl, chown): we assert the
-// markers, the log, the commands called with their exact arguments, and that injected text stays text.
+// with stub commands on PATH (apt-get, python2/pip, curl for IMDSv2 and PyPI, sha256sum, systemctl,
+// chown): we assert the markers, the log, the commands called with their exact arguments, and that
+// injected text stays text. The real GraphTerm runs from the generated wrapper in graphterm-real.test.ts.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setupMarkerWait } from '../../src/commands/launch/launcher.js';
 import { planLaunch, userDataInput } from '../../src/commands/launch/plan.js';
-import { AUTH_CODE_FILE, authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, type UserDataInput } from '../../src/lib/userdata.js';
+import { authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, type UserDataInput } from '../../src/lib/userdata.js';
+
+const AUTH_CODE_FILE = '.graphterm/@lab.myterm.test_gterm_auth.txt';
 
 const SHELLCHECK = ['/usr/bin/shellcheck', '/usr/local/bin/shellcheck'].find((p) => existsSync(p));
 
@@ -33,19 +36,19 @@ function makeStubs(dir: string): string {
   const stubs: Record<string, string> = {
     'apt-get': `${STUB}[ "\${APT_FAIL:-}" = 1 ] && [ "$1" = install ] && exit 100\nexit 0\n`,
     curl: `${STUB}
-for a in "$@"; do case "$a" in PUT) echo -n TOKEN123; exit 0;; esac; done
+for a in "$@"; do case "$a" in PUT) echo -n TOKEN123; exit 0;; https://files.pythonhosted.org/*) exit 0;; http://127.0.0.1:8900/|https://127.0.0.1:8900/) echo '<html><!-- graphterm.html: graphterm page -->'; exit 0;; esac; done
 ok=no; for a in "$@"; do [ "$a" = 'X-aws-ec2-metadata-token: TOKEN123' ] && ok=yes; done
 [ $ok = yes ] || exit 22
 case "\${!#}" in
   */public-hostname) echo -n ec2-1-2-3-4.compute-1.amazonaws.com;;
   */public-ipv4) echo -n 1.2.3.4;;
+  */local-ipv4) echo -n 172.31.5.6;;
   */instance-id) echo -n i-0123456789abcdef0;;
   *) exit 22;;
 esac
 `,
-    python3: `${STUB}
-if [ "$1" = -m ] && [ "$2" = venv ]; then mkdir -p "$3/bin"; printf '%s' '${STUB.replace(/'/g, `'\\''`)}' >"$3/bin/pip"; chmod +x "$3/bin/pip"; fi
-`,
+    python2: `${STUB}exit 0\n`,
+    sha256sum: `${STUB}exit 0\n`,
     systemctl: `${STUB}exit 0\n`,
     chown: `${STUB}exit 0\n`,
   };
@@ -56,14 +59,19 @@ if [ "$1" = -m ] && [ "$2" = venv ]; then mkdir -p "$3/bin"; printf '%s' '${STUB
   return bin;
 }
 
-function runScript(script: string, opts: { env?: Record<string, string>; authCode?: boolean } = {}) {
+function runScript(script: string, opts: { env?: Record<string, string>; authCode?: boolean; noAnswer?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ec2term-ud-'));
   const root = join(dir, 'root');
   mkdirSync(root);
   const bin = makeStubs(dir);
+  // The server never answers: the wrapper's readiness probe fails (quickly: `ready 120` is cut to 2 s).
+  if (opts.noAnswer) writeFileSync(join(bin, 'curl'), readFileSync(join(bin, 'curl'), 'utf8').replace('http://127.0.0.1:8900/|', 'NEVER|'));
+  if (opts.noAnswer) script = script.replace('ready 120', 'ready 2');
   if (opts.authCode !== false) {
     mkdirSync(join(root, 'home/ubuntu/.graphterm'), { recursive: true });
-    writeFileSync(join(root, 'home/ubuntu', AUTH_CODE_FILE), 'secret-code\n', { mode: 0o600 });
+    for (const f of [AUTH_CODE_FILE, '.graphterm/@ec2-1-2-3-4.compute-1.amazonaws.com_gterm_auth.txt', '.graphterm/node1_gterm_auth.txt']) {
+      writeFileSync(join(root, 'home/ubuntu', f), 'secr-etco-de12\n', { mode: 0o600 });
+    }
   }
   const file = join(dir, 'user-data.sh');
   writeFileSync(file, script);
@@ -106,51 +114,76 @@ describe('user-data: static checks', () => {
     assert.match(s, /-X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "\$IMDS\/api\/token"/);
     assert.match(s, /X-aws-ec2-metadata-token: \$TOKEN/);
   });
-  it('starts gtermhost only in secondary mode', () => {
-    assert.ok(!buildUserData(input()).includes('gtermhost'));
-    assert.match(buildUserData(input(['connectTo=10.0.0.5'], 'node1')), /GTERM_PROGRAM='gtermhost'[\s\S]*GTERM_ARGS=\(--server_addr=10\.0\.0\.5\)/);
+  it('configures gtermhost only in secondary mode, with a dot-free name', () => {
+    assert.match(buildUserData(input()), /GTERM_ROLE=server/);
+    const host = buildUserData(input(['connectTo=10.0.0.5'], 'node1.myterm.test'));
+    assert.match(host, /GTERM_ROLE=host[\s\S]*GTERM_HOST_NAME=node1\n[\s\S]*GTERM_SERVER_ADDR=10\.0\.0\.5/);
+    assert.match(host, /GTERM_AUTH_FILE=\/home\/ubuntu\/\.graphterm\/node1_gterm_auth\.txt/);
+  });
+  it('fits in EC2\'s 16 KB user-data with every option', () => {
+    const all = buildUserData(input(['pylab', 'R', 'netcdf', 'https', 'acceptHosts', 'screen', 'logging', 'oshell', 'allowEmbed', 'allowShare', 'notebookServer', 'install=htop,pip:requests==2.31.0', 'ttl=4h', 'dataVolume=20', 'gmailAddr=a@b.org', 'otherOpts=--lc_export=telephone']));
+    assert.ok(Buffer.byteLength(all) <= 16384, `${Buffer.byteLength(all)} bytes`);
   });
 });
 
 describe('user-data: run in a temporary root with stub commands', () => {
   it('installs, writes the units and the marker (server with pylab and extras)', () => {
-    const { r, read, calls, root } = runScript(buildUserData(input(['pylab', 'install=htop,pip:requests', 'https'])));
+    const { r, read, calls, root } = runScript(buildUserData(input(['pylab', 'install=htop,pip:requests', 'https', 'acceptHosts', 'gmailAddr=a@b.org'])));
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
-    assert.match(read('home/ubuntu/SETUP_STATUS') ?? '', /^ok: gtermserver ready at /);
+    assert.match(read('home/ubuntu/SETUP_STATUS') ?? '', /^ok: gtermserver answering on https:\/\/127\.0\.0\.1:8900\/ at /);
     assert.equal(read('home/ubuntu/SETUP_ERROR'), undefined);
     const log = read('root/ec2launch.log') ?? '';
     assert.match(log, /setup starting for lab\.myterm\.test/);
-    assert.match(log, /GraphTerm host lab\.myterm\.test/);
+    assert.match(log, /GraphTerm name lab\.myterm\.test/);
     assert.match(log, /setup complete/);
     assert.equal(statSync(join(root, 'root/ec2launch.log')).mode & 0o777, 0o600);
     assert.ok(!log.includes('secret-code'), 'the auth code is never logged');
     assert.ok(calls.includes('curl [-fsS] [--retry] [5] [--retry-connrefused] [--max-time] [5] [-X] [PUT] [-H] [X-aws-ec2-metadata-token-ttl-seconds: 300] [http://169.254.169.254/latest/api/token]'), calls.join('\n'));
     assert.ok(calls.includes('apt-get [update] [-q]'));
-    assert.ok(calls.includes('apt-get [install] [-y] [-q] [--no-install-recommends] [python3-pip] [python3-venv] [python3-dev] [build-essential] [curl] [htop]'), calls.join('\n'));
-    assert.ok(calls.includes('pip [install] [-q] [graphterm] [numpy] [matplotlib] [pandas] [requests]'), calls.join('\n'));
+    assert.ok(calls.includes('apt-get [install] [-y] [-q] [--no-install-recommends] [python2] [python-is-python2] [python2-dev] [build-essential] [curl] [ca-certificates] [openssl] [iptables] [iproute2] [libfreetype6] [libpng16-16] [htop]'), calls.join('\n'));
+    assert.ok(calls.includes('python2 [/root/ec2term-pip/pip-20.3.4-py2.py3-none-any.whl/pip] [install] [-q] [--no-index] [/root/ec2term-pip/pip-20.3.4-py2.py3-none-any.whl]'.replace(/\/root\//g, `${root}/root/`)), calls.join('\n'));
+    assert.ok(calls.some((c) => /^python2 \[-m\] \[pip\] \[install\] \[-q\] \[--no-cache-dir\] \[--require-hashes\] \[-r\] \[.*requirements\.txt\]$/.test(c)), calls.join('\n'));
+    assert.ok(calls.includes('python2 [-m] [pip] [install] [-q] [--no-cache-dir] [requests]'), calls.join('\n'));
+    const req = read('root/ec2term-pip/requirements.txt') ?? '';
+    for (const pin of ['graphterm==0.57.0 --hash=sha256:da8afe46', 'tornado==4.5.3 --hash=sha256:6d14e47e', 'numpy==1.16.6 --hash=', 'matplotlib==2.2.5 --hash=']) assert.ok(req.includes(pin), `${pin} in\n${req}`);
     assert.ok(calls.includes('systemctl [enable] [--now] [ec2term-graphterm.path]'));
+    assert.ok(calls.includes('systemctl [enable] [--now] [ec2term-redirect.service]'));
     assert.ok(calls.includes('systemctl [start] [ec2term-graphterm.service]'));
     const unit = read('etc/systemd/system/ec2term-graphterm.service') ?? '';
     assert.match(unit, /User=ubuntu/);
-    assert.match(unit, /ExecStart=\/usr\/local\/sbin\/ec2term-graphterm start/);
-    assert.match(read('etc/systemd/system/ec2term-graphterm.path') ?? '', /PathExists=\/home\/ubuntu\/\.graphterm\/ec2term_auth_code/);
+    assert.match(unit, /Type=simple/);
+    assert.match(unit, /Restart=on-failure/);
+    assert.match(unit, /ExecStart=\/usr\/local\/sbin\/ec2term-graphterm run/);
+    assert.match(unit, /ConditionPathExists=\/home\/ubuntu\/\.graphterm\/@lab\.myterm\.test_gterm_auth\.txt/);
+    assert.match(read('etc/systemd/system/ec2term-graphterm.path') ?? '', /PathExists=\/home\/ubuntu\/\.graphterm\/@lab\.myterm\.test_gterm_auth\.txt/);
+    assert.equal(read('home/ubuntu/.graphterm/gterm_email.txt'), 'a@b.org\n');
     const conf = read('etc/ec2term/graphterm.conf') ?? '';
-    assert.match(conf, /GTERM_HOST=lab\.myterm\.test/);
-    assert.match(conf, /GTERM_ARGS=\( --auth_type=singleuser --https \)/);
+    assert.match(conf, /GTERM_EXTERNAL_HOST=lab\.myterm\.test/);
+    assert.match(conf, /GTERM_INTERNAL_HOST=172\.31\.5\.6/);
+    assert.match(conf, /GTERM_EXTERNAL_PORT=443/);
     assert.ok(!conf.includes('secret-code'));
     const wrapper = read('usr/local/sbin/ec2term-graphterm') ?? '';
-    assert.match(wrapper, /--daemon="\$action"/);
-    const syntax = spawnSync('bash', ['-n'], { input: wrapper });
-    assert.equal(syntax.status, 0);
+    assert.doesNotMatch(wrapper, /--daemon/);
+    assert.equal(spawnSync('bash', ['-n'], { input: wrapper }).status, 0);
   });
 
   it('falls back to the public host name from metadata without a DNS name; ttl writes a timer', () => {
-    const { r, read } = runScript(buildUserData(input(['authCode=none', 'ttl=2h'], 'lab')), { authCode: false });
+    const { r, read } = runScript(buildUserData(input(['authType=none', 'ttl=2h'], 'lab')), { authCode: false });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(read('etc/ec2term/graphterm.conf') ?? '', /GTERM_HOST=ec2-1-2-3-4\.compute-1\.amazonaws\.com/);
-    assert.match(read('etc/ec2term/graphterm.conf') ?? '', /AUTH_MODE=none/);
+    assert.match(read('etc/ec2term/graphterm.conf') ?? '', /GTERM_EXTERNAL_HOST=ec2-1-2-3-4\.compute-1\.amazonaws\.com/);
+    assert.match(read('etc/ec2term/graphterm.conf') ?? '', /GTERM_AUTH_TYPE=none/);
     assert.match(read('etc/systemd/system/ec2term-expire.timer') ?? '', /OnCalendar=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     assert.equal(read('etc/systemd/system/ec2term-graphterm.path'), undefined);
+    assert.doesNotMatch(read('etc/systemd/system/ec2term-graphterm.service') ?? '', /ConditionPathExists/);
+  });
+
+  it('writes SETUP_ERROR with GraphTerm\'s own last lines when the server does not answer', () => {
+    const script = buildUserData(input());
+    const { r, read } = runScript(script, { env: { GTERM_LOG: '/dev/null' }, noAnswer: true });
+    assert.notEqual(r.status, 0);
+    const err = read('home/ubuntu/SETUP_ERROR') ?? '';
+    assert.match(err, /^error: gtermserver did not come up/);
+    assert.match(err, /gtermserver is not answering on http:\/\/127\.0\.0\.1:8900\//);
   });
 
   it('writes SETUP_ERROR with the log tail when a step fails', () => {
@@ -166,7 +199,7 @@ describe('user-data: run in a temporary root with stub commands', () => {
   it('injected shell code in a name, package or option stays text', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ec2term-inj-'));
     const evil = (tag: string) => `x$(touch ${dir}/PWNED-${tag})'; touch ${dir}/PWNED2-${tag}; '\`touch ${dir}/PWNED3-${tag}\``;
-    const base = input();
+    const base = input(['authType=none']);
     const ud: UserDataInput = {
       ...base,
       name: evil('name'),
@@ -187,9 +220,9 @@ describe('user-data: run in a temporary root with stub commands', () => {
     const conf = read('etc/ec2term/graphterm.conf') ?? '';
     const confFile = join(dir, '..', `${dir.split('/').pop()}.conf`);
     writeFileSync(confFile, conf);
-    const src = spawnSync('bash', ['-c', 'source "$1"; printf "%s\\n" "$GTERM_NAME" "${GTERM_ARGS[@]}"', '_', confFile], { encoding: 'utf8' });
+    const src = spawnSync('bash', ['-c', 'source "$1"; printf "%s\\n" "$GTERM_EXTERNAL_HOST" "${GTERM_EXTRA[@]}"', '_', confFile], { encoding: 'utf8' });
     assert.equal(src.status, 0);
-    assert.ok(src.stdout.includes(evil('name')));
+    assert.ok(src.stdout.includes(evil('dns')));
     assert.ok(src.stdout.includes(evil('opt')));
     assert.equal(spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.trim(), '');
   });
@@ -199,12 +232,12 @@ describe('user-data: run in a temporary root with stub commands', () => {
 // stdin, first writer wins, the code in force printed back. Run here under sh (dash) and bash in a
 // temporary "home", the way the sandbox and sshd run it.
 describe('auth code delivery script (first writer wins)', () => {
-  const script = authCodeDeliveryScript();
+  const script = authCodeDeliveryScript(AUTH_CODE_FILE);
   const home = () => mkdtempSync(join(tmpdir(), 'ec2term-code-'));
   const deliver = (shell: string, dir: string, code: string) =>
     spawnSync(shell, ['-c', script], { cwd: dir, input: `${code}\n`, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: dir } });
   const onHost = (dir: string) => readFileSync(join(dir, AUTH_CODE_FILE), 'utf8');
-  const leftovers = (dir: string) => readdirSync(join(dir, '.graphterm')).filter((f) => f !== 'ec2term_auth_code');
+  const leftovers = (dir: string) => readdirSync(join(dir, '.graphterm')).filter((f) => f !== AUTH_CODE_FILE.split('/')[1]);
 
   it('passes sh -n, bash -n and shellcheck (sh), and carries no code on its command line', (t) => {
     for (const shell of ['sh', 'bash']) assert.equal(spawnSync(shell, ['-n', '-c', script]).status, 0, shell);

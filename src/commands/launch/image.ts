@@ -1,9 +1,13 @@
-// Finding the default image: the newest Ubuntu LTS server image from Canonical for the instance
-// type's architecture (DescribeImages, owner 099720109477). The choice itself is pure.
+// Finding the default image: the newest Ubuntu 22.04 LTS (jammy) server image from Canonical for the
+// instance type's architecture (DescribeImages, owner 099720109477). Why jammy and not the newest LTS:
+// GraphTerm 0.57 runs only on Python 2.7, and 22.04 is the last Ubuntu LTS that ships it (`python2`,
+// universe); 24.04 has none. The choice itself is pure.
 import type { Image } from '@aws-sdk/client-ec2';
 import { call, type Ec2 } from '../../lib/ec2.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { CANONICAL_OWNER } from './plan.js';
+import { architectureFor, CANONICAL_OWNER, UBUNTU_RELEASE } from './plan.js';
+
+export { architectureFor };
 
 export interface ImageChoice {
   id: string;
@@ -15,9 +19,15 @@ export interface ImageChoice {
   lts: boolean;
 }
 
-/** Pure: Graviton types (t4g, m7g, c7gn, ...) run arm64 images; the rest x86_64. */
-export function architectureFor(instanceType: string): 'arm64' | 'x86_64' {
-  return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? 'arm64' : 'x86_64';
+/** Pure: the support line for the plan and the output; says so plainly once standard support has ended. */
+export function supportNote(version: string | undefined, nowMs: number): { text: string; ended: boolean } | undefined {
+  if (version !== UBUNTU_RELEASE.version) return undefined;
+  const [y, m] = UBUNTU_RELEASE.standardSupportUntil.split('-').map(Number);
+  const ended = nowMs >= Date.UTC(y!, m!, 1); // the end of that month
+  const r = UBUNTU_RELEASE;
+  return ended
+    ? { ended, text: `Ubuntu ${r.version} LTS (${r.codename}) left standard support in ${r.standardSupportUntil}: security updates now need Ubuntu Pro (ESM, until ${r.esmUntil})` }
+    : { ended, text: `Ubuntu ${r.version} LTS (${r.codename}): standard support until ${r.standardSupportUntil}, then Ubuntu Pro ESM until ${r.esmUntil} (the last LTS with Python 2.7, which GraphTerm 0.57 needs)` };
 }
 
 /** Pure: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20251001" -> "24.04". */
@@ -60,16 +70,16 @@ export async function findImage(ec2: Ec2, ami: string | undefined, instanceType:
   if (ami) {
     const res = await call(`looking up the image ${ami}`, () => ec2.client.send(new sdk.DescribeImagesCommand({ ImageIds: [ami] }), send));
     const image = res.Images?.[0];
-    if (!image) throw new NotFoundError(`no image ${ami} in ${ec2.region}`, [], { hint: 'leave out --ami for the newest Ubuntu LTS' });
+    if (!image) throw new NotFoundError(`no image ${ami} in ${ec2.region}`, [], { hint: `leave out --ami for the newest Ubuntu ${UBUNTU_RELEASE.version} LTS` });
     return choice(image);
   }
   const arch = architectureFor(instanceType);
-  const res = await call('looking up the newest Ubuntu LTS image', () =>
+  const res = await call(`looking up the newest Ubuntu ${UBUNTU_RELEASE.version} LTS image`, () =>
     ec2.client.send(
       new sdk.DescribeImagesCommand({
         Owners: [CANONICAL_OWNER],
         Filters: [
-          { Name: 'name', Values: [`ubuntu/images/hvm-ssd*/ubuntu-*-${arch === 'arm64' ? 'arm64' : 'amd64'}-server-*`] },
+          { Name: 'name', Values: [`ubuntu/images/hvm-ssd*/ubuntu-${UBUNTU_RELEASE.codename}-${UBUNTU_RELEASE.version}-${arch === 'arm64' ? 'arm64' : 'amd64'}-server-*`] },
           { Name: 'architecture', Values: [arch] },
           { Name: 'state', Values: ['available'] },
         ],
@@ -78,6 +88,6 @@ export async function findImage(ec2: Ec2, ami: string | undefined, instanceType:
     ),
   );
   const best = pickUbuntuImage(res.Images ?? []);
-  if (!best) throw new NotFoundError(`no Ubuntu server image for ${arch} found in ${ec2.region}`, [], { hint: 'give one with --ami' });
+  if (!best) throw new NotFoundError(`no Ubuntu ${UBUNTU_RELEASE.version} server image for ${arch} found in ${ec2.region}`, [], { hint: 'give one with --ami (it needs Python 2.7: Ubuntu 22.04 or older)' });
   return choice(best);
 }

@@ -11,12 +11,13 @@ import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import { deleteKeyPair, ensureKeyPair, keyPairExists, type KeyPairOutcome } from '../../lib/keypairs.js';
 import { resolveInstance } from '../../lib/resolve.js';
 import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, groupSummary, type GroupOutcome } from '../../lib/security-groups.js';
-import { AUTH_CODE_FILE, authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, UNIT_NAME } from '../../lib/userdata.js';
+import { dashify, WRAPPER_PATH } from '../../lib/graphterm/wrapper.js';
+import { authCodeDeliveryScript, buildUserData, graphtermHostName, hostAuthFile, parseDeliveredAuthCode, serverAuthFile, UNIT_NAME } from '../../lib/userdata.js';
 import { CLEANUP_RETRY_MS, formatDuration, persistentCleanup, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
 import { shellQuote } from '../../lib/shellquote.js';
 import type { CommandContext } from '../types.js';
 import { findImage, type ImageChoice } from './image.js';
-import { defaultClientToken, expiresAt, instanceTags, userDataInput, utcDay, type HostPlan, type LaunchPlan } from './plan.js';
+import { defaultClientToken, expiresAt, instanceTags, securityGroupFor, userDataInput, utcDay, type HostPlan, type LaunchPlan, type SecurityGroupPlan } from './plan.js';
 import type { Progress } from './progress.js';
 
 export interface LaunchDeps {
@@ -48,6 +49,8 @@ export interface Preflight {
   /** The domain whose zone is missing and will be created (--create-zone). */
   zoneToCreate?: string;
   serverAddr?: string;
+  /** --connect-to: the primary instance, asked over SSH for each host's key and its host list. */
+  primary?: InstanceInfo;
   hosts: HostPrep[];
 }
 
@@ -56,6 +59,8 @@ export interface Created {
   zone?: { id: string; name: string; nameServers: string[] };
   keyPair?: KeyPairOutcome;
   group?: GroupOutcome;
+  /** Groups made as rule sources (the hosts' group of a primary), removed after `group`. */
+  sourceGroups: GroupOutcome[];
   instances: InstanceInfo[];
   records: { zoneId: string; name: string; values: string[] }[];
 }
@@ -98,11 +103,13 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
   }
 
   let serverAddr: string | undefined;
+  let primaryInstance: InstanceInfo | undefined;
   if (plan.connectTo) {
     try {
       const primary = await resolveInstance(plan.connectTo, { ec2, prompt: ctx.prompt }, { states: ['running', 'pending'], purpose: 'connect to' });
       // Same VPC: the private address keeps port 8899 off the internet.
       serverAddr = primary.privateIp ?? primary.publicIp ?? plan.connectTo;
+      primaryInstance = primary;
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       serverAddr = plan.connectTo;
@@ -133,7 +140,7 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
     }
     hosts.push({ host, userData, tags, token, tokenGiven: plan.clientToken !== undefined, adopt, replace });
   }
-  return { image, zone, zoneToCreate, serverAddr, hosts };
+  return { image, zone, zoneToCreate, serverAddr, primary: primaryInstance, hosts };
 }
 
 function blockDevices(plan: LaunchPlan, image: ImageChoice): RunInstancesCommandInput['BlockDeviceMappings'] {
@@ -191,8 +198,9 @@ function ensurePlanKeyPair(plan: LaunchPlan, { ec2, ctx, aws }: LaunchDeps, dryR
 }
 
 /** The plan's security group, found, completed or created (or only checked, with dryRun): one path for both. */
-function planGroup(plan: LaunchPlan, { ec2, ctx }: LaunchDeps, dryRun: boolean): Promise<GroupOutcome> {
-  return ensureSecurityGroup(ec2, plan.securityGroup, { widen: !plan.allowFromDefaulted, dryRun, signal: ctx.signal });
+async function planGroup(plan: LaunchPlan, deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void): Promise<GroupOutcome> {
+  const spec = await resolveSourceGroups(plan, deps, dryRun, created);
+  return ensureSecurityGroup(deps.ec2, spec, { widen: !plan.allowFromDefaulted, dryRun, signal: deps.ctx.signal });
 }
 
 /** Pure: the warnings about a group the launch uses as it is (rules it lacks, rules beyond the plan's). */
@@ -201,6 +209,30 @@ export function groupWarnings(group: GroupOutcome): string[] {
     ...group.missing.map((m) => `${group.name} does not allow port ${m.port} from ${m.cidr}; left as it is (pass --allow-from ${m.cidr} to open it)`),
     ...(group.extra.length ? [`${group.name} also lets in ${group.extra.join(', ')} (not ec2term's rules; left as they are)`] : []),
   ];
+}
+
+/**
+ * The plan's group with its source-group rules (8899 from the hosts' group) turned into group ids: the
+ * source group is found, or created with its own rules (not in a dry run, where a missing one is left out).
+ */
+export async function resolveSourceGroups(plan: LaunchPlan, deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void): Promise<SecurityGroupPlan> {
+  const rules = [];
+  for (const r of plan.securityGroup.rules) {
+    if (!r.fromGroup) {
+      rules.push(r);
+      continue;
+    }
+    const spec = securityGroupFor('host', { graphtermPort: false, acceptHosts: false, allowFrom: plan.allowFrom, defaulted: plan.allowFromDefaulted });
+    const found = await findGroup(deps.ec2, r.fromGroup, deps.ctx.signal);
+    let id = found?.GroupId;
+    if (!id && !dryRun) {
+      const g = await ensureSecurityGroup(deps.ec2, { ...spec, name: r.fromGroup }, { widen: false, dryRun: false, signal: deps.ctx.signal });
+      id = g.id;
+      if (g.created) created?.(g);
+    }
+    if (id) rules.push({ ...r, cidrs: [id] });
+  }
+  return { ...plan.securityGroup, rules };
 }
 
 /** Dry run: reads plus EC2's DryRun checks; nothing is created and no file is written. */
@@ -215,6 +247,15 @@ export async function dryRun(plan: LaunchPlan, pre: Preflight, deps: LaunchDeps)
   if (keyPair.wouldCreate || group.wouldCreate) runInstancesCheck += '; checked without the key pair/security group that do not exist yet';
   return { keyPair, group, runInstancesCheck };
 }
+
+/** The external host GraphTerm is started with (names its code file): the DNS record, else what the
+ * instance's metadata says (public host name, else address), as the user-data computes it. */
+export function externalHostOf(prep: HostPrep, instance: InstanceInfo): string {
+  return prep.host.dnsName ?? instance.publicDns ?? instance.publicIp ?? '';
+}
+
+/** Stores gterm_oauth.json from stdin, private to the login user. */
+const OAUTH_DELIVERY = 'umask 077 && mkdir -p .graphterm && cat >.graphterm/gterm_oauth.json.tmp && mv -f .graphterm/gterm_oauth.json.tmp .graphterm/gterm_oauth.json';
 
 /** A random auth code: 16 characters of letters and digits (about 95 bits). */
 export function randomAuthCode(): string {
@@ -243,7 +284,7 @@ export function setupMarkerWait(maxMs: number): string {
 }
 
 export class Launcher {
-  readonly created: Created = { instances: [], records: [] };
+  readonly created: Created = { instances: [], records: [], sourceGroups: [] };
   keyPair?: KeyPairOutcome;
   group?: GroupOutcome;
   constructor(
@@ -293,7 +334,11 @@ export class Launcher {
       });
     }
     this.checkSignal();
-    const group = await planGroup(plan, this.deps, false);
+    const group = await planGroup(plan, this.deps, false, (g) => {
+      // Made for the hosts to come; removed on undo like any group this run created.
+      this.created.sourceGroups.push(g);
+      this.progress.note(`created the security group ${g.name} (${g.id}) for the secondary hosts`);
+    });
     this.group = group;
     if (group.created) this.created.group = group;
     this.progress.note(`security group ${groupSummary(group)}`);
@@ -406,24 +451,41 @@ export class Launcher {
     );
     result.sshOk = true;
     try {
+      if (plan.oauthFile) {
+        // Before the code: GraphTerm reads its OAuth settings when it starts, which the code triggers.
+        const { readFile } = await import('node:fs/promises');
+        const body = await readFile(plan.oauthFile);
+        const r = await session.exec(OAUTH_DELIVERY, { stdin: body, signal: ctx.signal });
+        if (r.code !== 0) throw new Ec2termError(`could not store the OAuth file on ${name}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
+      }
       if (authCode !== undefined) {
-        // Over the verified connection, on stdin (never in a command line or in user-data). First writer
-        // wins: an instance that already has a code (an earlier or concurrent run of this same command
-        // adopted it) keeps it, and the script prints back the code in force, which is the one reported.
-        const r = await session.exec(authCodeDeliveryScript(), { stdin: `${authCode}\n`, signal: ctx.signal });
+        // Over the verified connection, on stdin (never in a command line or in user-data), into the file
+        // GraphTerm 0.57 reads. First writer wins: an instance that already has a code (an earlier or
+        // concurrent run of this same command) keeps it, and the script prints back the code in force.
+        const file = serverAuthFile(externalHostOf(prep, instance));
+        const r = await session.exec(authCodeDeliveryScript(file), { stdin: `${dashify(authCode)}\n`, signal: ctx.signal });
         if (r.code !== 0) throw new Ec2termError(`could not store the auth code on ${name}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
-        const inForce = parseDeliveredAuthCode(r.stdout.toString('utf8'));
-        if (inForce === undefined) {
-          throw new Ec2termError(`~${plan.user}/${AUTH_CODE_FILE} on ${name} does not hold a usable auth code`, 1, {
-            hint: `remove it (ec2ssh ${name} rm ${AUTH_CODE_FILE}) and run ec2launch again, or launch a new instance with --replace`,
+        const inForce = parseDeliveredAuthCode(r.stdout.toString('utf8'))?.split(/\s/)[0]?.replace(/-/g, '');
+        if (inForce === undefined || inForce === '') {
+          throw new Ec2termError(`~${plan.user}/${file} on ${name} does not hold a usable auth code`, 1, {
+            hint: `remove it (ec2ssh ${name} rm ${shellQuote(file)}) and run ec2launch again, or launch a new instance with --replace`,
           });
         }
         if (inForce !== authCode) {
           if (plan.authCode.kind === 'given') {
-            ctx.out.warn(`${name} already had an auth code from an earlier run; it is kept and --auth-code was not applied (remove ~${plan.user}/${AUTH_CODE_FILE} there and restart ${UNIT_NAME}, or use --replace)`);
+            ctx.out.warn(`${name} already had an auth code from an earlier run; it is kept and --auth-code was not applied (remove ~${plan.user}/${file} there and restart ${UNIT_NAME}, or use --replace)`);
           } else this.progress.note(`${name} already had an auth code (from an earlier or concurrent run of this command); keeping it`);
         }
         result.authCode = inForce;
+        result.authCodeDelivered = true;
+      }
+      if (plan.role === 'host') {
+        const hostName = graphtermHostName(name);
+        const key = await this.progress.phase(`${name}: its key from ${plan.connectTo} (the HMAC gauth computes)`, () => this.onPrimary(`${WRAPPER_PATH} hostkey ${hostName}`));
+        if (!/^[0-9a-f-]{4,64}$|^none$/.test(key.trim())) throw new Ec2termError(`${plan.connectTo} gave no usable key for ${hostName}`);
+        const file = hostAuthFile(hostName);
+        const r = await session.exec(authCodeDeliveryScript(file, { replace: true }), { stdin: `${key.trim()}\n`, signal: ctx.signal });
+        if (r.code !== 0) throw new Ec2termError(`could not store the host key on ${name}: ${r.stderr.toString('utf8').trim() || `exit ${r.code}`}`);
         result.authCodeDelivered = true;
       }
       if (plan.copy.length > 0) {
@@ -455,11 +517,46 @@ export class Launcher {
             { ...wopts(plan.timeouts.ready, `setup is still running: follow it with ec2ssh ${name} sudo tail -f /root/ec2launch.log (and raise --timeout)`), backoff: { initialMs: 100, maxMs: 1_000, factor: 2 } },
           ),
         );
+        if (plan.role === 'host') {
+          const hostName = graphtermHostName(name);
+          await this.progress.phase(`${name}: listed by ${plan.connectTo} as host ${hostName}`, () =>
+            pollUntil(
+              `${hostName} to appear in the host list of ${plan.connectTo}`,
+              async () => ((await this.onPrimary(`${WRAPPER_PATH} hosts`)).split('\n').includes(hostName) ? true : undefined),
+              { ...wopts(plan.timeouts.ready, `check that ${plan.connectTo} was launched with --accept-hosts (its port 8899 open to the group ec2term-graphterm-host) and see: ec2ssh ${name} journalctl -u ${UNIT_NAME}`), backoff: { initialMs: 500, maxMs: 5_000, factor: 2 } },
+            ),
+          );
+        }
       }
     } finally {
       await session.close().catch(() => {});
     }
     return result;
+  }
+
+  private primarySession?: Promise<{ exec: (cmd: string, o?: { signal?: AbortSignal }) => Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }>; close: () => Promise<void> }>;
+
+  /** Runs a wrapper command on the --connect-to primary over SSH (host key verified); its stdout. */
+  private async onPrimary(command: string): Promise<string> {
+    const { ctx, ec2, aws } = this.deps;
+    const primary = this.pre.primary;
+    if (!primary) throw new Ec2termError(`--connect-to ${this.plan.connectTo}: no ec2term instance of that name, so its host key cannot be asked for`, 1, { hint: 'give the Name (or id) of a server launched by ec2launch with --accept-hosts' });
+    if (!this.primarySession) {
+      const { connectToInstance } = await import('../../lib/ssh/index.js');
+      this.primarySession = connectToInstance(primary, {
+        aws, ec2, user: this.plan.user, identityFile: this.keyPair?.keyFile, hostKeyPolicy: 'verify', retryMs: this.plan.timeouts.ssh,
+        consoleWaitMs: this.plan.timeouts.ssh, pendingWaitMs: this.plan.timeouts.running, signal: ctx.signal, prompt: ctx.prompt, out: ctx.out, env: ctx.io.env, clock: ctx.clock,
+      });
+    }
+    const session = await this.primarySession;
+    const r = await session.exec(command, { signal: ctx.signal });
+    if (r.code !== 0) throw new Ec2termError(`on ${this.plan.connectTo}: ${command.replace(/ .*/, '').split('/').pop()} ${command.split(' ')[1]} failed: ${r.stderr.toString('utf8').trim().slice(0, 300) || `exit ${r.code}`}`);
+    return r.stdout.toString('utf8');
+  }
+
+  /** Closes the SSH connection to the primary, if one was opened. */
+  async closePrimary(): Promise<void> {
+    if (this.primarySession) await (await this.primarySession.catch(() => undefined))?.close().catch(() => {});
   }
 
   private replaceInstance(i: InstanceInfo): void {
@@ -479,6 +576,7 @@ export class Launcher {
       for (const i of c.instances) lines.push(`kept instance ${i.id} (${i.name ?? ''}) (--keep-on-failure; remove it with: ${ec2list} --terminate ${i.id})`);
       for (const r of c.records) lines.push(`kept DNS record ${r.name}`);
       if (groupLabel) lines.push(`kept ${groupLabel}`);
+      for (const g of c.sourceGroups) lines.push(`kept security group ${g.name} (${g.id})`);
       if (keyPairLabel) lines.push(`kept ${keyPairLabel}`);
       if (c.zone) lines.push(`kept hosted zone ${c.zone.name} (${c.zone.id})`);
       return lines;
@@ -544,6 +642,15 @@ export class Launcher {
         } catch (err) {
           lines.push(`could NOT remove ${groupLabel}: ${fromAwsError(err).message} (remove it with: ${removeWith})`);
         }
+      }
+    }
+    for (const g of c.sourceGroups) {
+      const label = `security group ${g.name} (${g.id})`;
+      try {
+        await persist(`removing ${label}`, () => deleteSecurityGroup(ec2, g.id!, { sleep: (ms) => clock.sleep(ms), attempts: 5 }));
+        lines.push(`removed ${label}`);
+      } catch (err) {
+        lines.push(`could NOT remove ${label}: ${fromAwsError(err).message} (remove it with: ${awsCli} delete-security-group --group-id ${g.id})`);
       }
     }
     if (c.keyPair) {

@@ -6,7 +6,9 @@ import { UsageError } from '../../lib/errors.js';
 import { TAGS } from '../../lib/instances.js';
 import { maskSecret } from '../../lib/secrets.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
-import type { GraphTermRole, GraphTermSettings, UserDataInput } from '../../lib/userdata.js';
+import { NETCDF_PIP_PINS, PYLAB_PIP_PINS, type PipPin } from '../../lib/graphterm/pins.js';
+import { GRAPHTERM_PORT, GTERM_HOST_NAME_RE, HOST_PORT } from '../../lib/graphterm/wrapper.js';
+import { graphtermHostName, type GraphTermRole, type GraphTermSettings, type UserDataInput } from '../../lib/userdata.js';
 import { parseDuration } from '../../lib/wait.js';
 
 export const NAME_RE = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/;
@@ -14,11 +16,15 @@ export const DEFAULT_TYPE = 't3.small';
 export const DEFAULT_KEY = 'ec2term';
 export const DEFAULT_USER = 'ubuntu';
 export const CANONICAL_OWNER = '099720109477';
-export const UBUNTU_NAME_FILTER = 'ubuntu/images/hvm-ssd*/ubuntu-*-amd64-server-*';
+/** Ubuntu 22.04 (jammy): the newest LTS that still ships Python 2.7 (GraphTerm 0.57 runs on nothing else). */
+export const UBUNTU_RELEASE = { version: '22.04', codename: 'jammy', standardSupportUntil: '2027-04', esmUntil: '2032-04' } as const;
+export const UBUNTU_NAME_FILTER = `ubuntu/images/hvm-ssd*/ubuntu-${UBUNTU_RELEASE.codename}-${UBUNTU_RELEASE.version}-amd64-server-*`;
 export const AUTH_TYPES = ['singleuser', 'none', 'name', 'multiuser'] as const;
 export const WAIT_PHASES = ['none', 'running', 'ssh', 'ready'] as const;
 export type WaitPhase = (typeof WAIT_PHASES)[number];
-export const PORTS = { ssh: 22, graphterm: 8900, hosts: 8899 } as const;
+export const PORTS = { ssh: 22, graphterm: GRAPHTERM_PORT, untrusted: GRAPHTERM_PORT + 1, hosts: HOST_PORT, http: 80, https: 443 } as const;
+/** The group secondary hosts run in: the primary's host port is open to this group only. */
+export const HOST_GROUP = 'ec2term-graphterm-host';
 /** Private range of every default VPC: where secondary hosts reach a primary's port 8899 from. */
 export const DEFAULT_VPC_CIDR = '172.31.0.0/16';
 export const ANYWHERE = '0.0.0.0/0';
@@ -66,12 +72,16 @@ export interface LaunchOptions {
   oshell?: boolean;
   screen?: boolean;
   otherOpts?: string;
+  openServer?: boolean;
+  oauthFile?: string;
 }
 
 export interface IngressRule {
   port: number;
   cidrs: string[];
   purpose: string;
+  /** A security group name as the source instead of CIDRs (resolved to its id at launch). */
+  fromGroup?: string;
 }
 
 export interface SecurityGroupPlan {
@@ -103,12 +113,22 @@ export interface LaunchPlan {
   keyName: string;
   /** Public key file to import when the key pair does not exist. */
   importKey?: string;
+  /** x86_64 or arm64, from the instance type. */
+  architecture: 'arm64' | 'x86_64';
   user: string;
   authCode: AuthCodePlan;
   graphterm: GraphTermSettings;
   aptPackages: string[];
+  /** Hash-pinned Python packages (--pylab, --netcdf). */
+  pipPins: PipPin[];
+  /** The user's --install pip:X packages. */
   pipPackages: string[];
   packagesSummary: string[];
+  /** Server: GraphTerm's port faces the network (a code guards it, or --open-server). */
+  graphtermPortOpen: boolean;
+  acceptHosts: boolean;
+  /** Local gterm_oauth.json delivered over SSH (Google sign-in for multiuser). */
+  oauthFile?: string;
   copy: string[];
   connectTo?: string;
   volumeSize?: number;
@@ -143,8 +163,33 @@ const SNAPSHOT = /^snap-[0-9a-f]{8,17}$/;
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 const GTERM_OPT = /^--[a-z][a-z0-9_]*(=[A-Za-z0-9_.,:@/+-]*)?$/;
+/**
+ * gtermserver 0.57 options a user may add with --other-opts: every real one (GTERMSERVER_OPTIONS) except
+ * those ec2launch sets or that would break the service (daemon, addresses, ports, auth, certificates).
+ */
+export const OTHER_OPTS = [
+  'auth_users', 'blob_host', 'nomathjax', 'nolocal', 'nogoog_auth', 'shell_command', 'prompts', 'lc_export', 'nb_ext', 'nb_autosave',
+  'no_reset', 'no_formcheck', 'term_type', 'term_encoding', 'term_opts', 'term_settings', 'max_terminals', 'lterm_logfile', 'widget_port', 'users_dir',
+] as const;
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
-const AUTH_CODE = /^[A-Za-z0-9._~-]{6,128}$/;
+/** Letters and digits, dashes ignored: the browser keeps only 16 significant characters. */
+const AUTH_CODE = /^[A-Za-z0-9-]+$/;
+export const AUTH_CODE_MAX = 16;
+export const AUTH_CODE_MIN = 8;
+
+/** Pure: Graviton types (t4g, m7g, c7gn, ...) run arm64 images; the rest x86_64. */
+export function architectureFor(instanceType: string): 'arm64' | 'x86_64' {
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? 'arm64' : 'x86_64';
+}
+
+/** Pure: checks an --auth-code (throws UsageError) and returns it without dashes. */
+export function checkAuthCode(code: string): string {
+  const significant = code.replace(/-/g, '');
+  if (!AUTH_CODE.test(code) || significant.length < AUTH_CODE_MIN || significant.length > AUTH_CODE_MAX) {
+    throw new UsageError(`bad --auth-code: use ${AUTH_CODE_MIN} to ${AUTH_CODE_MAX} letters and digits (dashes allowed and ignored; a browser uses only the first ${AUTH_CODE_MAX}), or "none" for --auth-type none`);
+  }
+  return significant;
+}
 
 /** Pure: checks NAME (lower case, labels of a-z 0-9 -, starting with a letter). */
 export function checkName(name: string | undefined): string {
@@ -177,21 +222,31 @@ export function hostName(base: string, index: number, count: number): string {
 }
 
 /** Pure: the purpose (shared group name, description) and rules of the group for a role and its ports. */
-function groupPurpose(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; allowFrom: string[]; defaulted: boolean }): Omit<SecurityGroupPlan, 'exact'> {
+function groupPurpose(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; https?: boolean; allowFrom: string[]; defaulted: boolean }): Omit<SecurityGroupPlan, 'exact'> {
   const rules: IngressRule[] = [{ port: PORTS.ssh, cidrs: opts.allowFrom, purpose: 'ssh' }];
-  if (role === 'host') return { name: 'ec2term-ssh', description: 'ec2term: ssh only (GraphTerm secondary hosts)', rules };
-  if (opts.graphtermPort) rules.push({ port: PORTS.graphterm, cidrs: opts.allowFrom, purpose: 'GraphTerm users' });
+  if (role === 'host') return { name: HOST_GROUP, description: 'ec2term: GraphTerm secondary hosts (ssh only; they reach the server)', rules };
+  if (opts.graphtermPort) {
+    // The original's redirect 80 -> 8900 and 81 -> 8901 (443/444 with https) and the ports themselves.
+    const web = opts.https ? PORTS.https : PORTS.http;
+    rules.push(
+      { port: web, cidrs: opts.allowFrom, purpose: 'GraphTerm users (redirected to 8900)' },
+      { port: web + 1, cidrs: opts.allowFrom, purpose: 'GraphTerm untrusted content (redirected to 8901)' },
+      { port: PORTS.graphterm, cidrs: opts.allowFrom, purpose: 'GraphTerm users' },
+      { port: PORTS.untrusted, cidrs: opts.allowFrom, purpose: 'GraphTerm untrusted content' },
+    );
+  }
   if (opts.acceptHosts) {
-    rules.push({ port: PORTS.hosts, cidrs: opts.defaulted ? [DEFAULT_VPC_CIDR] : opts.allowFrom, purpose: 'GraphTerm hosts joining' });
-    return { name: 'ec2term-graphterm-primary', description: 'ec2term: GraphTerm server that secondary hosts join (22, 8900, 8899)', rules };
+    rules.push({ port: PORTS.hosts, cidrs: [], fromGroup: HOST_GROUP, purpose: 'GraphTerm hosts joining' });
+    const ports = rules.map((r) => r.port).join(', ');
+    return { name: 'ec2term-graphterm-primary', description: `ec2term: GraphTerm server that secondary hosts join (${ports})`, rules };
   }
   if (!opts.graphtermPort) return { name: 'ec2term-ssh', description: 'ec2term: ssh only (GraphTerm reached through an ssh tunnel)', rules };
-  return { name: 'ec2term-graphterm-server', description: 'ec2term: GraphTerm server (22, 8900)', rules };
+  return { name: 'ec2term-graphterm-server', description: `ec2term: GraphTerm server (${rules.map((r) => r.port).join(', ')})`, rules };
 }
 
 /** Pure: "22 from a,b; 8900 from a" with the sources sorted, so the same rules always read (and hash) the same. */
 export function rulesKey(rules: IngressRule[]): string {
-  return rules.map((r) => `${r.port} from ${[...r.cidrs].sort().join(',')}`).join('; ');
+  return rules.map((r) => `${r.port} from ${r.fromGroup ? `group ${r.fromGroup}` : [...r.cidrs].sort().join(',')}`).join('; ');
 }
 
 /**
@@ -200,7 +255,7 @@ export function rulesKey(rules: IngressRule[]): string {
  * of the rules (ec2term-graphterm-server-1a2b3c4d), so --allow-from never shares a group open wider
  * and launches with the same sources share one.
  */
-export function securityGroupFor(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; allowFrom: string[]; defaulted: boolean }): SecurityGroupPlan {
+export function securityGroupFor(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; https?: boolean; allowFrom: string[]; defaulted: boolean }): SecurityGroupPlan {
   const purpose = groupPurpose(role, opts);
   const shared = groupPurpose(role, { ...opts, allowFrom: [ANYWHERE], defaulted: true });
   const key = rulesKey(purpose.rules);
@@ -239,18 +294,30 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
     if (o.acceptHosts) throw new UsageError('--accept-hosts is for a primary server; it cannot be combined with --connect-to');
   }
 
-  const authType = o.authType ?? 'singleuser';
+  // --auth-code none is the old spelling of --auth-type none.
+  let authType = o.authType ?? (o.authCode === 'none' ? 'none' : 'singleuser');
   if (!(AUTH_TYPES as readonly string[]).includes(authType)) throw new UsageError(`bad --auth-type ${JSON.stringify(authType)}: expected one of ${AUTH_TYPES.join(', ')}`);
   let authCode: AuthCodePlan;
   if (role === 'host') {
-    if (o.authCode !== undefined) warnings.push('--auth-code is ignored for a secondary host (--connect-to)');
+    if (o.authCode !== undefined) warnings.push('--auth-code is ignored for a secondary host (--connect-to): it joins with a key made from its server\'s code');
+    if (o.openServer) warnings.push('--open-server is ignored for a secondary host (--connect-to)');
+    authType = 'singleuser';
     authCode = { kind: 'none' };
-  } else if (o.authCode === undefined) authCode = authType === 'none' ? { kind: 'none' } : { kind: 'random' };
-  else if (o.authCode === 'none') authCode = { kind: 'none' };
-  else if (!AUTH_CODE.test(o.authCode)) throw new UsageError('bad --auth-code: use 6 to 128 letters, digits, ".", "_", "~" or "-" (or "none" for an open server)');
-  else authCode = { kind: 'given', value: o.authCode };
+  } else if (o.authCode === 'none') {
+    if (authType !== 'none') throw new UsageError(`--auth-code none contradicts --auth-type ${authType}, which needs a code; use --auth-type none for a server without one`);
+    authCode = { kind: 'none' };
+  } else if (authType === 'none' || authType === 'name') {
+    // Name auth asks only for a user name: GraphTerm ignores codes there, so none protects it.
+    if (o.authCode !== undefined) throw new UsageError(`--auth-code cannot protect --auth-type ${authType} (GraphTerm ignores codes there); use singleuser or multiuser for a code`);
+    authCode = { kind: 'none' };
+  } else authCode = o.authCode === undefined ? { kind: 'random' } : { kind: 'given', value: checkAuthCode(o.authCode) };
+  const graphtermPortOpen = role === 'server' && (authCode.kind !== 'none' || Boolean(o.openServer));
   if (role === 'server' && authCode.kind === 'none') {
-    warnings.push('no auth code: anyone who reaches the server can use its terminals; port 8900 stays closed (use the ssh tunnel printed at the end)');
+    warnings.push(
+      o.openServer
+        ? `--open-server: GraphTerm (--auth-type ${authType}) is open to anyone who reaches ports ${PORTS.graphterm}/${PORTS.http}; no code guards its terminals`
+        : `--auth-type ${authType}: no code guards the terminals, so GraphTerm's ports stay closed (use the ssh tunnel printed at the end, or --open-server to accept an open server)`,
+    );
   }
 
   if (o.gmailAddr !== undefined && !EMAIL.test(o.gmailAddr)) throw new UsageError(`bad --gmail-addr ${JSON.stringify(o.gmailAddr)}: expected an e-mail address`);
@@ -261,9 +328,9 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
     } catch (err) {
       throw new UsageError(`bad --other-opts: ${(err as Error).message}`);
     }
-    const bad = otherOpts.find((w) => !GTERM_OPT.test(w) || /^--(auth_code|daemon|host)(=|$)/.test(w));
+    const bad = otherOpts.find((w) => !GTERM_OPT.test(w) || !(OTHER_OPTS as readonly string[]).includes(w.slice(2).split('=')[0]!));
     if (bad !== undefined) {
-      throw new UsageError(`bad --other-opts word ${JSON.stringify(bad)}: expected gtermserver options like --name=value (not --auth_code, --daemon or --host, which ec2launch sets)`);
+      throw new UsageError(`bad --other-opts word ${JSON.stringify(bad)}: gtermserver 0.57 options allowed here are ${OTHER_OPTS.map((x) => `--${x}`).join(' ')} (ec2launch sets the rest itself)`);
     }
   }
   const graphterm: GraphTermSettings = {
@@ -283,8 +350,16 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
   const aptPackages: string[] = [];
   const pipPackages: string[] = [];
   const packagesSummary: string[] = [];
+  const architecture = architectureFor(instanceType);
+  const pipPins: PipPin[] = [];
+  // PyPI has no aarch64 wheels of numpy/matplotlib/netCDF4 for Python 2.7 (see pins.ts).
+  const x86Only = (flag: string) => {
+    if (architecture !== 'x86_64') throw new UsageError(`${flag} needs an x86_64 instance type (Python 2.7 builds of its packages exist for x86_64 only); use e.g. --type t3.small`);
+  };
   if (o.pylab) {
-    pipPackages.push('numpy', 'matplotlib', 'pandas');
+    x86Only('--pylab');
+    pipPins.push(...PYLAB_PIP_PINS);
+    aptPackages.push('libfreetype6', 'libpng16-16');
     packagesSummary.push('pylab');
   }
   if (o.R) {
@@ -292,8 +367,9 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
     packagesSummary.push('R');
   }
   if (o.netcdf) {
+    x86Only('--netcdf');
     aptPackages.push('libnetcdf-dev', 'netcdf-bin');
-    pipPackages.push('netCDF4');
+    pipPins.push(...(o.pylab ? [] : PYLAB_PIP_PINS.filter((p) => p.name === 'numpy')), ...NETCDF_PIP_PINS);
     packagesSummary.push('netcdf');
   }
   for (const item of list(o.install)) {
@@ -325,12 +401,17 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
   }
   const allowFromDefaulted = allowFromGiven.length === 0;
   const allowFrom = allowFromDefaulted ? [ANYWHERE] : [...new Set(allowFromGiven)];
-  const graphtermPort = role === 'server' && authCode.kind !== 'none';
-  const securityGroup = securityGroupFor(role, { graphtermPort, acceptHosts: Boolean(o.acceptHosts), allowFrom, defaulted: allowFromDefaulted });
+  const securityGroup = securityGroupFor(role, { graphtermPort: graphtermPortOpen, acceptHosts: Boolean(o.acceptHosts), https: Boolean(o.https), allowFrom, defaulted: allowFromDefaulted });
   if (allowFromDefaulted) {
     const ports = securityGroup.rules.filter((r) => r.cidrs.includes(ANYWHERE)).map((r) => r.port);
-    warnings.push(`ports ${ports.join(' and ')} will be reachable from anywhere (${ANYWHERE}); narrow it with --allow-from YOUR.ADDRESS/32`);
+    warnings.push(`ports ${ports.join(', ')} will be reachable from anywhere (${ANYWHERE}); narrow it with --allow-from YOUR.ADDRESS/32`);
   }
+  if (role === 'host') {
+    for (const h of hosts) {
+      if (!GTERM_HOST_NAME_RE.test(graphtermHostName(h.name))) throw new UsageError(`bad NAME ${JSON.stringify(h.name)} for a host: GraphTerm host names are letters, digits and '-'`);
+    }
+  }
+  if (o.oauthFile !== undefined && (role === 'host' || o.oauthFile.trim() === '')) throw new UsageError('--oauth-file gives a server its Google sign-in settings (gterm_oauth.json); not for a secondary host');
 
   let ttlMs: number | undefined;
   if (o.ttl !== undefined) {
@@ -344,10 +425,11 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
   const waitRequested = (o.wait ?? 'ready') as WaitPhase;
   if (!(WAIT_PHASES as readonly string[]).includes(waitRequested)) throw new UsageError(`bad --wait ${JSON.stringify(o.wait)}: expected none, running, ssh or ready`);
   let wait = waitRequested;
-  const needsSsh = authCode.kind !== 'none' || copy.length > 0;
+  const secret = role === 'host' ? "the host's key" : authCode.kind !== 'none' ? 'the auth code' : o.oauthFile ? 'the OAuth file' : undefined;
+  const needsSsh = secret !== undefined || copy.length > 0;
   if (needsSsh && (wait === 'none' || wait === 'running')) {
     wait = 'ssh';
-    warnings.push(`--wait ${waitRequested} raised to ssh: ${authCode.kind !== 'none' ? 'the auth code' : 'the --copy files'} travel over SSH`);
+    warnings.push(`--wait ${waitRequested} raised to ssh: ${secret ?? 'the --copy files'} travel${secret ? 's' : ''} over SSH`);
   }
   if (domain && wait === 'none') {
     wait = 'running';
@@ -373,12 +455,17 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
     ami: o.ami,
     keyName,
     importKey: o.importKey,
+    architecture,
     user: DEFAULT_USER,
     authCode,
     graphterm,
     aptPackages,
+    pipPins,
     pipPackages,
     packagesSummary,
+    graphtermPortOpen,
+    acceptHosts: Boolean(o.acceptHosts),
+    oauthFile: o.oauthFile,
     copy,
     connectTo: o.connectTo,
     volumeSize,
@@ -410,8 +497,11 @@ export function userDataInput(plan: LaunchPlan, host: HostPlan, serverAddr?: str
     role: plan.role,
     user: plan.user,
     aptPackages: plan.aptPackages,
+    pipPins: plan.pipPins,
     pipPackages: plan.pipPackages,
     graphterm: plan.graphterm,
+    acceptHosts: plan.acceptHosts,
+    hostName: plan.role === 'host' ? graphtermHostName(host.name) : undefined,
     serverAddr: plan.role === 'host' ? (serverAddr ?? plan.connectTo) : undefined,
     ttlMinutes: plan.ttlMs === undefined ? undefined : plan.ttlMs / 60_000,
     dataVolume: plan.dataVolume ? { device: '/dev/sdf', mountPoint: '/data', format: plan.dataVolume.snapshotId === undefined } : undefined,
@@ -424,7 +514,7 @@ export function launchTag(plan: LaunchPlan): string {
   if (plan.packagesSummary.length) parts.push(plan.packagesSummary.join('+'));
   if (plan.graphterm.https) parts.push('https');
   if (plan.connectTo) parts.push(`to=${plan.connectTo}`);
-  if (plan.authCode.kind === 'none' && plan.role === 'server') parts.push('open');
+  if (plan.authCode.kind === 'none' && plan.role === 'server') parts.push(plan.graphtermPortOpen ? 'open' : 'tunnel');
   return parts.join(' ').slice(0, 255);
 }
 
@@ -500,6 +590,8 @@ export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
   flag('--oshell', o.oshell);
   flag('--screen', o.screen);
   value('--other-opts', o.otherOpts);
+  flag('--open-server', o.openServer);
+  value('--oauth-file', o.oauthFile);
   flag('--create-zone', o.createZone);
   flag('--replace', o.replace);
   flag('--keep-on-failure', o.keepOnFailure);

@@ -7,11 +7,12 @@ import { CancelledError, UsageError } from '../../lib/errors.js';
 import type { Output } from '../../lib/output.js';
 import { shellQuote } from '../../lib/shellquote.js';
 import { groupSummary } from '../../lib/security-groups.js';
-import { buildUserData } from '../../lib/userdata.js';
+import { buildUserData, serverAuthFile } from '../../lib/userdata.js';
 import { formatDuration } from '../../lib/wait.js';
 import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
 import { fillForm } from './form.js';
 import { dryRun, groupWarnings, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
+import { supportNote } from './image.js';
 import { commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
 
@@ -20,6 +21,7 @@ async function checkLocalFiles(plan: LaunchPlan): Promise<void> {
   const { stat, access } = await import('node:fs/promises');
   const { constants } = await import('node:fs');
   const files: [string, string][] = [...plan.copy.map((f): [string, string] => ['--copy', f])];
+  if (plan.oauthFile) files.push(['--oauth-file', plan.oauthFile]);
   if (plan.importKey) files.push(['--import-key', plan.importKey.startsWith('~/') ? `${process.env.HOME || (await import('node:os')).homedir()}${plan.importKey.slice(1)}` : plan.importKey]);
   for (const [flag, f] of files) {
     try {
@@ -29,6 +31,18 @@ async function checkLocalFiles(plan: LaunchPlan): Promise<void> {
       if (err instanceof UsageError) throw err;
       throw new UsageError(`${flag}: cannot read ${f} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
+  }
+  if (plan.oauthFile) {
+    // GraphTerm reads {"google_oauth": {"key": CLIENT_ID, "secret": CLIENT_SECRET}} (as the original wrote it).
+    const { readFile } = await import('node:fs/promises');
+    let ok = false;
+    try {
+      const g = JSON.parse(await readFile(plan.oauthFile, 'utf8'))?.google_oauth;
+      ok = typeof g?.key === 'string' && typeof g?.secret === 'string' && g.key !== '' && g.secret !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new UsageError(`--oauth-file: ${plan.oauthFile} is not a gterm_oauth.json ({"google_oauth": {"key": "CLIENT_ID", "secret": "CLIENT_SECRET"}})`);
   }
 }
 
@@ -77,6 +91,8 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
     oshell: o.oshell,
     screen: o.screen,
     otherOpts: str(o.otherOpts),
+    openServer: o.openServer,
+    oauthFile: str(o.oauthFile),
   };
 }
 
@@ -107,10 +123,12 @@ export const run: RunCommand = async (ctx, args, options) => {
     cleanup: { ec2: await sdkEc2(aws, aws.region), dns: plan.domain ? await sdkDns(aws) : undefined },
   };
   const pre = await preflight(plan, deps);
+  const support = supportNote(pre.image.version, ctx.clock.now());
+  if (support?.ended) ctx.out.warn(support.text);
 
   if (plan.dryRun) {
     const report = await dryRun(plan, pre, deps);
-    return dryRunResult(plan, pre, report, aws.region);
+    return dryRunResult(plan, pre, report, aws.region, ctx.clock.now());
   }
 
   const replacing = pre.hosts.flatMap((h) => h.replace);
@@ -132,7 +150,8 @@ export const run: RunCommand = async (ctx, args, options) => {
     for (let i = 0; i < pre.hosts.length; i++) results.push(await launcher.finish(pre.hosts[i]!, launched[i]!, authCode));
   } catch (err) {
     const aborted = ctx.signal.aborted;
-    const nothing = launcher.created.instances.length + launcher.created.records.length === 0 && !launcher.created.group && !launcher.created.keyPair && !launcher.created.zone;
+    await launcher.closePrimary();
+    const nothing = launcher.created.instances.length + launcher.created.records.length + launcher.created.sourceGroups.length === 0 && !launcher.created.group && !launcher.created.keyPair && !launcher.created.zone;
     if (!nothing) {
       ctx.out.warn(`launch failed${aborted ? ' (interrupted)' : ''}; ${plan.keepOnFailure ? 'keeping' : 'removing'} what this run created`);
       const lines = await launcher.undo(plan.keepOnFailure);
@@ -141,6 +160,7 @@ export const run: RunCommand = async (ctx, args, options) => {
     if (aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
     throw err;
   }
+  await launcher.closePrimary();
   // The code in force is the one the instance kept (first writer wins): this run's, or an earlier or
   // concurrent run's of the same command that reached the instance first.
   const inForce = results.find((r) => r.authCode !== undefined)?.authCode ?? authCode;
@@ -151,9 +171,10 @@ export const run: RunCommand = async (ctx, args, options) => {
   });
 };
 
+/** The server's URL: port 80 (443) is redirected to 8900 on the instance, as the original did. */
 function urlFor(plan: LaunchPlan, host: string): string | undefined {
-  if (plan.role !== 'server' || plan.authCode.kind === 'none') return undefined;
-  return `${plan.graphterm.https ? 'https' : 'http'}://${host}:${PORTS.graphterm}/`;
+  if (plan.role !== 'server' || !plan.graphtermPortOpen) return undefined;
+  return `${plan.graphterm.https ? 'https' : 'http'}://${host}/`;
 }
 
 function successResult(
@@ -187,7 +208,8 @@ function successResult(
       publicDns: i.publicDns ?? null,
       role: plan.role,
       url: url ?? null,
-      tunnel: plan.role === 'server' && !url ? `ec2ssh${sb} -L ${PORTS.graphterm}:localhost:${PORTS.graphterm} ${plan.user}@${login}   then open http://localhost:${PORTS.graphterm}/` : null,
+      tunnel: plan.role === 'server' && !url ? `ec2ssh${sb} -L 8900:localhost:8900 -L 8901:localhost:8901 ${plan.user}@${login}   then open ${plan.graphterm.https ? 'https' : 'http'}://localhost:8900/` : null,
+      codeFile: plan.role === 'server' && r.authCodeDelivered ? serverAuthFile(r.dnsName ?? i.publicDns ?? i.publicIp ?? '') : null,
       ssh: `ec2ssh${sb} ${plan.user}@${login}`,
       setupStatus: r.setup ?? null,
       copied: r.copied,
@@ -217,7 +239,7 @@ function successResult(
       out.line(`${p.bold(h.name)}  ${h.instanceId}  ${h.state}  ${h.type}  ${o.region}`);
       if (h.dnsName) out.line(`  DNS name:   ${h.dnsName}`);
       out.line(`  addresses:  ${[h.publicIp, h.publicDns, h.privateIp].filter(Boolean).join('  ')}`);
-      if (h.url) out.line(`  URL:        ${p.cyan(h.url)}`);
+      if (h.url) out.line(`  URL:        ${p.cyan(h.url)}   (port 80${plan.graphterm.https ? '/443' : ''} is redirected to GraphTerm's 8900)`);
       if (h.tunnel) out.line(`  GraphTerm:  ${h.tunnel}`);
       out.line(`  log in:     ${h.ssh}`);
       if (h.setupStatus) out.line(`  setup:      ${h.setupStatus}`);
@@ -228,17 +250,18 @@ function successResult(
     if (phases.length) out.line(`phases: ${phases.map((x) => `${x.phase.replace(/^[^:]+: /, '')} ${formatDuration(x.ms)}`).join(', ')}`);
     if (authCode && perHost) {
       if (o.showCode) results.forEach((r, i) => out.line(`auth code of ${hosts[i]!.name}:  ${p.bold(r.authCode ?? authCode)}`));
-      out.line(`auth code:  ${o.showCode ? 'shown once, above;' : 'not shown without a terminal (add --show-secrets);'} the hosts have different codes, each in ~${plan.user}/.graphterm/ec2term_auth_code`);
+      out.line(`auth code:  ${o.showCode ? 'shown once, above;' : 'not shown without a terminal (add --show-secrets);'} the hosts have different codes, each in ~${plan.user}/${hosts[0]!.codeFile ?? '.graphterm/'}`);
     } else if (authCode) {
-      if (o.showCode) out.line(`auth code:  ${p.bold(authCode)}   (shown once; it is also in ~${plan.user}/.graphterm/ec2term_auth_code on the instance)`);
-      else out.line(`auth code:  not shown without a terminal (add --show-secrets); read it with: ${hosts[0]!.ssh} cat .graphterm/ec2term_auth_code`);
+      if (o.showCode) out.line(`auth code:  ${p.bold(authCode)}   (shown once; it is also in ~${plan.user}/${hosts[0]!.codeFile} on the instance)`);
+      else out.line(`auth code:  not shown without a terminal (add --show-secrets); read it with: ${hosts[0]!.ssh} cat ${shellQuote(hosts[0]!.codeFile ?? '')}`);
     }
     void program;
   };
   return { json, render };
 }
 
-function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, region: string): CommandResult {
+function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, region: string, nowMs: number): CommandResult {
+  const support = supportNote(pre.image.version, nowMs);
   const hostsJson = pre.hosts.map((h) => ({
     name: h.host.name,
     dnsName: h.host.dnsName ?? null,
@@ -251,7 +274,7 @@ function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, re
   const json = {
     dryRun: true,
     region,
-    image: { id: pre.image.id, name: pre.image.name },
+    image: { id: pre.image.id, name: pre.image.name, support: support?.text ?? null },
     type: plan.instanceType,
     role: plan.role,
     keyPair: { name: plan.keyName, exists: !report.keyPair.wouldCreate, action: report.keyPair.wouldCreate ? (plan.importKey ? 'import' : 'create') : 'use', keyFile: report.keyPair.keyFile ?? null },
@@ -259,14 +282,14 @@ function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, re
       name: plan.securityGroup.name,
       id: report.group.id ?? null,
       action: report.group.wouldCreate ? 'create' : report.group.added.length ? 'widen' : 'use',
-      rules: plan.securityGroup.rules.map((r) => ({ port: r.port, from: r.cidrs, purpose: r.purpose })),
+      rules: plan.securityGroup.rules.map((r) => ({ port: r.port, from: r.fromGroup ? [r.fromGroup] : r.cidrs, purpose: r.purpose })),
       allows: report.group.allows,
       add: report.group.added.map((a) => `${a.port}/${a.cidr}`),
       missingNotAdded: report.group.missing.map((a) => `${a.port}/${a.cidr}`),
       extra: report.group.extra,
     },
     dns: plan.domain ? { zone: pre.zone?.name ?? pre.zoneToCreate, zoneId: pre.zone?.id ?? null, createZone: Boolean(pre.zoneToCreate), records: plan.hosts.map((h) => `UPSERT ${h.dnsName} A <public IP> TTL 60`) } : null,
-    packages: { apt: plan.aptPackages, pip: plan.pipPackages },
+    packages: { apt: plan.aptPackages, pipPinned: plan.pipPins.map((x) => `${x.name}==${x.version}`), pip: plan.pipPackages },
     authCode: plan.authCode.kind,
     ttl: plan.ttlMs ? formatDuration(plan.ttlMs) : null,
     wait: plan.wait,
@@ -277,6 +300,7 @@ function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, re
   const render = (out: Output) => {
     out.line('Dry run: nothing was changed. The launch would:');
     out.line(`  image:           ${pre.image.id} (${pre.image.name})`);
+    if (support) out.line(`                   ${support.text}`);
     out.line(`  type:            ${plan.instanceType}${plan.volumeSize ? `, root volume ${plan.volumeSize} GB` : ''}${plan.dataVolume ? `, data volume ${plan.dataVolume.sizeGb ?? 'snapshot size'} GB${plan.dataVolume.snapshotId ? ` from ${plan.dataVolume.snapshotId}` : ''} on /data` : ''}`);
     out.line(`  key pair:        ${plan.keyName} (${json.keyPair.action}${json.keyPair.keyFile ? `; private key ${json.keyPair.keyFile}` : ''})`);
     out.line(`  security group:  ${groupSummary(report.group)}`);
@@ -288,8 +312,8 @@ function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, re
     if (json.dns) {
       out.line(`  DNS:             ${json.dns.createZone ? `create zone ${json.dns.zone}; ` : `zone ${json.dns.zone} (${json.dns.zoneId}); `}${json.dns.records.join('; ')}; wait INSYNC`);
     }
-    out.line(`  user-data:       ${plan.role === 'host' ? `gtermhost --server_addr=${pre.serverAddr}` : `gtermserver --auth_type=${plan.graphterm.authType}${plan.graphterm.https ? ' --https' : ''}`}; apt: ${plan.aptPackages.join(' ') || '(base only)'}; pip: graphterm ${plan.pipPackages.join(' ')}${plan.ttlMs ? `; powers off after ${formatDuration(plan.ttlMs)}` : ''} (${hostsJson[0]!.userDataBytes} bytes; see --user-data)`);
-    out.line(`  auth code:       ${plan.authCode.kind === 'random' ? 'random, delivered over SSH after boot' : plan.authCode.kind === 'given' ? 'as given, delivered over SSH after boot' : 'none (open server)'}`);
+    out.line(`  user-data:       ${plan.role === 'host' ? `gtermhost --server_addr=${pre.serverAddr}` : `gtermserver --auth_type=${plan.graphterm.authType}${plan.graphterm.https ? ' --https' : ''}`} (foreground systemd unit); python2 + pip 20.3.4, graphterm==0.57.0 tornado==4.5.3 (hash-pinned)${plan.pipPins.length ? ` + ${plan.packagesSummary.filter((x) => x === 'pylab' || x === 'netcdf').join(', ')}` : ''}; apt: ${plan.aptPackages.join(' ') || '(base only)'}${plan.pipPackages.length ? `; pip: ${plan.pipPackages.join(' ')}` : ''}${plan.ttlMs ? `; powers off after ${formatDuration(plan.ttlMs)}` : ''} (${hostsJson[0]!.userDataBytes} bytes; see --user-data)`);
+    out.line(`  auth code:       ${plan.role === 'host' ? `none: the host's key is asked from ${plan.connectTo} and delivered over SSH` : plan.authCode.kind === 'random' ? 'random, delivered over SSH after boot' : plan.authCode.kind === 'given' ? 'as given, delivered over SSH after boot' : plan.graphtermPortOpen ? `none (--auth-type ${plan.graphterm.authType}, open server)` : `none (--auth-type ${plan.graphterm.authType}): ports closed, reach it through the ssh tunnel`}`);
     out.line(`  wait:            ${plan.wait}`);
     out.line(`  EC2 check:       ${report.runInstancesCheck}`);
   };

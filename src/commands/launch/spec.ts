@@ -7,7 +7,7 @@ export const spec: CommandSpec = {
   summary: 'Launch an EC2 instance running a GraphTerm server (or a host joined to one), with DNS, safely',
   usage: '[options] NAME',
   examples: [
-    'ec2launch --create-zone lab.myterm.com --pylab      a server at http://lab.myterm.com:8900/',
+    'ec2launch --create-zone lab.myterm.com --pylab      a server at http://lab.myterm.com/',
     'ec2launch --dry-run lab.myterm.com                  show the full plan, change nothing',
     'ec2launch --connect-to lab.myterm.com node1         a secondary host running gtermhost',
     'ec2launch --allow-from 203.0.113.7/32 --ttl 4h lab  reachable from one address, gone after 4 hours',
@@ -25,19 +25,21 @@ export const spec: CommandSpec = {
     cmd
       .argument('[NAME]', 'tag name, lower case: lab, or lab.myterm.com for a DNS name in that Route 53 zone')
       .option('--type <type>', 'instance type (default t3.small)')
-      .option('--ami <id>', 'image id (default: the newest Ubuntu LTS for the region, from Canonical)')
+      .option('--ami <id>', 'image id (default: the newest Ubuntu 22.04 LTS for the region, from Canonical: it has Python 2.7)')
       .option('--key <name>', 'EC2 key pair (default "ec2term", created on first use; private key saved 0600)')
       .option('--import-key <file>', 'create the key pair from this local public key (FILE.pub) instead of a new one')
-      .option('--auth-code <code>', 'GraphTerm auth code (default: random, shown once at the end); "none" = open server')
+      .option('--auth-code <code>', 'GraphTerm auth code, 8-16 letters/digits, dashes ignored (default: random, shown once at the end)')
       .addOption(new Option('--auth-type <type>', 'GraphTerm auth type').choices(['singleuser', 'none', 'name', 'multiuser']))
-      .option('--https', 'serve GraphTerm over https')
-      .option('--pylab', 'install scientific Python (numpy, matplotlib, pandas)')
+      .option('--https', 'serve GraphTerm over https (a 2048-bit self-signed certificate made at setup; URL https://NAME/)')
+      .option('--open-server', 'with --auth-type none or name: open GraphTerm\'s ports anyway (no code guards them)')
+      .option('--oauth-file <file>', 'gterm_oauth.json with Google sign-in settings, delivered over SSH to ~/.graphterm')
+      .option('--pylab', 'install scientific Python 2.7 (numpy 1.16, matplotlib 2.2; x86_64 only)')
       .option('--R', 'install R')
       .option('--netcdf', 'install netCDF libraries and netCDF4')
       .option('--install <pkgs>', 'extra packages, comma separated: apt names, or pip:NAME for Python packages')
       .option('--copy <files>', 'local files (comma separated) copied to the home directory once SSH works')
       .option('--connect-to <primary>', 'secondary host: run gtermhost connected to this GraphTerm server')
-      .option('--accept-hosts', 'server that secondary hosts join (opens port 8899)')
+      .option('--accept-hosts', 'server that secondary hosts join (port 8899, open to the hosts\' security group only)')
       .option('--count <n>', 'launch N hosts named NAME-1..NAME-N')
       .option('--volume-size <gb>', 'root volume size in GB')
       .option('--data-volume <gb>', 'attach an extra EBS volume of this size, mounted on /data')
@@ -55,14 +57,14 @@ export const spec: CommandSpec = {
       .option('--dry-run', 'print the full plan and change nothing anywhere')
       .option('--form', 'fill in the launch form (prefilled from the flags given)')
       .option('-y, --yes', 'do not ask for confirmation')
-      .option('--gmail-addr <addr>', 'GraphTerm --gmail_addr')
+      .option('--gmail-addr <addr>', 'e-mail address for Google sign-in (written to ~/.graphterm/gterm_email.txt)')
       .option('--allow-embed', 'GraphTerm --allow_embed')
       .option('--allow-share', 'GraphTerm --allow_share')
       .option('--notebook-server', 'GraphTerm --nb_server')
       .option('--logging', 'GraphTerm --logging')
       .option('--oshell', 'GraphTerm --oshell')
-      .option('--screen', 'GraphTerm --screen')
-      .option('--other-opts <opts>', 'more gtermserver options, e.g. "--lc_export=telephone"');
+      .option('--screen', 'run GraphTerm inside GNU screen (attach with: screen -r gtermserver)')
+      .option('--other-opts <opts>', 'more gtermserver 0.57 options, e.g. "--lc_export=telephone" (checked against its real options)');
   },
   load: () => import('./run.js'),
 };

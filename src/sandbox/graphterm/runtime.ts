@@ -14,7 +14,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, type PipPin } from '../../lib/graphterm/pins.js';
+import { GRAPHTERM_PIP_PINS, requirementsText } from '../../lib/graphterm/pins.js';
 
 const run = promisify(execFile);
 
@@ -235,7 +235,7 @@ export async function ensureRuntime(o: InstallOptions = {}): Promise<GraphTermRu
   writeFileSync(join(root, 'usr/lib/python2.7/dist-packages/ec2term-runtime.pth'), `${site}\n`);
   const pipEnv = { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_WARN_SCRIPT_LOCATION: '1', LD_LIBRARY_PATH: libs };
   // Two rounds: the wheels first (setuptools among them), then the source packages that need it to build.
-  const pins = [PIP_BOOTSTRAP, ...GRAPHTERM_PIP_PINS];
+  const pins = GRAPHTERM_PIP_PINS;
   for (const round of [pins.filter((p) => p.file.endsWith('.whl')), pins.filter((p) => !p.file.endsWith('.whl'))]) {
     const req = join(dir, 'requirements.txt');
     writeFileSync(req, requirementsText(round));
@@ -265,6 +265,3 @@ export async function ensureRuntime(o: InstallOptions = {}): Promise<GraphTermRu
   return runtimeAt(dir, arch);
 }
 
-export function requirementsText(pins: PipPin[]): string {
-  return pins.map((p) => `${p.name}==${p.version} --hash=sha256:${p.sha256}\n`).join('');
-}
