@@ -2,6 +2,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { open, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomInt } from 'node:crypto';
 import type { HostKey } from './sshbridge.js';
 
 export type Tags = Record<string, string>;
@@ -91,7 +92,9 @@ export interface World {
 }
 
 export function emptyWorld(): World {
-  return { version: 1, nextAddr: 1, regions: {}, zones: {}, changes: {} };
+  // Each new world starts in its own /16 of 127.10-127.73, so GraphTerm's fixed ports (8899-8901) on
+  // instances of two sandboxes running at once (the demo beside the user's own) do not collide.
+  return { version: 1, nextAddr: 1 + (randomInt(64) << 16), regions: {}, zones: {}, changes: {} };
 }
 
 export function emptyRegion(): Region {

@@ -44,6 +44,11 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   return env;
 }
 
+/** The path of bin/<program>, for tests that spawn it themselves (a long-running ec2ssh -L). */
+export function binPath(program: string): string {
+  return join(BIN, program);
+}
+
 /** Runs bin/<program> with args; resolves with exit code and output (never rejects on exit codes). */
 export function runBin(program: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {

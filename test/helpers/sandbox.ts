@@ -1,4 +1,5 @@
 // Test fixture: a private sandbox server per call (own temp state dir and HOME), fast delays by default.
+import { runtimeDir } from '../../src/sandbox/graphterm/runtime.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,8 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
     EC2TERM_SANDBOX_DELAYS: typeof delays === 'string' ? delays : JSON.stringify(delays),
     // Most tests need setup to end fast; the GraphTerm tests ask for the real server.
     EC2TERM_SANDBOX_GRAPHTERM: opts.graphterm ?? 'simulate',
+    // The tests' HOME is a temporary folder: the runtime is the one in the real user's cache.
+    EC2TERM_GRAPHTERM_RUNTIME: process.env.EC2TERM_GRAPHTERM_RUNTIME ?? runtimeDir(process.env),
     EC2TERM_SANDBOX_FAULTS: opts.faults ? JSON.stringify(Array.isArray(opts.faults) ? { rules: opts.faults } : opts.faults) : '',
   };
   const info = await ensureSandbox(serverEnv);

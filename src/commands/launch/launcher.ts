@@ -12,6 +12,9 @@ import { deleteKeyPair, ensureKeyPair, keyPairExists, type KeyPairOutcome } from
 import { resolveInstance } from '../../lib/resolve.js';
 import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, groupSummary, type GroupOutcome } from '../../lib/security-groups.js';
 import { dashify, WRAPPER_PATH } from '../../lib/graphterm/wrapper.js';
+
+/** The start script over SSH: found on PATH after its folder (so a sandbox instance's copy is found too). */
+const WRAPPER_COMMAND = `PATH=${WRAPPER_PATH.slice(0, WRAPPER_PATH.lastIndexOf('/'))}:$PATH ${WRAPPER_PATH.slice(WRAPPER_PATH.lastIndexOf('/') + 1)}`;
 import { authCodeDeliveryScript, buildUserData, graphtermHostName, hostAuthFile, parseDeliveredAuthCode, serverAuthFile, UNIT_NAME } from '../../lib/userdata.js';
 import { CLEANUP_RETRY_MS, formatDuration, persistentCleanup, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
 import { shellQuote } from '../../lib/shellquote.js';
@@ -481,7 +484,7 @@ export class Launcher {
       }
       if (plan.role === 'host') {
         const hostName = graphtermHostName(name);
-        const key = await this.progress.phase(`${name}: its key from ${plan.connectTo} (the HMAC gauth computes)`, () => this.onPrimary(`${WRAPPER_PATH} hostkey ${hostName}`));
+        const key = await this.progress.phase(`${name}: its key from ${plan.connectTo} (the HMAC gauth computes)`, () => this.onPrimary(`${WRAPPER_COMMAND} hostkey ${hostName}`));
         if (!/^[0-9a-f-]{4,64}$|^none$/.test(key.trim())) throw new Ec2termError(`${plan.connectTo} gave no usable key for ${hostName}`);
         const file = hostAuthFile(hostName);
         const r = await session.exec(authCodeDeliveryScript(file, { replace: true }), { stdin: `${key.trim()}\n`, signal: ctx.signal });
@@ -522,7 +525,7 @@ export class Launcher {
           await this.progress.phase(`${name}: listed by ${plan.connectTo} as host ${hostName}`, () =>
             pollUntil(
               `${hostName} to appear in the host list of ${plan.connectTo}`,
-              async () => ((await this.onPrimary(`${WRAPPER_PATH} hosts`)).split('\n').includes(hostName) ? true : undefined),
+              async () => ((await this.onPrimary(`${WRAPPER_COMMAND} hosts`)).split('\n').includes(hostName) ? true : undefined),
               { ...wopts(plan.timeouts.ready, `check that ${plan.connectTo} was launched with --accept-hosts (its port 8899 open to the group ec2term-graphterm-host) and see: ec2ssh ${name} journalctl -u ${UNIT_NAME}`), backoff: { initialMs: 500, maxMs: 5_000, factor: 2 } },
             ),
           );

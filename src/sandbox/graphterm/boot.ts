@@ -6,8 +6,9 @@
 // failure, and SETUP_STATUS says "ok" only when the start script's own `ready` check passed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile, chmod, appendFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { GraphTermRuntime } from './runtime.js';
 
 export interface BootOptions {
@@ -39,7 +40,7 @@ const WRAPPER = '/usr/local/sbin/ec2term-graphterm';
 
 /** The text between `<<'MARK'` and MARK in the user-data (ec2launch's own heredocs), or undefined. */
 export function heredoc(script: string, mark: string): string | undefined {
-  const m = new RegExp(`<<'${mark}'\\n([\\s\\S]*?)\\n${mark}\\n`).exec(script);
+  const m = new RegExp(`<<'${mark}'[^\\n]*\\n([\\s\\S]*?)\\n${mark}\\n`).exec(script);
   return m?.[1];
 }
 
@@ -47,6 +48,14 @@ export function heredoc(script: string, mark: string): string | undefined {
 export function assignment(script: string, name: string): string | undefined {
   const m = new RegExp(`^${name}='((?:[^']|'\\\\'')*)'$`, 'm').exec(script);
   return m?.[1].replace(/'\\''/g, "'");
+}
+
+/** The start script in the user-data: a plain heredoc, or base64 of its gzip (to fit EC2's 16 KB). */
+export function wrapperScript(script: string): string | undefined {
+  const body = heredoc(script, 'WRAPPER');
+  if (body === undefined) return undefined;
+  if (!new RegExp(`base64 -d <<'WRAPPER' \\| gunzip`).test(script)) return body;
+  return gunzipSync(Buffer.from(body.replace(/\s+/g, ''), 'base64')).toString('utf8');
 }
 
 /** True when this user-data is ec2launch's GraphTerm script with a start script in it. */
@@ -94,7 +103,9 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
   const supervise = async () => {
     for (let restarts = 0; !stopped && o.alive() && restarts < 5; restarts++) {
       const code = await new Promise<number>((resolve) => {
-        service = spawn('bash', [wrapperPath, 'run'], { cwd: home, env: userEnv(), detached: true, stdio: ['ignore', 'ignore', 'ignore'] });
+        const logFd = openSync(serviceLog, 'a', 0o600);
+        service = spawn('bash', [wrapperPath, 'run'], { cwd: home, env: userEnv(), detached: true, stdio: ['ignore', logFd, logFd] });
+        closeSync(logFd);
         service.on('error', () => resolve(127));
         service.on('exit', (c) => resolve(c ?? 1));
       });
@@ -138,6 +149,8 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
       `GTERM_BIN=${q(o.runtime.bin)}`,
       `GTERM_PYTHON=${q(join(o.runtime.bin, 'python2'))}`,
       `GTERM_BIND=${q(o.address)}`,
+      // No iptables redirect in the sandbox: users reach 8900 itself (or through ec2ssh -L).
+      'GTERM_EXTERNAL_PORT=',
     ];
     if (role === 'server') {
       extra.push(`GTERM_EXTERNAL_HOST=${q(dnsName || o.publicDnsName || o.address)}`);
@@ -146,9 +159,11 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
       const serverIp = /^GTERM_SERVER_ADDR=(?:'([^']*)'|(\S*))$/m.exec(heredoc(ud, 'CONF')!);
       const mapped = o.addressOfPrivateIp(serverIp?.[1] ?? serverIp?.[2] ?? '');
       if (mapped) extra.push(`GTERM_SERVER_ADDR=${q(mapped)}`);
+      // The conf names /home/USER/...: the instance's home is a folder of the sandbox.
+      extra.push(`GTERM_AUTH_FILE=${q(join(home, '.graphterm', `${hostName(ud)}_gterm_auth.txt`))}`);
     }
     await writeFile(confPath, `${heredoc(ud, 'CONF')}\n${extra.join('\n')}\n`);
-    await writeFile(wrapperPath, `${heredoc(ud, 'WRAPPER')}\n`);
+    await writeFile(wrapperPath, `${wrapperScript(ud)}\n`);
     await chmod(wrapperPath, 0o755);
     await writeFile(join(init, 'bin', 'ec2term-graphterm'), `#!/bin/sh\nexec bash ${q(wrapperPath)} "$@"\n`, { mode: 0o755 });
     const email = assignment(ud, 'GMAIL_ADDR');
