@@ -39,9 +39,18 @@ export async function runInBrowserTerminal(page: Page, url: string, code: string
   await page.type(code);
   await page.press('Enter');
   await page.waitFor('/\\/local\\/tty/.test(location.href) && document.body.innerText.includes("$")', 'a terminal after the login');
-  await page.type(command);
-  await page.press('Enter');
-  await page.waitFor(`document.body.innerText.includes(${JSON.stringify(expect)})`, `the output ${expect}`);
+  // The shell's prompt may come a moment after the page: a command typed before it is lost, so it is
+  // typed again (once) when no output came.
+  for (let attempt = 1; ; attempt++) {
+    await page.type(command);
+    await page.press('Enter');
+    try {
+      await page.waitFor(`document.body.innerText.includes(${JSON.stringify(expect)})`, `the output ${expect}`, attempt === 1 ? 6000 : 20_000);
+      return;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
 }
 
 /** Keeps a screenshot as a test artifact (test-artifacts/, not committed). */
