@@ -34,7 +34,13 @@ test('a real browser logs in to the real GraphTerm with the code from its file a
   let output = '';
   server.stdout!.on('data', (d) => { output += d; });
   server.stderr!.on('data', (d) => { output += d; });
-  t.after(() => { try { process.kill(-server.pid!, 'SIGKILL'); } catch { /* gone */ } rmSync(home, { recursive: true, force: true }); });
+  t.after(async () => {
+    const exited = new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+    try { process.kill(-server.pid!, 'SIGKILL'); } catch { /* gone */ }
+    await exited;
+    // GraphTerm's terminals may still be writing in its home for a moment.
+    rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
   const url = `http://127.0.0.1:${port}`;
   const codeFile = join(home, '.graphterm', '@127.0.0.1_gterm_auth.txt');
   for (let i = 0; i < 150 && !(existsSync(codeFile) && (await fetch(url).then((r) => r.ok, () => false))); i++) await new Promise((r) => setTimeout(r, 100));
