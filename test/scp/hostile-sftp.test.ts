@@ -134,12 +134,16 @@ test('bidi and zero-width characters are allowed in names but shown escaped in m
   assert.deepEqual(r.summary?.failed, ['lab:d/a\\u202etxt.exe: file shrank while being copied (ended at byte 1)']);
 });
 
-test('the "." and ".." every listing holds are never followed; REALPATH lies do not matter (never asked)', async () => {
+test('the ".." and "." every listing holds are never followed; REALPATH lies do not matter (never asked); a source ending in ".." is not copied into a folder', async () => {
   const r = await download({ '.': dir('.', '..', 'ok.txt'), 'ok.txt': file('fine\n') }, '.', { server: { realpath: join(victims, '.bashrc') } });
   assert.deepEqual(r.summary?.failed, []);
   assert.deepEqual(filesIn(r.out), ['ok.txt']);
   assert.deepEqual(r.requests.filter((q) => q.startsWith('REALPATH')), []);
   assertVictimsUnchanged();
+  // A source the user names with a trailing ".." would land beside the target folder, not in it.
+  const up = await download({ d: dir('ok.txt'), 'd/ok.txt': file('fine\n') }, 'd/..');
+  assert.deepEqual(up.summary?.failed, [`lab:d/..: named "..", it would land outside ${up.out}; not copied`]);
+  assert.deepEqual(readdirSync(join(up.out, '..')), ['out']);
 });
 
 test('a folder inside itself forever stops at 64 levels; a link to a folder is skipped', async () => {

@@ -232,8 +232,9 @@ export async function transfer(sources: TransferSource[], target: TransferSource
   // folder there is used as it is, a symbolic link to one too (as scp does): the copy never makes links.
   const walk = async (fs: TransferFs, path: string, st: FileStat, to: string, depth = 0): Promise<void> => {
     checkAbort();
+    const mode = copiedMode(st.mode, modeRule(fs));
     if (!st.isDirectory) {
-      jobs.push({ src: fs, srcPath: path, dst, dstPath: to, stat: st, mode: copiedMode(st.mode, modeRule(fs)) });
+      jobs.push({ src: fs, srcPath: path, dst, dstPath: to, stat: st, mode });
       return;
     }
     if (depth > MAX_DEPTH) {
@@ -242,7 +243,6 @@ export async function transfer(sources: TransferSource[], target: TransferSource
     }
     try {
       const existing = await dst.stat(to);
-      const mode = copiedMode(st.mode, modeRule(fs));
       if (!existing) await dst.mkdir(to, o.preserve ? mode : mode | 0o700);
       else if (!existing.isDirectory) throw new TransferFsError(dst.display(to), 'Not a directory');
     } catch (err) {
@@ -250,7 +250,7 @@ export async function transfer(sources: TransferSource[], target: TransferSource
       fail(message(err));
       return;
     }
-    dirs.push({ fs: dst, path: to, stat: st, mode: copiedMode(st.mode, modeRule(fs)) });
+    dirs.push({ fs: dst, path: to, stat: st, mode });
     let entries;
     try {
       entries = await fs.list(path);
@@ -288,7 +288,7 @@ export async function transfer(sources: TransferSource[], target: TransferSource
     const name = s.fs.basename(s.path);
     // `lab:x/..` into a folder would land beside it, not in it (scp refuses ".." too).
     if (intoDir && name === '..') {
-      fail(`${s.fs.display(s.path)}: cannot copy a folder named ".." into ${dst.display(targetPath)}`);
+      fail(`${s.fs.display(s.path)}: named "..", it would land outside ${dst.display(targetPath)}; not copied`);
       continue;
     }
     await walk(s.fs, s.path, s.stat, intoDir ? dst.join(targetPath, name) : targetPath);
