@@ -7,6 +7,8 @@ import { CancelledError } from '../errors.js';
 import { copyRange, readFully, ShrankError } from './copy.js';
 import { TransferFsError, type FileStat, type ReadHandle, type TransferFs, type WriteHandle } from './fs.js';
 import { hasGlob, matchNames, unescapeGlob } from './glob.js';
+import { copiedMode, currentUmask, type ModeRule } from './modes.js';
+import { MAX_DEPTH, nameProblem, refusedName, UntrustedServerError } from './names.js';
 
 export interface TransferSource {
   fs: TransferFs;
@@ -27,6 +29,8 @@ export interface TransferOptions {
   chunkSize?: number;
   /** Bytes in flight per file (default 8 MiB): slots = inFlight / chunk. */
   inFlight?: number;
+  /** Applied to copies without -p (default: this process's umask). */
+  umask?: number;
   signal?: AbortSignal;
   events?: TransferEvents;
 }
@@ -37,6 +41,8 @@ export interface FileJob {
   dst: TransferFs;
   dstPath: string;
   stat: FileStat;
+  /** The copy's final mode bits (modes.ts). */
+  mode: number;
 }
 
 export interface TransferEvents {
@@ -92,8 +98,30 @@ function message(err: unknown): string {
   return (err as Error)?.message ?? String(err);
 }
 
-/** Expands one source: plain paths as they are, remote wildcards segment by segment over readdir. */
-export async function expandSource(fs: TransferFs, path: string): Promise<string[]> {
+/**
+ * The entries of a folder listing that may be used as path components. From a server every name is
+ * checked (names.ts): one no folder can hold stops the copy (UntrustedServerError); one unsafe to write
+ * is reported through `refuse` and left out. Local listings are the user's own and pass as they are.
+ */
+export function usableEntries<T extends { name: string }>(fs: TransferFs, dir: string, entries: T[], refuse: (msg: string) => void): T[] {
+  if (fs.host === undefined) return entries;
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const e of entries) {
+    const problem = seen.has(e.name) ? { reason: 'listed twice', lie: true } : nameProblem(e.name);
+    seen.add(e.name);
+    if (problem?.lie) throw new UntrustedServerError(fs.display(dir), e.name, problem.reason);
+    if (problem) refuse(refusedName(fs.display(fs.join(dir, e.name)), problem.reason));
+    else out.push(e);
+  }
+  return out;
+}
+
+/**
+ * Expands one source: plain paths as they are, remote wildcards segment by segment over readdir. The
+ * client matches the pattern itself, so a name the server lists but the pattern does not match is never used.
+ */
+export async function expandSource(fs: TransferFs, path: string, refuse: (msg: string) => void = () => {}): Promise<string[]> {
   if (fs.host === undefined) return [path];
   const segments = path.split('/');
   if (!segments.some(hasGlob)) return [segments.map(unescapeGlob).join('/')];
@@ -106,11 +134,14 @@ export async function expandSource(fs: TransferFs, path: string): Promise<string
         next.push(base === '' ? unescapeGlob(seg) : fs.join(base, unescapeGlob(seg)));
         continue;
       }
-      const entries = await fs.list(base === '' ? '.' : base).catch((err) => {
+      const dir = base === '' ? '.' : base;
+      const entries = await fs.list(dir).catch((err) => {
         if (err instanceof TransferFsError && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return [];
         throw err;
       });
-      for (const name of matchNames(entries.map((e) => e.name), seg)) next.push(base === '' ? name : fs.join(base, name));
+      usableEntries(fs, dir, entries, () => {}); // a lie anywhere in the listing stops the copy
+      const wanted = matchNames(entries.map((e) => e.name), seg).map((name) => ({ name }));
+      for (const { name } of usableEntries(fs, dir, wanted, refuse)) next.push(base === '' ? name : fs.join(base, name));
     }
     bases = next;
     if (bases.length === 0) break;
@@ -122,6 +153,8 @@ interface DirJob {
   fs: TransferFs;
   path: string;
   stat: FileStat;
+  /** Its final mode bits (modes.ts). */
+  mode: number;
 }
 
 /** Copies `sources` to `target` like scp. Never throws for one file's failure: see summary.failed. */
@@ -136,6 +169,8 @@ export async function transfer(sources: TransferSource[], target: TransferSource
   const checkLost = (fs: TransferFs) => {
     if (fs.lost()) throw new TransferConnectionLost(fs.host ?? 'the local disk');
   };
+  const umask = o.umask ?? currentUmask();
+  const modeRule = (fs: TransferFs): ModeRule => ({ preserve: Boolean(o.preserve), fromServer: fs.host !== undefined, umask });
   const checkAbort = () => {
     if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new CancelledError('interrupted');
   };
@@ -146,8 +181,9 @@ export async function transfer(sources: TransferSource[], target: TransferSource
     checkAbort();
     let paths: string[];
     try {
-      paths = await expandSource(s.fs, s.path);
+      paths = await expandSource(s.fs, s.path, fail);
     } catch (err) {
+      if (err instanceof UntrustedServerError) throw err;
       checkLost(s.fs);
       fail(message(err));
       continue;
@@ -192,22 +228,29 @@ export async function transfer(sources: TransferSource[], target: TransferSource
   }
 
   // 3. Walk folders (-r), creating them on the target as we go.
-  const walk = async (fs: TransferFs, path: string, st: FileStat, to: string): Promise<void> => {
+  // Every name below `to` comes from a listing (usableEntries), so nothing lands outside it. An existing
+  // folder there is used as it is, a symbolic link to one too (as scp does): the copy never makes links.
+  const walk = async (fs: TransferFs, path: string, st: FileStat, to: string, depth = 0): Promise<void> => {
     checkAbort();
+    const mode = copiedMode(st.mode, modeRule(fs));
     if (!st.isDirectory) {
-      jobs.push({ src: fs, srcPath: path, dst, dstPath: to, stat: st });
+      jobs.push({ src: fs, srcPath: path, dst, dstPath: to, stat: st, mode });
+      return;
+    }
+    if (depth > MAX_DEPTH) {
+      fail(`${fs.display(path)}: more than ${MAX_DEPTH} folders deep; not copied`);
       return;
     }
     try {
       const existing = await dst.stat(to);
-      if (!existing) await dst.mkdir(to, o.preserve ? st.mode & 0o7777 : (st.mode & 0o777) | 0o700);
+      if (!existing) await dst.mkdir(to, o.preserve ? mode : mode | 0o700);
       else if (!existing.isDirectory) throw new TransferFsError(dst.display(to), 'Not a directory');
     } catch (err) {
       checkLost(dst);
       fail(message(err));
       return;
     }
-    dirs.push({ fs: dst, path: to, stat: st });
+    dirs.push({ fs: dst, path: to, stat: st, mode });
     let entries;
     try {
       entries = await fs.list(path);
@@ -216,6 +259,7 @@ export async function transfer(sources: TransferSource[], target: TransferSource
       fail(message(err));
       return;
     }
+    entries = usableEntries(fs, path, entries, fail);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const child = fs.join(path, e.name);
@@ -237,12 +281,17 @@ export async function transfer(sources: TransferSource[], target: TransferSource
         ev.notice?.(`${fs.display(child)}: skipped (not a regular file)`);
         continue;
       }
-      await walk(fs, child, cst, dst.join(to, e.name));
+      await walk(fs, child, cst, dst.join(to, e.name), depth + 1);
     }
   };
   for (const s of expanded) {
-    const to = intoDir ? dst.join(targetPath, s.fs.basename(s.path)) : targetPath;
-    await walk(s.fs, s.path, s.stat, to);
+    const name = s.fs.basename(s.path);
+    // `lab:x/..` into a folder would land beside it, not in it (scp refuses ".." too).
+    if (intoDir && name === '..') {
+      fail(`${s.fs.display(s.path)}: named "..", it would land outside ${dst.display(targetPath)}; not copied`);
+      continue;
+    }
+    await walk(s.fs, s.path, s.stat, intoDir ? dst.join(targetPath, name) : targetPath);
   }
 
   // 4. Copy files, several at a time.
@@ -284,7 +333,7 @@ export async function transfer(sources: TransferSource[], target: TransferSource
   // 5. -p on folders last (writing files into them changed their times), deepest first.
   if (o.preserve) {
     for (const d of [...dirs].reverse()) {
-      await d.fs.setAttrs(d.path, { mode: d.stat.mode, atime: d.stat.atime, mtime: d.stat.mtime }).catch((err) => fail(message(err)));
+      await d.fs.setAttrs(d.path, { mode: d.mode, atime: d.stat.atime, mtime: d.stat.mtime }).catch((err) => fail(message(err)));
     }
   }
   return { files, bytes, resumedBytes, seconds: (Date.now() - started) / 1000, failed };
@@ -304,11 +353,13 @@ async function findPartial(job: FileJob): Promise<Partial | undefined> {
   const { dst, dstPath } = job;
   const dir = dst.dirname(dstPath);
   const base = dst.basename(dstPath);
-  const parts = (await dst.list(dir).catch(() => []))
+  // The listing is lstat-like: a symbolic link (to a file anywhere) is never appended to, only replaced.
+  const listing = await dst.list(dir).catch(() => []);
+  const parts = listing
     .filter((e) => e.stat.isFile && isPartOf(e.name, base) && e.stat.size <= job.stat.size)
     .sort((a, b) => b.stat.size - a.stat.size);
   if (parts[0]) return { path: dst.join(dir, parts[0].name), size: parts[0].stat.size, inPlace: false };
-  const existing = await dst.stat(dstPath);
+  const existing = listing.find((e) => e.name === base)?.stat;
   if (existing?.isFile && existing.size <= job.stat.size) return { path: dstPath, size: existing.size, inPlace: true };
   return undefined;
 }
@@ -369,13 +420,13 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
     } else {
       tmp = dst.join(dst.dirname(job.dstPath), partName(dst.basename(job.dstPath)));
       // Owner read/write while copying (a read-only source must still be resumable); final mode set below.
-      writer = await dst.openWrite(tmp, 'create', (stat.mode & 0o777) | 0o600);
+      writer = await dst.openWrite(tmp, 'create', (job.mode & 0o777) | 0o600);
     }
     // From here a failure with --resume keeps the partial file for the next run.
     keepTmp = Boolean(o.resume);
     await copyRange(reader, writer, { start, end: size, chunk, slots: slotsFor(chunk, o), signal: o.signal, onBytes, sourceLabel: srcLabel });
-    if (o.preserve) await writer.setAttrs({ mode: stat.mode, atime: stat.atime, mtime: stat.mtime });
-    else if (!partial?.inPlace && (stat.mode & 0o600) !== 0o600) await writer.setAttrs({ mode: stat.mode & 0o777 });
+    if (o.preserve) await writer.setAttrs({ mode: job.mode, atime: stat.atime, mtime: stat.mtime });
+    else if (!partial?.inPlace && (job.mode & 0o600) !== 0o600) await writer.setAttrs({ mode: job.mode });
     await writer.close();
     writer = undefined;
     const written = await dst.stat(tmp);

@@ -4,6 +4,7 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import { posix, dirname as localDirname, basename as localBasename, join as localJoin } from 'node:path';
 import type { Attributes, SFTPWrapper } from 'ssh2';
+import { showName } from './names.js';
 
 export interface FileStat {
   size: number;
@@ -46,7 +47,7 @@ export interface TransferFs {
   readonly host?: string;
   /** Largest read/write one request should carry (the server's limit). */
   readonly maxChunk: number;
-  /** How a path is shown in messages: "lab:logs/a.log" or "logs/a.log". */
+  /** How a path is shown in messages: "lab:logs/a.log" or "logs/a.log", control characters escaped (names.ts). */
   display(path: string): string;
   join(...parts: string[]): string;
   dirname(path: string): string;
@@ -111,7 +112,7 @@ function toStat(st: Stats): FileStat {
 export function localFs(): TransferFs {
   const fail = (path: string, err: unknown): never => {
     const code = (err as NodeJS.ErrnoException)?.code;
-    throw new TransferFsError(path, (code && LOCAL_REASONS[code]) || (err as Error)?.message || String(err), code);
+    throw new TransferFsError(showName(path), (code && LOCAL_REASONS[code]) || (err as Error)?.message || String(err), code);
   };
   const wrap = async <T>(path: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -122,7 +123,7 @@ export function localFs(): TransferFs {
   };
   return {
     maxChunk: 1 << 20,
-    display: (p) => p,
+    display: (p) => showName(p),
     join: (...parts) => localJoin(...parts),
     dirname: (p) => localDirname(p),
     basename: (p) => localBasename(p),
@@ -224,7 +225,7 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
   };
   sftp.once('close', markGone);
   sftp.once('end', markGone);
-  const display = (p: string) => `${host}:${p}`;
+  const display = (p: string) => `${host}:${showName(p)}`;
   // ssh2 keeps a channel's receive window at 2 MiB and tops it up only below 1 MiB, which caps downloads;
   // keep it near 16 MiB instead (a plain SSH window adjust; the server may then send more before we answer).
   const chan = sftp as unknown as {
