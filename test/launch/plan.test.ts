@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { architectureFor, isLts, pickUbuntuImage, ubuntuVersion } from '../../src/commands/launch/image.js';
-import { commandLine, defaultClientToken, hostName, instanceTags, launchTag, planLaunch, type LaunchOptions } from '../../src/commands/launch/plan.js';
+import { commandLine, defaultClientToken, hostName, instanceTags, launchTag, planLaunch, userDataInput, type LaunchOptions } from '../../src/commands/launch/plan.js';
 import { toLaunchOptions } from '../../src/commands/launch/run.js';
 import { normalizeArgv, buildProgram } from '../../src/cli.js';
 import { spec } from '../../src/commands/launch/spec.js';
@@ -30,12 +30,17 @@ describe('ec2launch argv -> plan', () => {
     [['--auth_code=none', 'lab'], (p) => [p.authCode.kind, p.securityGroup.name, p.securityGroup.rules.map((r) => r.port)], ['none', 'ec2term-ssh', [22]]],
     [['--auth_code', 'Abc123xyz', 'lab'], (p) => p.authCode, { kind: 'given', value: 'Abc123xyz' }],
     [['--auth_type=multiuser', 'lab'], (p) => p.graphterm.authType, 'multiuser'],
-    [['lab'], (p) => [p.securityGroup.name, p.securityGroup.rules.map((r) => `${r.port}:${r.cidrs}`), p.allowFromDefaulted], ['ec2term-graphterm-server', ['22:0.0.0.0/0', '8900:0.0.0.0/0'], true]],
+    [['lab'], (p) => [p.securityGroup.name, p.securityGroup.rules.map((r) => `${r.port}:${r.cidrs}`), p.allowFromDefaulted], ['ec2term-graphterm-server', ['22:0.0.0.0/0', '80:0.0.0.0/0', '81:0.0.0.0/0', '8900:0.0.0.0/0', '8901:0.0.0.0/0'], true]],
+    [['--https', 'lab'], (p) => p.securityGroup.rules.map((r) => r.port), [22, 443, 444, 8900, 8901]],
     [['--allow-from', '203.0.113.7/32,10.0.0.0/8', 'lab'], (p) => [p.allowFrom, p.allowFromDefaulted], [['203.0.113.7/32', '10.0.0.0/8'], false]],
-    [['--accept-hosts', 'lab'], (p) => [p.securityGroup.name, p.securityGroup.rules.map((r) => `${r.port}:${r.cidrs}`)], ['ec2term-graphterm-primary', ['22:0.0.0.0/0', '8900:0.0.0.0/0', '8899:172.31.0.0/16']]],
-    [['--connect_to_gterm=lab.myterm.com', 'node1'], (p) => [p.role, p.connectTo, p.authCode.kind, p.securityGroup.name], ['host', 'lab.myterm.com', 'none', 'ec2term-ssh']],
+    [['--accept-hosts', 'lab'], (p) => [p.securityGroup.name, p.securityGroup.rules.map((r) => `${r.port}:${r.fromGroup ?? r.cidrs}`)], ['ec2term-graphterm-primary', ['22:0.0.0.0/0', '80:0.0.0.0/0', '81:0.0.0.0/0', '8900:0.0.0.0/0', '8901:0.0.0.0/0', '8899:ec2term-graphterm-host']]],
+    [['--connect_to_gterm=lab.myterm.com', 'node1'], (p) => [p.role, p.connectTo, p.authCode.kind, p.securityGroup.name, p.wait], ['host', 'lab.myterm.com', 'none', 'ec2term-graphterm-host', 'ready']],
+    [['--connect-to', 'lab', '--wait', 'running', 'node1.myterm.com'], (p) => [userDataInput(p, p.hosts[0]!).hostName, p.wait], ['node1', 'ssh']],
+    [['--auth-type', 'name', 'lab'], (p) => [p.authCode.kind, p.graphtermPortOpen, p.securityGroup.name], ['none', false, 'ec2term-ssh']],
+    [['--auth-type', 'name', '--open-server', 'lab'], (p) => [p.authCode.kind, p.graphtermPortOpen, p.securityGroup.name], ['none', true, 'ec2term-graphterm-server']],
+    [['--auth-code', 'abcd-EFGH-1234-5678', 'lab'], (p) => p.authCode, { kind: 'given', value: 'abcdEFGH12345678' }],
     [['--copy_files=a.txt,b.txt', 'lab'], (p) => p.copy, ['a.txt', 'b.txt']],
-    [['--pylab', '--R', '--netcdf', '--install', 'htop,pip:requests==2.31.0', 'lab'], (p) => [p.aptPackages, p.pipPackages], [['r-base', 'r-recommended', 'libnetcdf-dev', 'netcdf-bin', 'htop'], ['numpy', 'matplotlib', 'pandas', 'netCDF4', 'requests==2.31.0']]],
+    [['--pylab', '--R', '--netcdf', '--install', 'htop,pip:requests==2.31.0', 'lab'], (p) => [p.aptPackages, p.pipPins.map((x) => x.name).slice(0, 2), p.pipPins.some((x) => x.name === 'netCDF4'), p.pipPackages], [['libfreetype6', 'libpng16-16', 'r-base', 'r-recommended', 'libnetcdf-dev', 'netcdf-bin', 'htop'], ['numpy', 'matplotlib'], true, ['requests==2.31.0']]],
     [['--count', '3', 'lab.myterm.com'], (p) => p.hosts.map((h) => h.dnsName), ['lab-1.myterm.com', 'lab-2.myterm.com', 'lab-3.myterm.com']],
     [['--ttl', '4h', 'lab'], (p) => p.ttlMs, 4 * 3_600_000],
     [['--wait', 'running', 'lab'], (p) => [p.wait, p.waitRequested], ['ssh', 'running']],
@@ -43,7 +48,7 @@ describe('ec2launch argv -> plan', () => {
     [['--wait', 'none', '--auth-code', 'none', 'lab.x.com'], (p) => p.wait, 'running'],
     [['--timeout', '90s', 'lab'], (p) => p.timeouts, { running: 90_000, ssh: 90_000, ready: 90_000 }],
     [['--dry_run', '--gmail_addr=me@example.org', '--allow_embed', '--allow_share', '--notebook_server', '--logging', '--oshell', '--screen', 'lab'], (p) => [p.dryRun, p.graphterm.gmailAddr, p.graphterm.allowEmbed, p.graphterm.allowShare, p.graphterm.notebookServer, p.graphterm.logging, p.graphterm.oshell, p.graphterm.screen], [true, 'me@example.org', true, true, true, true, true, true]],
-    [['--other_opts=--lc_export=telephone --prompt=x', 'lab'], (p) => p.graphterm.otherOpts, ['--lc_export=telephone', '--prompt=x']],
+    [['--other_opts=--lc_export=telephone --prompts=x', 'lab'], (p) => p.graphterm.otherOpts, ['--lc_export=telephone', '--prompts=x']],
     [['--data-volume', '20', '--volume-size', '30', 'lab'], (p) => [p.dataVolume, p.volumeSize], [{ sizeGb: 20, snapshotId: undefined }, 30]],
     [['--from-snapshot', 'snap-0123456789abcdef0', 'lab'], (p) => p.dataVolume, { sizeGb: undefined, snapshotId: 'snap-0123456789abcdef0' }],
     [['--client-token', 'my-token-1', 'lab'], (p) => p.clientToken, 'my-token-1'],
@@ -73,6 +78,16 @@ describe('ec2launch rejects bad input before any request (UsageError, exit 2)', 
     [['--allow-from', '1.2.3.4', 'lab'], /bad --allow-from/],
     [['--allow-from', '300.1.1.1/32', 'lab'], /bad --allow-from/],
     [['--ttl', 'soon', 'lab'], /bad --ttl/],
+    [['--auth-code', 'short1', 'lab'], /bad --auth-code: use 8 to 16/],
+    [['--auth-code', 'Abcdefgh123456789', 'lab'], /bad --auth-code: use 8 to 16/],
+    [['--auth-code', 'abc.def_ghi', 'lab'], /bad --auth-code/],
+    [['--auth-type', 'name', '--auth-code', 'Abcdefgh1234', 'lab'], /cannot protect --auth-type name/],
+    [['--auth-type', 'multiuser', '--auth-code', 'none', 'lab'], /contradicts --auth-type multiuser/],
+    [['--other-opts', '--auth_code=x', 'lab'], /bad --other-opts word/],
+    [['--other-opts', '--host=0.0.0.0', 'lab'], /bad --other-opts word/],
+    [['--other-opts', '--gmail_addr=a@b.c', 'lab'], /bad --other-opts word/],
+    [['--pylab', '--type', 't4g.small', 'lab'], /--pylab needs an x86_64/],
+    [['--oauth-file', 'x.json', '--connect-to', 'lab', 'node1'], /--oauth-file/],
     [['--ttl', '1m', 'lab'], /bad --ttl/],
     [['--timeout', 'x', 'lab'], /bad --timeout/],
     [['--install', 'htop;reboot', 'lab'], /bad --install package/],

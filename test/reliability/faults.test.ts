@@ -309,9 +309,11 @@ describe('concurrent launches', { timeout: 300_000 }, () => {
     const ok = results.filter((r) => r.code === 0).map((r) => JSON.parse(r.stdout).authCode as string);
     assert.ok(ok.length >= 1, all);
     assert.equal(liveNamed(await world(sb), name).length, 1, all);
-    const onHost = await runBin('ec2ssh', ['--sandbox', name, 'cat', '.graphterm/ec2term_auth_code'], { env: sb.env, timeoutMs: 60_000 });
+    // GraphTerm's own code file (named after the public DNS name here), in dashed groups of four.
+    const onHost = await runBin('ec2ssh', ['--sandbox', name, 'cat .graphterm/@*_gterm_auth.txt'], { env: sb.env, timeoutMs: 60_000 });
     assert.equal(onHost.code, 0, onHost.stderr);
-    assert.match(onHost.stdout.trim(), /^[A-Za-z0-9]{16}$/, 'one whole code is on the instance');
-    for (const code of ok) assert.equal(code, onHost.stdout.trim(), 'every run that succeeded printed the code on the instance');
+    const inForce = onHost.stdout.trim().replace(/-/g, '');
+    assert.match(inForce, /^[A-Za-z0-9]{16}$/, 'one whole code is on the instance');
+    for (const code of ok) assert.equal(code, inForce, 'every run that succeeded printed the code on the instance');
   });
 });

@@ -102,9 +102,10 @@ describe('no secret is printed or logged', { timeout: 300_000 }, () => {
   });
 
   it('no auth code, except with --show-secrets', () => {
-    const codeFiles = walk(sb.dir).filter((f) => f.endsWith('/.graphterm/ec2term_auth_code'));
+    const codeFiles = walk(sb.dir).filter((f) => /\/\.graphterm\/@[^/]*_gterm_auth\.txt$/.test(f));
     assert.ok(codeFiles.length >= 3, `auth code files: ${codeFiles.join(', ')}`);
-    const codes = codeFiles.map((f) => readFileSync(f, 'utf8').trim()).filter((c) => c.length >= 8);
+    // Stored dashed (as GraphTerm reads it); printed without dashes: look for both spellings.
+    const codes = codeFiles.map((f) => readFileSync(f, 'utf8').trim().replace(/-/g, '')).filter((c) => c.length >= 8);
     assert.equal(codes.length, codeFiles.length, 'each auth code is at least 8 characters');
     const shownText = shown.stdout + shown.stderr;
     const shownCodes = codes.filter((c) => shownText.includes(c));

@@ -31,7 +31,7 @@ export async function fillForm(prompt: Prompt, given: LaunchOptions): Promise<La
       AUTH_TYPES.map((t) => ({ name: t, value: t })),
       { default: given.authType ?? 'singleuser' },
     );
-    const code = await prompt.password('Auth code (empty: a random one, "none": open server):');
+    const code = await prompt.password('Auth code, 8-16 letters and digits (empty: a random one):');
     o.authCode = optional(code) ?? given.authCode;
     o.https = (await prompt.confirm('Serve over https?', { default: Boolean(given.https) })) || undefined;
   }

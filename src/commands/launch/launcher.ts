@@ -547,7 +547,8 @@ export class Launcher {
     if (!this.primarySession) {
       const { connectToInstance } = await import('../../lib/ssh/index.js');
       this.primarySession = connectToInstance(primary, {
-        aws, ec2, user: this.plan.user, identityFile: this.keyPair?.keyFile, hostKeyPolicy: 'verify', retryMs: this.plan.timeouts.ssh,
+        // The primary's own key pair (found from its keyName), not necessarily this launch's.
+        aws, ec2, user: this.plan.user, hostKeyPolicy: 'verify', retryMs: this.plan.timeouts.ssh,
         consoleWaitMs: this.plan.timeouts.ssh, pendingWaitMs: this.plan.timeouts.running, signal: ctx.signal, prompt: ctx.prompt, out: ctx.out, env: ctx.io.env, clock: ctx.clock,
       });
     }

@@ -232,13 +232,16 @@ last_lines() {
   return 0
 }
 
-# A host has joined when its connection to the server's host port stays up (the server closes it at
-# once when the key is wrong; gtermhost then logs "Invalid server token").
+# A host has joined when its gtermhost's own connection to the server's host port stays up (the server
+# closes it at once when the key is wrong; gtermhost then logs "Invalid server token").
 host_joined() {
-  local dst="$GTERM_SERVER_ADDR:\${GTERM_SERVER_PORT:-${HOST_PORT}}"
-  ss -Htn state established dst "$dst" 2>/dev/null | grep -q . || return 1
-  sleep 2
-  ss -Htn state established dst "$dst" 2>/dev/null | grep -q .
+  local dst="$GTERM_SERVER_ADDR:\${GTERM_SERVER_PORT:-${HOST_PORT}}" pid
+  for pid in $(pgrep -f -- "gtermhost .* \${GTERM_HOST_NAME}\$" || true); do
+    ss -Htnp state established dst "$dst" 2>/dev/null | grep -q "pid=$pid," || continue
+    sleep 2
+    ss -Htnp state established dst "$dst" 2>/dev/null | grep -q "pid=$pid," && return 0
+  done
+  return 1
 }
 
 ready() {
