@@ -23,7 +23,7 @@
 // EC2TERM_ROOT (unset on EC2) prefixes every file path the script writes, so tests can run it in a
 // temporary directory with stub commands on PATH; the unit files' contents always use the real paths.
 import { gzipSync } from 'node:zlib';
-import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, PIP_BOOTSTRAP_URL, requirementsText, type PipPin } from './graphterm/pins.js';
+import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, requirementsText, type PipPin } from './graphterm/pins.js';
 import { CONF_PATH, dashify, GRAPHTERM_PORT, graphtermConf, hostAuthFileName, serverAuthFileName, UNIT_NAME, WRAPPER_PATH, wrapperScript, type GraphTermConf } from './graphterm/wrapper.js';
 import { shellQuote } from './shellquote.js';
 
@@ -84,7 +84,7 @@ export interface UserDataInput {
 
 export const SETUP_LOG = '/root/ec2launch.log';
 /** Packages every GraphTerm instance gets on jammy. */
-export const BASE_APT_PACKAGES = ['python2', 'python-is-python2', 'python2-dev', 'build-essential', 'curl', 'ca-certificates', 'openssl', 'iptables', 'iproute2'];
+export const BASE_APT_PACKAGES = ['python2', 'python-is-python2', 'python2-dev', 'python3-pip', 'build-essential', 'curl', 'ca-certificates', 'openssl', 'iptables', 'iproute2'];
 
 /** Pure: the file (relative to the login user's home) where ec2launch puts a server's code. */
 export function serverAuthFile(externalHost: string): string {
@@ -301,7 +301,10 @@ log "apt-get install -y \${APT_PACKAGES[*]}"
 apt-get install -y -q --no-install-recommends "\${APT_PACKAGES[@]}" || fail 'apt-get install failed (python2 is in universe on Ubuntu 22.04; other images may lack it)'
 mkdir -p "$ROOT$PIPDIR"
 log "pip ${PIP_BOOTSTRAP.version} from PyPI (sha256 checked)"
-curl -fsS --retry 5 --max-time 120 -o "$ROOT$PIPDIR/${PIP_BOOTSTRAP.file}" ${q(PIP_BOOTSTRAP_URL)} || fail 'cannot download the pip wheel from PyPI'
+# Ubuntu's own python3 pip fetches the Python 2.7 wheel from the configured index (PyPI): no download
+# site is named here, and a pip mirror set in /etc/pip.conf is honoured.
+python3 -m pip download -q --no-deps --only-binary=:all: --python-version 2.7 --dest "$ROOT$PIPDIR" ${q(`pip==${PIP_BOOTSTRAP.version}`)} ||
+  fail 'cannot download the pip wheel from PyPI'
 echo ${q(`${PIP_BOOTSTRAP.sha256}  ${PIP_BOOTSTRAP.file}`)} >"$ROOT$PIPDIR/SHA256SUMS"
 (cd "$ROOT$PIPDIR" && sha256sum -c --quiet SHA256SUMS) || fail 'the pip wheel does not match its pinned sha256'
 # A wheel runs as a zip: pip installs itself from its own file, no get-pip script needed.

@@ -70,7 +70,8 @@ export class Sandbox {
     while ((n & 255) === 0 || (n & 255) === 255) n++;
     this.world.nextAddr = n + 1;
     const x = (n >> 8) & 255, y = n & 255, hi = 10 + (n >> 16);
-    return { publicIp: `127.${hi}.${x}.${y}`, privateIp: `172.${31 - ((n >> 16) % 16)}.${x}.${y}` };
+    // Private addresses stay in the default VPC's 172.31.0.0/16, whatever block the public ones are in.
+    return { publicIp: `127.${hi}.${x}.${y}`, privateIp: `172.31.${x}.${y}` };
   }
 
   // ---------- lifecycle ----------

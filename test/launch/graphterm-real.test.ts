@@ -17,7 +17,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { planLaunch, userDataInput, type LaunchOptions } from '../../src/commands/launch/plan.js';
-import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, PIP_BOOTSTRAP_URL, requirementsText } from '../../src/lib/graphterm/pins.js';
+import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, requirementsText } from '../../src/lib/graphterm/pins.js';
 import { graphtermConf, GTERMHOST_OPTIONS, GTERMSERVER_OPTIONS, wrapperScript, type GraphTermConf } from '../../src/lib/graphterm/wrapper.js';
 import { authCodeDeliveryScript, hostAuthFile, launchConf, serverAuthFile } from '../../src/lib/userdata.js';
 
@@ -274,7 +274,9 @@ describe('the user-data install commands, run for real (pip under Python 2.7 aga
     const dir = mkdtempSync('/tmp/ec2term-pip-');
     try {
       const wheel = join(dir, PIP_BOOTSTRAP.file);
-      assert.equal(spawnSync('curl', ['-fsS', '--retry', '3', '--max-time', '120', '-o', wheel, PIP_BOOTSTRAP_URL]).status, 0, 'download the pip wheel');
+      // As the user-data does it: a python3 pip fetches the Python 2.7 wheel (the instance has Ubuntu's).
+      const dl = spawnSync('python3', ['-m', 'pip', 'download', '-q', '--no-deps', '--only-binary=:all:', '--python-version', '2.7', '--dest', dir, `pip==${PIP_BOOTSTRAP.version}`], { encoding: 'utf8', timeout: 300_000 });
+      assert.equal(dl.status, 0, `download the pip wheel: ${dl.stderr}`);
       writeFileSync(join(dir, 'SHA256SUMS'), `${PIP_BOOTSTRAP.sha256}  ${PIP_BOOTSTRAP.file}\n`);
       assert.equal(spawnSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: dir }).status, 0, 'sha256 of the wheel');
       // --isolated: this machine's pip config points at local mirrors; the instance uses plain PyPI.

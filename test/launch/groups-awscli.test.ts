@@ -34,18 +34,18 @@ describe('ec2launch --allow-from: a group that lets in exactly what the flag say
 
   let narrowGroup = '';
   let narrowName = '';
-  it('after a default launch (22 and 8900 open to the world), --allow-from 203.0.113.7/32 gets its own group with only that source', async () => {
+  it('after a default launch (22, 80, 81, 8900 and 8901 open to the world), --allow-from 203.0.113.7/32 gets its own group with only that source', async () => {
     const wide = await launch(['wide']);
     assert.equal(wide.code, 0, wide.stderr);
     const shared = await groupNamed('ec2term-graphterm-server');
-    assert.deepEqual(ingress(shared), ['tcp 22-22 from 0.0.0.0/0', 'tcp 8900-8900 from 0.0.0.0/0']);
+    assert.deepEqual(ingress(shared), ['tcp 22-22 from 0.0.0.0/0', 'tcp 80-80 from 0.0.0.0/0', 'tcp 81-81 from 0.0.0.0/0', 'tcp 8900-8900 from 0.0.0.0/0', 'tcp 8901-8901 from 0.0.0.0/0']);
 
     const dry = await launch(['--dry-run', '--allow-from', '203.0.113.7/32', 'narrow']);
     assert.equal(dry.code, 0, dry.stderr);
     const planned = JSON.parse(dry.stdout).securityGroup;
     assert.match(planned.name, /^ec2term-graphterm-server-[0-9a-f]{8}$/);
     assert.equal(planned.action, 'create');
-    assert.deepEqual(planned.allows, ['22 from 203.0.113.7/32', '8900 from 203.0.113.7/32']);
+    assert.deepEqual(planned.allows, [22, 80, 81, 8900, 8901].map((p) => `${p} from 203.0.113.7/32`));
 
     const r = await launch(['--allow-from', '203.0.113.7/32', 'narrow']);
     assert.equal(r.code, 0, r.stderr);
@@ -57,7 +57,7 @@ describe('ec2launch --allow-from: a group that lets in exactly what the flag say
     assert.deepEqual(ids, [done.id]);
     const g = await groupNamed(planned.name);
     assert.equal(g.GroupId, done.id);
-    assert.deepEqual(ingress(g), ['tcp 22-22 from 203.0.113.7/32', 'tcp 8900-8900 from 203.0.113.7/32']);
+    assert.deepEqual(ingress(g), ['tcp 22-22 from 203.0.113.7/32', 'tcp 80-80 from 203.0.113.7/32', 'tcp 81-81 from 203.0.113.7/32', 'tcp 8900-8900 from 203.0.113.7/32', 'tcp 8901-8901 from 203.0.113.7/32']);
     assert.deepEqual(ingress(await groupNamed('ec2term-graphterm-server')), ingress(shared), 'the shared group was not touched');
     narrowGroup = done.id;
     narrowName = done.name;
@@ -77,6 +77,6 @@ describe('ec2launch --allow-from: a group that lets in exactly what the flag say
     }
     assert.deepEqual(await groupsOf('narrow2'), [], 'no instance named narrow2');
     // ec2term never narrows it behind the third party's back either.
-    assert.deepEqual(ingress(await groupNamed(narrowName)), ['tcp 22-22 from 0.0.0.0/0', 'tcp 22-22 from 203.0.113.7/32', 'tcp 8900-8900 from 203.0.113.7/32']);
+    assert.deepEqual(ingress(await groupNamed(narrowName)), ['tcp 22-22 from 0.0.0.0/0', 'tcp 22-22 from 203.0.113.7/32', 'tcp 80-80 from 203.0.113.7/32', 'tcp 81-81 from 203.0.113.7/32', 'tcp 8900-8900 from 203.0.113.7/32', 'tcp 8901-8901 from 203.0.113.7/32']);
   });
 });

@@ -34,7 +34,7 @@ describe('ec2launch argv -> plan', () => {
     [['--https', 'lab'], (p) => p.securityGroup.rules.map((r) => r.port), [22, 443, 444, 8900, 8901]],
     [['--allow-from', '203.0.113.7/32,10.0.0.0/8', 'lab'], (p) => [p.allowFrom, p.allowFromDefaulted], [['203.0.113.7/32', '10.0.0.0/8'], false]],
     [['--accept-hosts', 'lab'], (p) => [p.securityGroup.name, p.securityGroup.rules.map((r) => `${r.port}:${r.fromGroup ?? r.cidrs}`)], ['ec2term-graphterm-primary', ['22:0.0.0.0/0', '80:0.0.0.0/0', '81:0.0.0.0/0', '8900:0.0.0.0/0', '8901:0.0.0.0/0', '8899:ec2term-graphterm-host']]],
-    [['--connect_to_gterm=lab.myterm.com', 'node1'], (p) => [p.role, p.connectTo, p.authCode.kind, p.securityGroup.name, p.wait], ['host', 'lab.myterm.com', 'none', 'ec2term-graphterm-host', 'ready']],
+    [['--connect_to_gterm=lab.myterm.com', 'node1'], (p) => [p.role, p.connectTo, p.authCode.kind, p.securityGroup.name, p.wait], ['host', 'lab.myterm.com', 'none', 'ec2term-ssh', 'ready']],
     [['--connect-to', 'lab', '--wait', 'running', 'node1.myterm.com'], (p) => [userDataInput(p, p.hosts[0]!).hostName, p.wait], ['node1', 'ssh']],
     [['--auth-type', 'name', 'lab'], (p) => [p.authCode.kind, p.graphtermPortOpen, p.securityGroup.name], ['none', false, 'ec2term-ssh']],
     [['--auth-type', 'name', '--open-server', 'lab'], (p) => [p.authCode.kind, p.graphtermPortOpen, p.securityGroup.name], ['none', true, 'ec2term-graphterm-server']],
@@ -160,7 +160,7 @@ describe('ec2launch pure helpers', () => {
     const g = (argv: string[]) => plan(argv).securityGroup;
     const narrow = g(['--allow-from', '203.0.113.7/32', 'lab']);
     assert.match(narrow.name, /^ec2term-graphterm-server-[0-9a-f]{8}$/);
-    assert.deepEqual(narrow.rules.map((r) => `${r.port}:${r.cidrs}`), ['22:203.0.113.7/32', '8900:203.0.113.7/32']);
+    assert.deepEqual(narrow.rules.map((r) => `${r.port}:${r.cidrs}`), [22, 80, 81, 8900, 8901].map((p) => `${p}:203.0.113.7/32`));
     assert.equal(narrow.exact, true);
     assert.match(narrow.description, /from 203\.0\.113\.7\/32$/);
     // Same sources, any order, any host: the same group. Other sources or ports: another group.
@@ -172,7 +172,8 @@ describe('ec2launch pure helpers', () => {
     // The default sources, given or not, are the shared group (where only the defaults are).
     assert.deepEqual([g(['lab']).name, g(['lab']).exact], ['ec2term-graphterm-server', false]);
     assert.equal(g(['--allow-from', '0.0.0.0/0', 'lab']).name, 'ec2term-graphterm-server');
-    assert.match(g(['--allow-from', '0.0.0.0/0', '--accept-hosts', 'lab']).name, /^ec2term-graphterm-primary-[0-9a-f]{8}$/, '8899 from anywhere is not the default');
+    // 8899 is open to the hosts' group only, whatever --allow-from says: 0.0.0.0/0 is still the default.
+    assert.equal(g(['--allow-from', '0.0.0.0/0', '--accept-hosts', 'lab']).name, 'ec2term-graphterm-primary');
   });
   it('security group read back: every source it lets in, and what is beyond the rules asked for', () => {
     const perms = [

@@ -36,7 +36,7 @@ function makeStubs(dir: string): string {
   const stubs: Record<string, string> = {
     'apt-get': `${STUB}[ "\${APT_FAIL:-}" = 1 ] && [ "$1" = install ] && exit 100\nexit 0\n`,
     curl: `${STUB}
-for a in "$@"; do case "$a" in PUT) echo -n TOKEN123; exit 0;; https://files.pythonhosted.org/*) exit 0;; http://127.0.0.1:8900/|https://127.0.0.1:8900/) echo '<html><!-- graphterm.html: graphterm page -->'; exit 0;; esac; done
+for a in "$@"; do case "$a" in PUT) echo -n TOKEN123; exit 0;; http://127.0.0.1:8900/|https://127.0.0.1:8900/) echo '<html><!-- graphterm.html: graphterm page -->'; exit 0;; esac; done
 ok=no; for a in "$@"; do [ "$a" = 'X-aws-ec2-metadata-token: TOKEN123' ] && ok=yes; done
 [ $ok = yes ] || exit 22
 case "\${!#}" in
@@ -48,6 +48,7 @@ case "\${!#}" in
 esac
 `,
     python2: `${STUB}exit 0\n`,
+    python3: `${STUB}exit 0\n`,
     sha256sum: `${STUB}exit 0\n`,
     systemctl: `${STUB}exit 0\n`,
     chown: `${STUB}exit 0\n`,
@@ -140,7 +141,9 @@ describe('user-data: run in a temporary root with stub commands', () => {
     assert.ok(!log.includes('secret-code'), 'the auth code is never logged');
     assert.ok(calls.includes('curl [-fsS] [--retry] [5] [--retry-connrefused] [--max-time] [5] [-X] [PUT] [-H] [X-aws-ec2-metadata-token-ttl-seconds: 300] [http://169.254.169.254/latest/api/token]'), calls.join('\n'));
     assert.ok(calls.includes('apt-get [update] [-q]'));
-    assert.ok(calls.includes('apt-get [install] [-y] [-q] [--no-install-recommends] [python2] [python-is-python2] [python2-dev] [build-essential] [curl] [ca-certificates] [openssl] [iptables] [iproute2] [libfreetype6] [libpng16-16] [htop]'), calls.join('\n'));
+    assert.ok(calls.includes('apt-get [install] [-y] [-q] [--no-install-recommends] [python2] [python-is-python2] [python2-dev] [python3-pip] [build-essential] [curl] [ca-certificates] [openssl] [iptables] [iproute2] [libfreetype6] [libpng16-16] [htop]'), calls.join('\n'));
+    // The pip wheel comes through Ubuntu's python3 pip from the configured index (no download site named).
+    assert.ok(calls.some((c) => /^python3 \[-m\] \[pip\] \[download\] .*\[--python-version\] \[2\.7\] .*\[pip==20\.3\.4\]$/.test(c)), calls.join('\n'));
     assert.ok(calls.includes('python2 [/root/ec2term-pip/pip-20.3.4-py2.py3-none-any.whl/pip] [install] [-q] [--no-index] [/root/ec2term-pip/pip-20.3.4-py2.py3-none-any.whl]'.replace(/\/root\//g, `${root}/root/`)), calls.join('\n'));
     assert.ok(calls.some((c) => /^python2 \[-m\] \[pip\] \[install\] \[-q\] \[--no-cache-dir\] \[--require-hashes\] \[-r\] \[.*requirements\.txt\]$/.test(c)), calls.join('\n'));
     assert.ok(calls.includes('python2 [-m] [pip] [install] [-q] [--no-cache-dir] [requests]'), calls.join('\n'));

@@ -178,7 +178,8 @@ describe('SSH layer against OpenSSH sshd', { skip }, () => {
       assert.equal(pinned[0]!.fingerprint, sshd.hostFingerprint);
       if (!sshAvailable()) return;
       const args = opensshArgs({ instanceId: 'i-0123456789abcdef0', alias: 'lab', host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.clientKey, knownHostsFile: kh.path });
-      const r = spawnSync(SSH, [...args.slice(1), '-o', 'BatchMode=yes', 'echo', 'via-openssh'], { encoding: 'utf8', timeout: 20_000 });
+      // Options go before the `--` that ends them (opensshArgs ends with `-- user@host`).
+      const r = spawnSync(SSH, ['-o', 'BatchMode=yes', ...args.slice(1), 'echo', 'via-openssh'], { encoding: 'utf8', timeout: 20_000 });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, 'via-openssh\n');
     });

@@ -20,7 +20,7 @@ import { CLEANUP_RETRY_MS, formatDuration, persistentCleanup, pollUntil, waitFor
 import { shellQuote } from '../../lib/shellquote.js';
 import type { CommandContext } from '../types.js';
 import { findImage, type ImageChoice } from './image.js';
-import { defaultClientToken, expiresAt, instanceTags, securityGroupFor, userDataInput, utcDay, type HostPlan, type LaunchPlan, type SecurityGroupPlan } from './plan.js';
+import { defaultClientToken, expiresAt, HOST_GROUP, instanceTags, userDataInput, utcDay, type HostPlan, type LaunchPlan, type SecurityGroupPlan } from './plan.js';
 import type { Progress } from './progress.js';
 
 export interface LaunchDeps {
@@ -159,7 +159,7 @@ function blockDevices(plan: LaunchPlan, image: ImageChoice): RunInstancesCommand
 }
 
 /** The RunInstances request for one host. */
-export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids: { keyName?: string; groupId?: string }): RunInstancesCommandInput {
+export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids: { keyName?: string; groupId?: string; memberGroupId?: string }): RunInstancesCommandInput {
   const volumeTags = [
     { Key: TAGS.managed, Value: 'true' },
     { Key: TAGS.name, Value: prep.host.name },
@@ -170,7 +170,7 @@ export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids
     MinCount: 1,
     MaxCount: 1,
     KeyName: ids.keyName,
-    SecurityGroupIds: ids.groupId ? [ids.groupId] : undefined,
+    SecurityGroupIds: ids.groupId ? [ids.groupId, ...(ids.memberGroupId ? [ids.memberGroupId] : [])] : undefined,
     UserData: Buffer.from(prep.userData).toString('base64'),
     BlockDeviceMappings: blockDevices(plan, pre.image),
     InstanceInitiatedShutdownBehavior: plan.ttlMs !== undefined ? 'terminate' : undefined,
@@ -214,10 +214,17 @@ export function groupWarnings(group: GroupOutcome): string[] {
   ];
 }
 
-/**
- * The plan's group with its source-group rules (8899 from the hosts' group) turned into group ids: the
- * source group is found, or created with its own rules (not in a dry run, where a missing one is left out).
- */
+/** The hosts' membership group (HOST_GROUP): no rules; found, or created (not in a dry run). */
+async function hostGroupId(deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void): Promise<string | undefined> {
+  const found = await findGroup(deps.ec2, HOST_GROUP, deps.ctx.signal);
+  if (found?.GroupId || dryRun) return found?.GroupId;
+  const g = await ensureSecurityGroup(deps.ec2, { name: HOST_GROUP, description: 'ec2term: GraphTerm secondary hosts (lets nothing in; names them for the primary\'s 8899)', rules: [], exact: false },
+    { widen: false, dryRun: false, signal: deps.ctx.signal });
+  if (g.created) created?.(g);
+  return g.id;
+}
+
+/** The plan's group with its source-group rules (8899 from the hosts' group) turned into group ids. */
 export async function resolveSourceGroups(plan: LaunchPlan, deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void): Promise<SecurityGroupPlan> {
   const rules = [];
   for (const r of plan.securityGroup.rules) {
@@ -225,14 +232,7 @@ export async function resolveSourceGroups(plan: LaunchPlan, deps: LaunchDeps, dr
       rules.push(r);
       continue;
     }
-    const spec = securityGroupFor('host', { graphtermPort: false, acceptHosts: false, allowFrom: plan.allowFrom, defaulted: plan.allowFromDefaulted });
-    const found = await findGroup(deps.ec2, r.fromGroup, deps.ctx.signal);
-    let id = found?.GroupId;
-    if (!id && !dryRun) {
-      const g = await ensureSecurityGroup(deps.ec2, { ...spec, name: r.fromGroup }, { widen: false, dryRun: false, signal: deps.ctx.signal });
-      id = g.id;
-      if (g.created) created?.(g);
-    }
+    const id = await hostGroupId(deps, dryRun, created);
     if (id) rules.push({ ...r, cidrs: [id] });
   }
   return { ...plan.securityGroup, rules };
@@ -290,6 +290,8 @@ export class Launcher {
   readonly created: Created = { instances: [], records: [], sourceGroups: [] };
   keyPair?: KeyPairOutcome;
   group?: GroupOutcome;
+  /** A secondary host is also in the hosts' membership group (HOST_GROUP). */
+  memberGroupId?: string;
   constructor(
     private readonly plan: LaunchPlan,
     private readonly pre: Preflight,
@@ -344,6 +346,12 @@ export class Launcher {
     });
     this.group = group;
     if (group.created) this.created.group = group;
+    if (plan.role === 'host') {
+      this.memberGroupId = await hostGroupId(this.deps, false, (g) => {
+        this.created.sourceGroups.push(g);
+        this.progress.note(`created the security group ${g.name} (${g.id}): it names the secondary hosts for the primary's port 8899`);
+      });
+    }
     this.progress.note(`security group ${groupSummary(group)}`);
     for (const w of groupWarnings(group)) this.out.warn(w);
   }
@@ -363,7 +371,7 @@ export class Launcher {
     let setUpAgain = false;
     for (let generation = 0; generation < 10; generation++) {
       // Built each time: setting the key pair and group up again changes the group id.
-      const req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id });
+      const req = runRequest(this.plan, this.pre, prep, { keyName: this.plan.keyName, groupId: this.group?.id, memberGroupId: this.memberGroupId });
       const token = generation === 0 ? prep.token : `${prep.token.slice(0, 60)}-g${generation}`.slice(-64);
       let res;
       try {
@@ -554,7 +562,7 @@ export class Launcher {
     }
     const session = await this.primarySession;
     const r = await session.exec(command, { signal: ctx.signal });
-    if (r.code !== 0) throw new Ec2termError(`on ${this.plan.connectTo}: ${command.replace(/ .*/, '').split('/').pop()} ${command.split(' ')[1]} failed: ${r.stderr.toString('utf8').trim().slice(0, 300) || `exit ${r.code}`}`);
+    if (r.code !== 0) throw new Ec2termError(`on ${this.plan.connectTo}: ${command.replace(/^PATH=\S+ /, '').split(' ').slice(0, 2).join(' ')} failed: ${r.stderr.toString('utf8').trim().slice(0, 300) || `exit ${r.code}`}`);
     return r.stdout.toString('utf8');
   }
 

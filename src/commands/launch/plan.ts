@@ -24,6 +24,10 @@ export const WAIT_PHASES = ['none', 'running', 'ssh', 'ready'] as const;
 export type WaitPhase = (typeof WAIT_PHASES)[number];
 export const PORTS = { ssh: 22, graphterm: GRAPHTERM_PORT, untrusted: GRAPHTERM_PORT + 1, hosts: HOST_PORT, http: 80, https: 443 } as const;
 /** The group secondary hosts run in: the primary's host port is open to this group only. */
+/**
+ * Every secondary host is also in this group, which lets nothing in: it only names the hosts, so a
+ * primary's 8899 can be open to them alone, whatever group (shared or --allow-from) holds their own rules.
+ */
 export const HOST_GROUP = 'ec2term-graphterm-host';
 /** Private range of every default VPC: where secondary hosts reach a primary's port 8899 from. */
 export const DEFAULT_VPC_CIDR = '172.31.0.0/16';
@@ -224,7 +228,7 @@ export function hostName(base: string, index: number, count: number): string {
 /** Pure: the purpose (shared group name, description) and rules of the group for a role and its ports. */
 function groupPurpose(role: GraphTermRole, opts: { graphtermPort: boolean; acceptHosts: boolean; https?: boolean; allowFrom: string[]; defaulted: boolean }): Omit<SecurityGroupPlan, 'exact'> {
   const rules: IngressRule[] = [{ port: PORTS.ssh, cidrs: opts.allowFrom, purpose: 'ssh' }];
-  if (role === 'host') return { name: HOST_GROUP, description: 'ec2term: GraphTerm secondary hosts (ssh only; they reach the server)', rules };
+  if (role === 'host') return { name: 'ec2term-ssh', description: 'ec2term: ssh only (GraphTerm secondary hosts, and servers reached through an ssh tunnel)', rules };
   if (opts.graphtermPort) {
     // The original's redirect 80 -> 8900 and 81 -> 8901 (443/444 with https) and the ports themselves.
     const web = opts.https ? PORTS.https : PORTS.http;

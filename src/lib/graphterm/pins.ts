@@ -22,9 +22,6 @@ export const PIP_BOOTSTRAP: PipPin = {
   file: 'pip-20.3.4-py2.py3-none-any.whl',
 };
 
-/** The wheel's address on PyPI's file host, as https://pypi.org/simple/pip/ lists it (checked against its sha256 after download). */
-export const PIP_BOOTSTRAP_URL = `https://files.pythonhosted.org/packages/27/79/8a850fe3496446ff0d584327ae44e7500daf6764ca1a382d2d02789accf7/${PIP_BOOTSTRAP.file}`;
-
 /** GraphTerm and everything it needs on Python 2.7, one file each. */
 export const GRAPHTERM_PIP_PINS: PipPin[] = [
   PIP_BOOTSTRAP,
