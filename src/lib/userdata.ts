@@ -149,30 +149,22 @@ export function launchConf(input: UserDataInput): GraphTermConf {
 export function authCodeDeliveryScript(file: string, o: { replace?: boolean } = {}): string {
   const slash = file.lastIndexOf('/');
   const dir = slash > 0 ? file.slice(0, slash) : '.';
-  if (o.replace) {
-    // A host's key follows its server's code: a newer key must win (rename(2) is atomic too).
-    return [
-      'umask 077',
-      `f=${qs(file)}`,
-      't="$f.$$.tmp"',
-      `mkdir -p ${qs(dir)} || exit 1`,
-      'cat >"$t" || { rm -f "$t"; exit 1; }',
-      `if [ ! -s "$t" ]; then rm -f "$t"; echo 'no key arrived on stdin' >&2; exit 1; fi`,
-      'mv -f "$t" "$f" || { rm -f "$t"; exit 1; }',
-      'cat "$f"',
-      '',
-    ].join('\n');
-  }
-  return [
+  const what = o.replace ? 'key' : 'auth code';
+  const receive = [
     'umask 077',
     `f=${qs(file)}`,
     't="$f.$$.tmp"',
     `mkdir -p ${qs(dir)} || exit 1`,
     'cat >"$t" || { rm -f "$t"; exit 1; }',
-    `if [ ! -s "$t" ]; then rm -f "$t"; echo 'no auth code arrived on stdin' >&2; exit 1; fi`,
-    'ln "$t" "$f" 2>/dev/null || :',
-    'rm -f "$t"',
-    `if [ ! -f "$f" ] || [ ! -s "$f" ]; then echo "no auth code could be stored in ~/$f" >&2; exit 1; fi`,
+    `if [ ! -s "$t" ]; then rm -f "$t"; echo 'no ${what} arrived on stdin' >&2; exit 1; fi`,
+  ];
+  // A host's key follows its server's code: a newer key must win (rename(2) is atomic too).
+  const store = o.replace
+    ? ['mv -f "$t" "$f" || { rm -f "$t"; exit 1; }']
+    : ['ln "$t" "$f" 2>/dev/null || :', 'rm -f "$t"', `if [ ! -f "$f" ] || [ ! -s "$f" ]; then echo "no auth code could be stored in ~/$f" >&2; exit 1; fi`];
+  return [
+    ...receive,
+    ...store,
     'cat "$f"',
     '',
   ].join('\n');

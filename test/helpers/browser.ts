@@ -32,7 +32,7 @@ export async function openPage(chromium: string): Promise<Page> {
     '--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--no-default-browser-check',
     '--disable-extensions', '--disable-background-networking', '--window-size=1100,800',
     `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   const browserUrl = await new Promise<string>((resolve, reject) => {
     let err = '';
     const t = setTimeout(() => reject(new Error(`chromium did not start: ${err.slice(-300)}`)), 30_000);
@@ -104,9 +104,11 @@ export async function openPage(chromium: string): Promise<Page> {
     },
     async close() {
       ws.close();
-      child.kill('SIGKILL');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
-      rmSync(profile, { recursive: true, force: true });
+      const exited = new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      // The whole group: Chromium's renderer and helper processes write into the profile too.
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+      await exited;
+      try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch { /* a temp folder; best effort */ }
     },
   };
   return page;
