@@ -51,15 +51,26 @@ export function securePrivateDir(dir: string, create = true): void {
 function narrowModes(dir: string, top: boolean): void {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    const st = lstatSync(p);
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch (e) {
+      // Another process starting at the same time removed its temporary file meanwhile.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
     if (st.isSymbolicLink()) continue; // never chmod through a link
     if (st.uid !== uid()) continue;
     if (st.isDirectory()) {
-      if ((st.mode & 0o077) !== 0) chmodSync(p, 0o700);
+      if ((st.mode & 0o077) !== 0) chmodIfThere(p, 0o700);
       if (top && OWN_DIRS.includes(name)) narrowModes(p, false);
       else if (top && OWN_DIRS_NO_DESCENT.includes(name)) continue;
-    } else if ((st.mode & 0o077) !== 0) chmodSync(p, 0o600);
+    } else if ((st.mode & 0o077) !== 0) chmodIfThere(p, 0o600);
   }
+}
+
+function chmodIfThere(p: string, mode: number): void {
+  try { chmodSync(p, mode); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
 }
 
 /**

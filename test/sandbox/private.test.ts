@@ -236,7 +236,7 @@ describe('the background server sees a minimal environment', { skip: existsSync(
   it('PATH, HOME, LANG and its own EC2TERM_SANDBOX_* settings; no AWS_* keys, tokens or agent socket', async () => {
     const info = await ensureSandbox(env);
     const seen = readFileSync(`/proc/${info.pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => kv.slice(0, kv.indexOf('=')));
-    for (const k of seen) assert.match(k, /^(PATH|HOME|LANG|LC_ALL|LC_CTYPE|TZ|TMPDIR|EC2TERM_SANDBOX_[A-Z_]+)$/, `${k} leaked into the server`);
+    for (const k of seen) assert.match(k, /^(PATH|HOME|LANG|LC_ALL|LC_CTYPE|TZ|TMPDIR|XDG_CACHE_HOME|EC2TERM_GRAPHTERM_RUNTIME|EC2TERM_SANDBOX_[A-Z_]+)$/, `${k} leaked into the server`);
     for (const k of ['PATH', 'HOME', 'LANG', 'EC2TERM_SANDBOX_DIR', 'EC2TERM_SANDBOX_DELAYS']) assert.ok(seen.includes(k), `${k} kept`);
   });
 });

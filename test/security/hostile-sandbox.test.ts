@@ -31,7 +31,7 @@ before(async () => {
   for (const id of Object.values(ids)) await waitState(sb.url, 'us-east-1', id, 'running');
   if (existsSync(AWSCLI)) {
     // The same kind of tag set with an independent client.
-    const cli = spawnSync(AWSCLI, ['--endpoint-url', sb.url, 'ec2', 'create-tags', '--resources', ids.plain, '--tags', `Key=ec2term:launch,Value=x\u001b]52;c;aWQK\u0007\nProxyCommand id`], {
+    const cli = spawnSync(AWSCLI, ['--endpoint-url', sb.url, 'ec2', 'create-tags', '--resources', ids.plain, '--tags', JSON.stringify([{ Key: 'ec2term:launch', Value: 'x\u001b]52;c;aWQK\u0007\nProxyCommand id' }])], {
       env: cleanEnv({ AWS_ACCESS_KEY_ID: credentialsFor(sb.url).accessKeyId, AWS_SECRET_ACCESS_KEY: credentialsFor(sb.url).secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1' }),
       encoding: 'utf8',
     });
