@@ -174,8 +174,27 @@ export async function main(program: string, argv: string[], io: Io = processIo()
   }
 }
 
+/**
+ * A reader that went away (`ec2ssh lab 'seq 1 1000000' | head -1`, `ec2list --watch | head`) ends the
+ * command quietly, as OpenSSH and coreutils end: ec2ssh with 0 (what ssh exits with), the others with
+ * 141 (128 + SIGPIPE, what the shell reports for a coreutils command whose reader left).
+ */
+export function closedPipeStatus(program: string): number {
+  return program === 'ec2ssh' ? 0 : 128 + 13;
+}
+
+function quietOnClosedPipe(program: string): void {
+  const onError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    process.exit(closedPipeStatus(program));
+  };
+  process.stdout.on('error', onError);
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
+}
+
 /** Entry point for the bins: run, flush, exit with the code. */
 export function run(program: string, argv: string[]): void {
+  quietOnClosedPipe(program);
   main(program, argv).then(
     (code) => exitAfterFlush(code),
     (err) => {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, runBin } from '../helpers/run.js';
+import { cleanEnv, ROOT, runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { launchInstance, type SandboxInstance } from '../helpers/fixture.js';
 import { keygen, sshAvailable, sshdAvailable } from '../helpers/sshd.js';
@@ -26,6 +26,17 @@ describe('ec2ssh against the sandbox', { timeout: 120_000 }, () => {
   });
   after(async () => {
     await sb?.stop();
+  });
+
+  it('a reader that goes away (| head -1) ends ec2ssh quietly with 0, as OpenSSH does; ec2list too, with 141', () => {
+    // A real shell pipe, as a user types it; PIPESTATUS gives ec2ssh's own status.
+    const sh = (cmd: string) => spawnSync('bash', ['-c', `${cmd}; echo "status=\${PIPESTATUS[0]}" >&2`], { env: cleanEnv(env), encoding: 'utf8', timeout: 60_000 });
+    const r = sh(`${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/ec2ssh'))} --sandbox lab 'seq 1 1000000' | head -1`);
+    assert.equal(r.stdout, '1\n');
+    assert.match(r.stderr, /status=0\s*$/);
+    assert.doesNotMatch(r.stderr, /EPIPE|Error|at .*\.js/, 'no stack trace');
+    const l = sh(`${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/ec2list'))} --sandbox --help | head -c 10 >/dev/null`);
+    assert.doesNotMatch(l.stderr, /EPIPE|Error|at .*\.js/, 'no stack trace');
   });
 
   it("verifies the host key against the console on first contact, pins it, and passes 'exit 7' through", async () => {
