@@ -28,17 +28,6 @@ describe('ec2ssh against the sandbox', { timeout: 120_000 }, () => {
     await sb?.stop();
   });
 
-  it('a reader that goes away (| head -1) ends ec2ssh quietly with 0, as OpenSSH does; ec2list too, with 141', () => {
-    // A real shell pipe, as a user types it; PIPESTATUS gives ec2ssh's own status.
-    const sh = (cmd: string) => spawnSync('bash', ['-c', `${cmd}; echo "status=\${PIPESTATUS[0]}" >&2`], { env: cleanEnv(env), encoding: 'utf8', timeout: 60_000 });
-    const r = sh(`${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/ec2ssh'))} --sandbox lab 'seq 1 1000000' | head -1`);
-    assert.equal(r.stdout, '1\n');
-    assert.match(r.stderr, /status=0\s*$/);
-    assert.doesNotMatch(r.stderr, /EPIPE|Error|at .*\.js/, 'no stack trace');
-    const l = sh(`${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/ec2list'))} --sandbox --help | head -c 10 >/dev/null`);
-    assert.doesNotMatch(l.stderr, /EPIPE|Error|at .*\.js/, 'no stack trace');
-  });
-
   it("verifies the host key against the console on first contact, pins it, and passes 'exit 7' through", async () => {
     const r = await ec2ssh(['lab', 'exit 7']);
     assert.equal(r.code, 7, r.stderr);
@@ -99,5 +88,23 @@ describe('ec2ssh against the sandbox', { timeout: 120_000 }, () => {
     } finally {
       if (!readFileSync(knownHosts, 'utf8').includes(lab.id)) writeFileSync(knownHosts, saved);
     }
+  });
+
+  it('--json with a remote command is refused before connecting (it would mix with the command\'s output)', async () => {
+    const r = await ec2ssh(['--json', 'lab', 'echo hi']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /--json cannot share stdout with the remote command/);
+  });
+
+  it('a reader that goes away (| head -1) ends ec2ssh quietly with 0, as OpenSSH does; ec2list too, with 141', () => {
+    // A real shell pipe, as a user types it; PIPESTATUS gives ec2ssh's own status.
+    const sh = (cmd: string) => spawnSync('bash', ['-c', `${cmd}; echo "status=\${PIPESTATUS[0]}" >&2`], { env: cleanEnv(env), encoding: 'utf8', timeout: 60_000 });
+    const r = sh(`${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/ec2ssh'))} --sandbox lab 'seq 1 1000000' | head -1`);
+    assert.equal(r.stdout, '1\n');
+    assert.match(r.stderr, /status=0\s*$/);
+    assert.doesNotMatch(r.stderr, /EPIPE|Error|at .*\.js/, 'no stack trace');
+    const l = sh(`${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/ec2list'))} --sandbox --help | head -c 10 >/dev/null`);
+    assert.doesNotMatch(l.stderr, /EPIPE|Error|at .*\.js/, 'no stack trace');
   });
 });

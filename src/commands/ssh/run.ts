@@ -23,6 +23,10 @@ export const run: RunCommand = async (ctx, args, options) => {
   plan.identityFiles = plan.identityFiles.map((f) => expandHome(f, ctx.io.env));
   const missing = plan.identityFiles.find((f) => !existsSync(f));
   if (missing) throw new UsageError(`-i ${missing}: no such file`);
+  // A session's stdout is the remote command's: JSON there would mix with it (`| jq` breaks).
+  if (ctx.global.json && plan.mode === 'connect' && !plan.noCommand) {
+    throw new UsageError('--json cannot share stdout with the remote command: drop --json (ec2ssh exits with the command\'s status), or use --print --json for the command line as JSON');
+  }
   const aws = await ctx.aws();
   const ec2 = await sdkEc2(aws, aws.region, ctx.signal);
   switch (plan.mode) {
