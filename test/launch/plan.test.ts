@@ -156,6 +156,12 @@ describe('ec2launch pure helpers', () => {
     assert.deepEqual(['22.04', '24.04', '25.04', '24.10'].map(isLts), [true, true, false, false]);
     assert.deepEqual(['t3.small', 't4g.small', 'c7gn.large', 'm7i.large'].map(architectureFor), ['x86_64', 'arm64', 'arm64', 'x86_64']);
   });
+  it('the warning about the default source reads as English for one port and for several', () => {
+    const warning = (argv: string[]) => plan(argv).warnings.find((w) => w.includes('reachable from anywhere'));
+    assert.equal(warning(['--connect-to', 'lab', 'node']), 'port 22 will be reachable from anywhere (0.0.0.0/0); narrow it with --allow-from YOUR.ADDRESS/32');
+    assert.equal(warning(['lab']), 'ports 22, 80, 81, 8900 and 8901 will be reachable from anywhere (0.0.0.0/0); narrow them with --allow-from YOUR.ADDRESS/32');
+    assert.equal(warning(['--allow-from', '203.0.113.7/32', 'lab']), undefined);
+  });
   it('--allow-from gets a group of its own, named by purpose and a hash of its rules; the defaults share one', () => {
     const g = (argv: string[]) => plan(argv).securityGroup;
     const narrow = g(['--allow-from', '203.0.113.7/32', 'lab']);

@@ -408,7 +408,8 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
   const securityGroup = securityGroupFor(role, { graphtermPort: graphtermPortOpen, acceptHosts: Boolean(o.acceptHosts), https: Boolean(o.https), allowFrom, defaulted: allowFromDefaulted });
   if (allowFromDefaulted) {
     const ports = securityGroup.rules.filter((r) => r.cidrs.includes(ANYWHERE)).map((r) => r.port);
-    warnings.push(`ports ${ports.join(', ')} will be reachable from anywhere (${ANYWHERE}); narrow it with --allow-from YOUR.ADDRESS/32`);
+    const list = ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]}`;
+    warnings.push(`${list} will be reachable from anywhere (${ANYWHERE}); narrow ${ports.length === 1 ? 'it' : 'them'} with --allow-from YOUR.ADDRESS/32`);
   }
   if (role === 'host') {
     for (const h of hosts) {
