@@ -4,7 +4,6 @@
 // account and talks only to 127.0.0.1. Exits non-zero if any step fails; always stops the sandbox.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,29 +59,21 @@ async function graphtermRuntime() {
   }
 }
 
-const freePort = () => new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-});
-
 /** Through `ec2ssh -L`, as a user would: what GraphTerm answers on the instance (and, with Chromium, a screenshot). */
 async function showGraphTerm(name) {
+  const { freePort } = await import('../dist/test/helpers/sshd.js');
+  const { firstSocketMessage, runInBrowserTerminal, waitForHttp } = await import('../dist/test/helpers/graphterm.js');
   const port = await freePort();
   const args = ['-N', '-L', `${port}:localhost:8900`, `ubuntu@${name}`];
   console.log(`\n${bold(`$ ec2ssh ${args.join(' ')} &`)}`);
   const tunnel = spawn(process.execPath, [join(root, 'bin', 'ec2ssh'), ...args], { env, cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const url = `http://127.0.0.1:${port}`;
-    let res;
-    for (let i = 0; i < 100 && !res; i++) {
-      res = await fetch(url).catch(() => undefined);
-      if (!res) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!res) throw new Error(`nothing answered at ${url} through the tunnel`);
+    const res = await waitForHttp(url, 10_000);
     const page = await res.text();
     const title = /<title>([^<]*)<\/title>/i.exec(page)?.[1]?.trim() ?? '(no title)';
     if (res.status !== 200 || !/graphterm/i.test(page)) throw new Error(`${url} answered ${res.status} without the GraphTerm page`);
     console.log(`  GraphTerm answered at ${url}/ (the instance's port 8900): HTTP ${res.status}, page "${title}"`);
-    const { firstSocketMessage, runInBrowserTerminal } = await import('../dist/test/helpers/graphterm.js');
     const hello = await firstSocketMessage(url);
     console.log(`  its websocket, asked without the code, answers: ${hello[0][0]}`);
     const { findChromium, openPage } = await import('../dist/test/helpers/browser.js');

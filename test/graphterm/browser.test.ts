@@ -3,16 +3,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findChromium, openPage } from '../helpers/browser.js';
-import { firstSocketMessage, graphtermRuntime, keepScreenshot, runInBrowserTerminal, socketLogin } from '../helpers/graphterm.js';
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
+import { firstSocketMessage, graphtermRuntime, keepScreenshot, runInBrowserTerminal, socketLogin, waitForHttp } from '../helpers/graphterm.js';
+import { freePort } from '../helpers/sshd.js';
 
 test('a real browser logs in to the real GraphTerm with the code from its file and runs a command', async (t) => {
   const rt = graphtermRuntime(t);
@@ -43,7 +39,8 @@ test('a real browser logs in to the real GraphTerm with the code from its file a
   });
   const url = `http://127.0.0.1:${port}`;
   const codeFile = join(home, '.graphterm', '@127.0.0.1_gterm_auth.txt');
-  for (let i = 0; i < 150 && !(existsSync(codeFile) && (await fetch(url).then((r) => r.ok, () => false))); i++) await new Promise((r) => setTimeout(r, 100));
+  // GraphTerm writes its code file before it serves.
+  await waitForHttp(url).catch((e: Error) => assert.fail(`${e.message}: ${output}`));
   assert.ok(existsSync(codeFile), `gtermserver wrote no code file: ${output}`);
   const code = readFileSync(codeFile, 'utf8').split(/\s+/)[0]!.replace(/-/g, '');
 

@@ -3,10 +3,10 @@
 // secondary host launched with --connect-to joins the server's host list.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { findChromium, openPage } from '../helpers/browser.js';
-import { firstSocketMessage, graphtermRuntime, keepScreenshot, runInBrowserTerminal, socketLogin } from '../helpers/graphterm.js';
+import { firstSocketMessage, graphtermRuntime, keepScreenshot, runInBrowserTerminal, socketLogin, waitForHttp } from '../helpers/graphterm.js';
+import { freePort } from '../helpers/sshd.js';
 import { binPath, cleanEnv, runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -14,10 +14,6 @@ let sb: TestSandbox | undefined;
 let code = '';
 before(async () => { sb = await startTestSandbox({ graphterm: 'real' }); });
 after(async () => { await sb?.stop(); });
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
 
 test('ec2launch waits for the real gtermserver, which answers on the instance with the delivered code', async (t) => {
   if (!graphtermRuntime(t)) return;
@@ -41,12 +37,8 @@ test('ec2ssh -L PORT:localhost:8900 reaches it and a browser runs a command in a
   const tunnel = spawn(process.execPath, [binPath('ec2ssh'), '-N', '-L', `${port}:localhost:8900`, 'lab'], { env: cleanEnv(sb!.env), stdio: 'ignore' });
   t.after(() => tunnel.kill('SIGTERM'));
   const base = `http://127.0.0.1:${port}`;
-  let res: Response | undefined;
-  for (let i = 0; i < 150 && !res; i++) {
-    res = await fetch(base).catch(() => undefined);
-    if (!res) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(res?.status, 200, 'GraphTerm through the tunnel');
+  const res = await waitForHttp(base);
+  assert.equal(res.status, 200, 'GraphTerm through the tunnel');
   const chromium = findChromium();
   if (!chromium) {
     if (process.env.CI) throw new Error('chromium is missing in CI');

@@ -19,6 +19,17 @@ export function graphtermRuntime(t: TestContext): GraphTermRuntime | undefined {
   return undefined;
 }
 
+/** The first HTTP answer at url (GraphTerm starting, a tunnel opening), or an error after timeoutMs. */
+export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<Response> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(url).catch(() => undefined);
+    if (res) return res;
+    if (Date.now() > end) throw new Error(`nothing answered at ${url} within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The first message GraphTerm sends on its websocket (e.g. [["authenticate", {...}]]). */
 export function firstSocketMessage(base: string, path = '/_websocket/local/new', query = ''): Promise<unknown> {
   return new Promise((resolve, reject) => {

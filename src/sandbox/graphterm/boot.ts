@@ -9,6 +9,8 @@ import { mkdir, readFile, rm, writeFile, chmod, appendFile } from 'node:fs/promi
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { shellQuote as q } from '../../lib/shellquote.js';
+import { hostAuthFile } from '../../lib/userdata.js';
 import type { GraphTermRuntime } from './runtime.js';
 
 export interface BootOptions {
@@ -63,7 +65,6 @@ export function canBoot(userData: string): boolean {
   return heredoc(userData, 'WRAPPER') !== undefined && heredoc(userData, 'CONF') !== undefined;
 }
 
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function bootGraphTerm(o: BootOptions): GraphTermBoot {
@@ -139,6 +140,8 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
     await mkdir(join(o.rootDir, 'usr/local/sbin'), { recursive: true });
     const ud = o.userData;
     const role = assignment(ud, 'EC2TERM_ROLE') === 'host' ? 'host' : 'server';
+    const conf = heredoc(ud, 'CONF')!;
+    const hostKeyFile = join(home, hostAuthFile(confValue(conf, 'GTERM_HOST_NAME') ?? ''));
     await log(`ec2launch: setup starting for ${assignment(ud, 'EC2TERM_NAME') ?? '?'} (${role}; sandbox: apt-get and pip steps not run, GraphTerm 0.57 from ${o.runtime.dir})`);
     // The instance's login user, as nss_wrapper shows it to GraphTerm and to every SSH session.
     await writeFile(sessionEnv.NSS_WRAPPER_PASSWD, `${o.user}:x:${uid}:${gid}:${o.user}:${home}:/bin/bash\n`);
@@ -156,13 +159,12 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
       extra.push(`GTERM_EXTERNAL_HOST=${q(dnsName || o.publicDnsName || o.address)}`);
       if (assignment(ud, 'ACCEPT_HOSTS') === 'yes') extra.push(`GTERM_INTERNAL_HOST=${q(o.address)}`);
     } else {
-      const serverIp = /^GTERM_SERVER_ADDR=(?:'([^']*)'|(\S*))$/m.exec(heredoc(ud, 'CONF')!);
-      const mapped = o.addressOfPrivateIp(serverIp?.[1] ?? serverIp?.[2] ?? '');
+      const mapped = o.addressOfPrivateIp(confValue(conf, 'GTERM_SERVER_ADDR') ?? '');
       if (mapped) extra.push(`GTERM_SERVER_ADDR=${q(mapped)}`);
       // The conf names /home/USER/...: the instance's home is a folder of the sandbox.
-      extra.push(`GTERM_AUTH_FILE=${q(join(home, '.graphterm', `${hostName(ud)}_gterm_auth.txt`))}`);
+      extra.push(`GTERM_AUTH_FILE=${q(hostKeyFile)}`);
     }
-    await writeFile(confPath, `${heredoc(ud, 'CONF')}\n${extra.join('\n')}\n`);
+    await writeFile(confPath, `${conf}\n${extra.join('\n')}\n`);
     await writeFile(wrapperPath, `${wrapperScript(ud)}\n`);
     await chmod(wrapperPath, 0o755);
     await writeFile(join(init, 'bin', 'ec2term-graphterm'), `#!/bin/sh\nexec bash ${q(wrapperPath)} "$@"\n`, { mode: 0o755 });
@@ -171,9 +173,9 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
     if (email) await writeFile(join(home, '.graphterm', 'gterm_email.txt'), `${email}\n`);
 
     if (assignment(ud, 'NEEDS_SECRET') === 'yes') {
-      const secret = (await runWrapper(['authfile'])).out.split('\n').pop() ?? '';
-      const file = role === 'host' ? join(home, '.graphterm', `${hostName(ud)}_gterm_auth.txt`) : secret.replace(/^\/home\/[^/]+/, home);
-      await log(`waiting for ec2launch to deliver ${file.slice(home.length - o.user.length - 6)} (over SSH)`);
+      // The server's code file is where its start script says (under HOME, the instance's home).
+      const file = role === 'host' ? hostKeyFile : (await runWrapper(['authfile'])).out.split('\n').pop() ?? '';
+      await log(`waiting for ec2launch to deliver /home/${o.user}${file.slice(home.length)} (over SSH)`);
       while (!existsSync(file)) {
         if (stopped || !o.alive()) return false;
         await sleep(200);
@@ -201,8 +203,8 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
   };
 }
 
-/** The dot-free name a secondary host joins as (GTERM_HOST_NAME in the conf). */
-function hostName(userData: string): string {
-  const m = /^GTERM_HOST_NAME=(?:'([^']*)'|(\S*))$/m.exec(heredoc(userData, 'CONF') ?? '');
-  return m?.[1] ?? m?.[2] ?? '';
+/** A value of ec2launch's GraphTerm conf (`KEY=value` or `KEY='value'`, as graphtermConf writes them). */
+export function confValue(conf: string, key: string): string | undefined {
+  const m = new RegExp(`^${key}=(?:'([^']*)'|(\\S*))$`, 'm').exec(conf);
+  return m ? m[1] ?? m[2] : undefined;
 }

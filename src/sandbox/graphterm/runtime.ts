@@ -15,6 +15,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GRAPHTERM_PIP_PINS, requirementsText } from '../../lib/graphterm/pins.js';
+import { shellQuote } from '../../lib/shellquote.js';
 
 const run = promisify(execFile);
 
@@ -79,7 +80,9 @@ function fingerprint(arch: string): string {
   return `graphterm 0.57.0 on python 2.7.18 (${arch}) ${h.digest('hex').slice(0, 16)}\n`;
 }
 
-export function debianArch(arch: string = process.arch): 'amd64' | 'arm64' | undefined {
+/** Debian's name for this machine's architecture, when the runtime can run here (Linux, x86_64 or arm64). */
+export function debianArch(platform: string = process.platform, arch: string = process.arch): 'amd64' | 'arm64' | undefined {
+  if (platform !== 'linux') return undefined;
   return arch === 'x64' ? 'amd64' : arch === 'arm64' ? 'arm64' : undefined;
 }
 
@@ -87,7 +90,7 @@ export function debianArch(arch: string = process.arch): 'amd64' | 'arm64' | und
 export function findRuntime(env: NodeJS.ProcessEnv = process.env): GraphTermRuntime | undefined {
   const dir = runtimeDir(env);
   const arch = debianArch();
-  if (!arch || process.platform !== 'linux') return undefined;
+  if (!arch) return undefined;
   try {
     if (readFileSync(join(dir, '.complete'), 'utf8') !== fingerprint(arch)) return undefined;
   } catch { return undefined; }
@@ -165,16 +168,14 @@ async function unpackDeb(deb: string, root: string): Promise<void> {
   rmSync(tmp);
 }
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 function writeShim(bin: string, name: string, dir: string, target: string[]): void {
   const file = join(bin, name);
   writeFileSync(file, [
     '#!/bin/sh',
-    `# ec2term GraphTerm runtime: ${name} on Python 2.7.18 from ${shq(dir)}`,
-    `LD_LIBRARY_PATH=${shq(join(dir, 'libs'))}\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`,
+    `# ec2term GraphTerm runtime: ${name} on Python 2.7.18 from ${shellQuote(dir)}`,
+    `LD_LIBRARY_PATH=${shellQuote(join(dir, 'libs'))}\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`,
     'export LD_LIBRARY_PATH',
-    `exec ${target.map(shq).join(' ')} "$@"`,
+    `exec ${target.map(shellQuote).join(' ')} "$@"`,
     '',
   ].join('\n'));
   chmodSync(file, 0o755);
@@ -193,7 +194,7 @@ export async function ensureRuntime(o: InstallOptions = {}): Promise<GraphTermRu
   const found = findRuntime(env);
   if (found) return found;
   const arch = debianArch();
-  if (!arch || process.platform !== 'linux') throw new RuntimeError(`the GraphTerm runtime is built for Linux on x86_64 or arm64, not ${process.platform}/${process.arch}`);
+  if (!arch) throw new RuntimeError(`the GraphTerm runtime is built for Linux on x86_64 or arm64, not ${process.platform}/${process.arch}`);
   const mirror = debianMirror(env);
   if (!mirror) throw new RuntimeError('no Debian archive known: set EC2TERM_DEBIAN_MIRROR to a Debian mirror URL (the folder holding dists/ and pool/)');
   const dir = runtimeDir(env);
@@ -201,7 +202,8 @@ export async function ensureRuntime(o: InstallOptions = {}): Promise<GraphTermRu
   const downloads = join(dir, 'downloads');
   const bin = join(dir, 'bin');
   rmSync(join(dir, '.complete'), { force: true });
-  for (const d of [root, bin, join(dir, 'libs')]) rmSync(d, { recursive: true, force: true });
+  const libs = join(dir, 'libs');
+  for (const d of [root, bin, libs]) rmSync(d, { recursive: true, force: true });
   mkdirSync(downloads, { recursive: true });
   mkdirSync(root, { recursive: true });
   mkdirSync(bin, { recursive: true });
@@ -213,7 +215,6 @@ export async function ensureRuntime(o: InstallOptions = {}): Promise<GraphTermRu
     await unpackDeb(file, root);
   }
   // Only the libraries the system may lack go on LD_LIBRARY_PATH (libssl1.1, libcrypto1.1, libffi7).
-  const libs = join(dir, 'libs');
   mkdirSync(libs, { recursive: true });
   const libDir = join(root, 'usr/lib', MULTIARCH[arch]);
   for (const f of readdirSync(libDir)) {
@@ -235,8 +236,8 @@ export async function ensureRuntime(o: InstallOptions = {}): Promise<GraphTermRu
   writeFileSync(join(root, 'usr/lib/python2.7/dist-packages/ec2term-runtime.pth'), `${site}\n`);
   const pipEnv = { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_WARN_SCRIPT_LOCATION: '1', LD_LIBRARY_PATH: libs };
   // Two rounds: the wheels first (setuptools among them), then the source packages that need it to build.
-  const pins = GRAPHTERM_PIP_PINS;
-  for (const round of [pins.filter((p) => p.file.endsWith('.whl')), pins.filter((p) => !p.file.endsWith('.whl'))]) {
+  const wheel = (p: { file: string }) => p.file.endsWith('.whl');
+  for (const round of [GRAPHTERM_PIP_PINS.filter(wheel), GRAPHTERM_PIP_PINS.filter((p) => !wheel(p))]) {
     const req = join(dir, 'requirements.txt');
     writeFileSync(req, requirementsText(round));
     log(`graphterm runtime: pip install ${round.map((p) => `${p.name}==${p.version}`).join(' ')}`);

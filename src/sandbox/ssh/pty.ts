@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellQuote } from '../../lib/shellquote.js';
 
 const PY_HELPER = String.raw`
 import os, sys, pty, fcntl, termios, struct, signal, select, errno
@@ -161,8 +162,4 @@ export function spawnPty(argv: string[], o: PtySpawnOptions): PtyProcess {
 
 function clamp(n: number, dflt: number): number {
   return Number.isInteger(n) && n > 0 && n < 10000 ? n : dflt;
-}
-
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
