@@ -43,6 +43,7 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
   // `await import('@aws-sdk/client-ec2')` keeps every export of the package (a dynamic import cannot be
   // tree-shaken): send such imports to a facade re-exporting only the names the sources mention.
   const facades = await facadePlugin(root, FACADE_PACKAGES);
+  const applied = overrideLedger();
 
   let result;
   try {
@@ -71,7 +72,7 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
           "import{createRequire as __ec2tRq}from'node:module';import{fileURLToPath as __ec2tFp}from'node:url';" +
           "const require=__ec2tRq(import.meta.url);const __filename=__ec2tFp(import.meta.url);const __dirname=__ec2tFp(new URL('.',import.meta.url));",
       },
-      plugins: [importMetaToTscOutput, facades, treeShakableSchemas, sdkOverrides],
+      plugins: [importMetaToTscOutput, facades, treeShakableSchemas(applied), sdkOverrides(applied)],
       metafile: true,
       write: false,
       logLevel: 'silent',
@@ -81,9 +82,20 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
     const first = (err.errors ?? []).slice(0, 5).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
     throw new Error(`esbuild bundle failed; the bins fall back to dist/src/cli.js:\n${first.join('\n') || err.message}`);
   }
+  // An SDK upgrade that renames a file would silently turn an override off: refuse to publish such a bundle.
+  const missed = applied.missed();
+  if (missed.length) {
+    await rm(outdir, { recursive: true, force: true });
+    throw new Error(`esbuild bundle refused: ${missed.join('; ')} (did an SDK upgrade rename a file? update scripts/build-bundle.mjs)`);
+  }
+  const size = budgetReport(result.metafile);
+  if (size.over.length) {
+    await rm(outdir, { recursive: true, force: true });
+    throw new Error(`esbuild bundle refused: over its size budget: ${size.over.join('; ')} (raise BUNDLE_BUDGET in scripts/build-bundle.mjs only with a reason)`);
+  }
   await publish(outdir, result.outputFiles);
   if (analyze) console.log(await esbuild.analyzeMetafile(result.metafile));
-  await writeFile(join(root, 'dist/bundle-meta.json'), JSON.stringify(result.metafile));
+  await writeFile(join(root, 'dist/bundle-meta.json'), JSON.stringify({ ...result.metafile, ec2term: { overrides: applied.summary(), size: size.totals } }));
 
   const help = captureHelp(root);
   await writeFile(join(outdir, `fast.json.${process.pid}.tmp`), JSON.stringify({ help: help.texts }));
@@ -102,29 +114,81 @@ export async function bundle({ root, quiet = false, analyze = false } = {}) {
  * may run code), so the EC2 chunk carried all ~3,400 shapes. Spelling those keys as the string literals
  * they are lets tree-shaking drop the shapes no command used (same objects at run time).
  */
-const treeShakableSchemas = {
-  name: 'tree-shakable-sdk-schemas',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const strings = new Map();
-      for (const m of text.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) strings.set(m[1], m[2]);
-      const contents = text.replace(/\[(_\w+)\]:/g, (all, name) => (strings.has(name) ? `${strings.get(name)}:` : all));
-      return { contents, loader: 'js' };
-    });
-  },
-};
+function treeShakableSchemas(applied) {
+  return {
+    name: 'tree-shakable-sdk-schemas',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        const strings = new Map();
+        for (const m of text.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) strings.set(m[1], m[2]);
+        let rewritten = 0;
+        const contents = text.replace(/\[(_\w+)\]:/g, (all, name) => (strings.has(name) ? (rewritten++, `${strings.get(name)}:`) : all));
+        applied.note('schema keys', relative(root(args.path), args.path), rewritten);
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
 
 /** SDK files replaced in the bundle by faster equivalents (scripts/bundle-overrides/, each tested against the original). */
-const sdkOverrides = {
-  name: 'sdk-overrides',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]xml-builder[\\/]dist-es[\\/]xml-parser\.js$/ }, async () => ({
-      contents: await readFile(fileURLToPath(new URL('./bundle-overrides/xml-parser.js', import.meta.url)), 'utf8'),
-      loader: 'js',
-    }));
-  },
-};
+const REPLACED = [
+  { what: 'xml parser', filter: /[\\/]@aws-sdk[\\/]xml-builder[\\/]dist-es[\\/]xml-parser\.js$/, by: './bundle-overrides/xml-parser.js' },
+];
+
+function sdkOverrides(applied) {
+  return {
+    name: 'sdk-overrides',
+    setup(build) {
+      for (const r of REPLACED) {
+        build.onLoad({ filter: r.filter }, async (args) => {
+          applied.note(r.what, relative(root(args.path), args.path), 1);
+          return { contents: await readFile(fileURLToPath(new URL(r.by, import.meta.url)), 'utf8'), loader: 'js' };
+        });
+      }
+    },
+  };
+}
+
+const root = (path) => path.slice(0, path.lastIndexOf(`${sep}node_modules${sep}`) + 1) || sep;
+
+/**
+ * What each override did in this build. Every override must have matched at least one file, and every
+ * matched file must have been changed: esbuild's filters are path patterns, so a renamed SDK file would
+ * otherwise mean a quietly slower or larger bundle.
+ */
+export function overrideLedger(expected = ['schema keys', ...REPLACED.map((r) => r.what)]) {
+  const seen = new Map(expected.map((w) => [w, []]));
+  return {
+    note(what, file, changes) { seen.get(what)?.push({ file, changes }); },
+    missed() {
+      const out = [];
+      for (const [what, files] of seen) {
+        if (files.length === 0) out.push(`the ${what} override matched no file`);
+        for (const f of files) if (f.changes === 0) out.push(`the ${what} override changed nothing in ${f.file}`);
+      }
+      return out;
+    },
+    summary() { return Object.fromEntries([...seen].map(([w, files]) => [w, files.map((f) => f.file)])); },
+  };
+}
+
+/**
+ * Size budget, in bytes, for what the bins load. The entry is on every run's path; the largest chunk is
+ * the EC2 client, which the schema override keeps near a tenth of its untreated size.
+ */
+export const BUNDLE_BUDGET = { entry: 2 * 1024, largestChunk: 750 * 1024, total: 2560 * 1024 };
+
+export function budgetReport(metafile) {
+  const outputs = Object.entries(metafile.outputs).filter(([f]) => f.endsWith('.js'));
+  const totals = {
+    entry: outputs.find(([f]) => f.endsWith('/main.js'))?.[1].bytes ?? 0,
+    largestChunk: Math.max(0, ...outputs.map(([, o]) => o.bytes)),
+    total: outputs.reduce((n, [, o]) => n + o.bytes, 0),
+  };
+  const over = Object.entries(BUNDLE_BUDGET).filter(([k, max]) => totals[k] > max).map(([k, max]) => `${k} ${totals[k]} B > ${max} B`);
+  return { totals, over };
+}
 
 /** Packages imported whole (dynamically) whose unused exports are worth dropping. */
 // Not @inquirer/prompts: its entry shows the scan no named exports (a facade of it exported nothing),

@@ -5,7 +5,8 @@
 //   node scripts/build.mjs --no-tsc   bundle + help texts only
 //   node scripts/build.mjs --clean    first remove dist/bundle (old chunks are otherwise kept for an hour,
 //                                     for bins still running from the previous build); prepare uses it
-// A failed bundle removes dist/bundle/, so the bins fall back to dist/src/cli.js instead of running stale code.
+// A failed or refused bundle (an override that matched nothing, over its size budget) removes dist/bundle/ and
+// exits non-zero; the bins then run dist/src/cli.js rather than stale code (bin/lib/fallback.mjs).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
