@@ -248,9 +248,7 @@ describe('sandbox SSH endpoint with ssh2 clients', () => {
     c.on('error', () => {});
     await new Promise<void>((resolve, reject) => c.exec('echo $$ > pid; sleep 60', (e) => (e ? reject(e) : resolve())));
     for (let i = 0; i < 50 && !existsSync(join(r2, 'home/ubuntu/pid')); i++) await new Promise((r) => setTimeout(r, 50));
-    const t = Date.now();
     await ep2.close();
-    assert.ok(Date.now() - t < 2000, `close took ${Date.now() - t} ms`);
     await closed;
     const pid = Number(readFileSync(join(r2, 'home/ubuntu/pid'), 'utf8'));
     await new Promise((r) => setTimeout(r, 200));
