@@ -5,7 +5,9 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CommandContext, CommandOptions, CommandSpec, GlobalOptions } from './commands/types.js';
 import { CancelledError, describeError, ExitCode } from './lib/errors.js';
 import { forTerminal } from './lib/untrusted.js';
+import type { Clock } from './lib/clock.js';
 import { processIo, type Io } from './lib/io.js';
+import type { Prompt } from './lib/prompt.js';
 import { version } from './lib/version.js';
 
 const SPECS: Record<string, () => Promise<{ spec: CommandSpec }>> = {
@@ -97,8 +99,18 @@ function globalOptions(opts: CommandOptions): GlobalOptions {
   };
 }
 
+/**
+ * What a run takes from the world besides its streams: each defaults to the real one, and tests pass
+ * their own (a scripted prompt, a fake clock, an AWS opener) to run a command in-process.
+ */
+export interface RunnerDeps {
+  prompt?: (io: Io, signal: AbortSignal) => Prompt;
+  clock?: Clock;
+  aws?: (ctx: Pick<CommandContext, 'global' | 'io' | 'out' | 'prompt'>) => ReturnType<CommandContext['aws']>;
+}
+
 /** Runs one program with its arguments and returns the exit code. Never throws. */
-export async function main(program: string, argv: string[], io: Io = processIo()): Promise<number> {
+export async function main(program: string, argv: string[], io: Io = processIo(), deps: RunnerDeps = {}): Promise<number> {
   const debug = /(^|,)\s*ec2term\b/.test(io.env.DEBUG ?? '');
   let verbose = argv.includes('--verbose') || argv.includes('-v');
   const fail = (err: unknown): number => {
@@ -140,23 +152,24 @@ export async function main(program: string, argv: string[], io: Io = processIo()
       spec.load(),
     ]);
     const out = new Output(io, { json: global.json, quiet: global.quiet, verbose: global.verbose, color: colorEnabled(io, global.color) }, program);
-    const prompt = terminalPrompt(io, controller.signal);
+    const prompt = (deps.prompt ?? terminalPrompt)(io, controller.signal);
     let aws: ReturnType<CommandContext['aws']> | undefined;
+    const openAws = deps.aws ?? (() =>
+      import('./lib/aws.js').then(({ openAws, sandboxRequested }) =>
+        openAws(
+          { region: global.region, profile: global.profile, endpointUrl: global.endpointUrl, sandbox: sandboxRequested(global.sandbox, io.env) },
+          { env: io.env, out, prompt },
+        ),
+      ));
     const ctx: CommandContext = {
       program,
       global,
       io,
       out,
       prompt,
-      clock: systemClock,
+      clock: deps.clock ?? systemClock,
       signal: controller.signal,
-      aws: () =>
-        (aws ??= import('./lib/aws.js').then(({ openAws, sandboxRequested }) =>
-          openAws(
-            { region: global.region, profile: global.profile, endpointUrl: global.endpointUrl, sandbox: sandboxRequested(global.sandbox, io.env) },
-            { env: io.env, out, prompt },
-          ),
-        )),
+      aws: () => (aws ??= openAws({ global, io, out, prompt })),
     };
     const result = (await run(ctx, cmd.args, opts)) ?? {};
     if (global.json && result.json !== undefined) out.printJson(result.json);

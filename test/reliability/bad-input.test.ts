@@ -1,9 +1,11 @@
 // Issue 8, "Bad input": a table of bad inputs across the four commands. Each must exit 2 with one line on
 // stderr naming the bad value (or the option), no stack trace, nothing on stdout, and no AWS request
-// (checked through the sandbox's request log, cleared before each case).
+// (checked through the sandbox's request log, cleared before each case). The cases run in-process through
+// the bins' own runner (test/helpers/inprocess.ts); test/foundation/bins.test.ts spawns the real bins.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runBin, type RunResult } from '../helpers/run.js';
+import { runInProcess } from '../helpers/inprocess.js';
+import type { RunResult } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 interface Case {
@@ -148,20 +150,6 @@ const CASES: Case[] = [
   c('ec2scp', [`${LONG}:x`, '.'], /aaaa|name|long/i),
 ];
 
-/** Runs fn over items, at most `limit` at a time, keeping the order of results. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 const show = (args: string[]) => args.map((a) => (a.length > 40 ? `${a.slice(0, 12)}…(${a.length})` : JSON.stringify(a))).join(' ');
 
 function problems(k: Case, r: RunResult, requests: string[]): string[] {
@@ -183,18 +171,12 @@ describe('bad input: exit 2, one line naming it, no stack trace, no AWS request'
   const outcomes = new Map<number, { result: RunResult; requests: string[] }>();
   before(async () => {
     sb = await startTestSandbox({ delays: 'fast' });
-    await sb.admin('DELETE', '/_sandbox/requests');
-    // Each case runs with its own HOME (runBin) and is tagged by a unique user agent-free marker: the
-    // request log has no per-client id, so cases that might send requests are told apart by counting:
-    // runs go 4 at a time, and any request in the log while a batch ran is charged to all its members.
-    const batches: number[][] = [];
-    for (let i = 0; i < CASES.length; i += 4) batches.push(Array.from({ length: Math.min(4, CASES.length - i) }, (_, j) => i + j));
-    for (const batch of batches) {
+    // One case at a time, so every request in the log belongs to the case that just ran.
+    for (const [i, k] of CASES.entries()) {
       await sb.admin('DELETE', '/_sandbox/requests');
-      const results = await pool(batch, 4, (i) => runBin(CASES[i].program, CASES[i].args, { env: sb.env, timeoutMs: 30_000 }));
+      const result = await runInProcess(k.program, k.args, { env: sb.env });
       const log = ((await sb.admin('GET', '/_sandbox/requests')) as { requests: { service: string; action: string }[] }).requests;
-      const names = log.map((e) => `${e.service}:${e.action}`);
-      batch.forEach((i, j) => outcomes.set(i, { result: results[j], requests: names }));
+      outcomes.set(i, { result, requests: log.map((e) => `${e.service}:${e.action}`) });
     }
   });
   after(async () => {
@@ -210,15 +192,7 @@ describe('bad input: exit 2, one line naming it, no stack trace, no AWS request'
     it(title, { todo: k.todo }, async () => {
       const o = outcomes.get(i);
       assert.ok(o, 'ran');
-      let p = problems(k, o.result, o.requests);
-      // Requests are logged per batch: when this case alone is clean otherwise, re-run it alone to be sure.
-      if (o.requests.length && p.length === 1) {
-        await sb.admin('DELETE', '/_sandbox/requests');
-        const r = await runBin(k.program, k.args, { env: sb.env, timeoutMs: 30_000 });
-        const log = ((await sb.admin('GET', '/_sandbox/requests')) as { requests: { service: string; action: string }[] }).requests;
-        p = problems(k, r, log.map((e) => `${e.service}:${e.action}`));
-        o.result = r;
-      }
+      const p = problems(k, o.result, o.requests);
       assert.deepEqual(p, [], `${title}\n  stderr: ${o.result.stderr.slice(0, 400)}`);
     });
   });
