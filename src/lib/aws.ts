@@ -4,6 +4,7 @@ import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { SandboxInfo } from '../sandbox/client.js';
+import { isRegionName, parseRegionList } from './ids.js';
 import { SANDBOX_DEFAULT_REGION } from '../sandbox/constants.js';
 import { awsConfigPath, checkCredentialFiles, profileName, profileRegionFrom, readBoto, readIniFile, tildify } from './config-files.js';
 import { resolveCredentials } from './credentials.js';
@@ -42,23 +43,7 @@ export interface Endpoints {
   route53?: string;
 }
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 export const DEFAULT_REGION = 'us-east-1';
-
-export function isRegionName(value: string): boolean {
-  return REGION.test(value);
-}
-
-/** Pure: --region may be one region, a comma list, or "all"; returns the list as given (validated). */
-export function parseRegionList(value: string): string[] | 'all' {
-  if (value === 'all') return 'all';
-  const regions = value.split(',').map((r) => r.trim()).filter(Boolean);
-  const bad = regions.find((r) => !isRegionName(r));
-  if (regions.length === 0 || bad !== undefined) {
-    throw new UsageError(`bad --region "${bad ?? value}": expected a region name such as us-east-1, a comma list, or "all"`);
-  }
-  return regions;
-}
 
 export interface RegionSources {
   flag?: string;

@@ -10,6 +10,11 @@ export function homeDir(env: NodeJS.ProcessEnv): string {
   return env.HOME || homedir();
 }
 
+/** "~" and "~/x" -> under HOME, as OpenSSH does for -i and IdentityFile (not "~user/x"). */
+export function expandHome(path: string, env: NodeJS.ProcessEnv): string {
+  return path === '~' || path.startsWith('~/') ? `${homeDir(env)}${path.slice(1)}` : path;
+}
+
 /** Shortens a path under HOME to ~/... for messages. */
 export function tildify(path: string, env: NodeJS.ProcessEnv): string {
   const home = homeDir(env);

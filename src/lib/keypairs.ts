@@ -1,10 +1,10 @@
 // EC2 key pairs for ec2launch: use an existing one, import a local public key, or create one (ed25519)
 // and save its private key where the other commands look for it (keyFilePath, mode 0600, atomically).
 import { promises as fs } from 'node:fs';
-import { homedir } from 'node:os';
 import { call, type Ec2 } from './ec2.js';
 import { systemClock } from './clock.js';
 import { awsErrorCode, fromAwsError, TimeoutError, UsageError } from './errors.js';
+import { expandHome } from './config-files.js';
 import { readIfExists, writeFileAtomic } from './fsutil.js';
 import { TAGS } from './instances.js';
 import { keyFileCandidates, keyFilePath, type KeyLocation } from './paths.js';
@@ -30,10 +30,6 @@ export async function keyPairExists(ec2: Ec2, name: string, signal?: AbortSignal
     ec2.client.send(new sdk.DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: [name] }] }), { abortSignal: signal }),
   );
   return (res.KeyPairs ?? []).some((k) => k.KeyName === name);
-}
-
-function expandHome(path: string, env: NodeJS.ProcessEnv): string {
-  return path.startsWith('~/') ? `${env.HOME || homedir()}${path.slice(1)}` : path;
 }
 
 /** The first existing private key file for a key pair, if any. */

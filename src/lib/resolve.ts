@@ -2,12 +2,12 @@
 // private IP or DNS name, unique prefix) -> exactly one instance, or a clear "not found" / "which one?".
 import type { Ec2 } from './ec2.js';
 import { AmbiguousError, NotFoundError, UsageError } from './errors.js';
+import { INSTANCE_ID } from './ids.js';
 import { LIVE_STATES, type InstanceInfo } from './instances.js';
 import type { Prompt } from './prompt.js';
 
 export type QueryKind = 'id' | 'ip' | 'name';
 
-const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const TARGET = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

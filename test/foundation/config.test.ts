@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chooseEndpoints, chooseRegion, parseRegionList } from '../../src/lib/aws.js';
+import { chooseEndpoints, chooseRegion } from '../../src/lib/aws.js';
+import { parseRegionList } from '../../src/lib/ids.js';
 import { botoSettingsFrom, profileRegionFrom, readBoto } from '../../src/lib/config-files.js';
 import { resolveCredentials, saveBotoCredentials } from '../../src/lib/credentials.js';
 import { UsageError } from '../../src/lib/errors.js';

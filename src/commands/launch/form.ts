@@ -1,6 +1,7 @@
 // The interactive launch form (on a terminal, with no NAME or with --form): every question prefilled from
 // the flags given. Returns new options; Ctrl-C raises CancelledError (exit 130) before anything exists.
 import type { Prompt } from '../../lib/prompt.js';
+import { IMAGE_ID } from '../../lib/ids.js';
 import { parseDuration } from '../../lib/wait.js';
 import { AUTH_TYPES, DEFAULT_TYPE, NAME_RE, type LaunchOptions } from './plan.js';
 
@@ -14,7 +15,7 @@ export async function fillForm(prompt: Prompt, given: LaunchOptions): Promise<La
   });
   o.name = o.name.trim();
   o.type = optional(await prompt.input('Instance type:', { default: given.type ?? DEFAULT_TYPE }));
-  o.ami = optional(await prompt.input('Image id (empty: newest Ubuntu LTS):', { default: given.ami ?? '', validate: (v) => (v.trim() === '' || /^ami-[0-9a-f]{8,17}$/.test(v.trim()) ? true : 'an image id such as ami-0123456789abcdef0') }));
+  o.ami = optional(await prompt.input('Image id (empty: newest Ubuntu LTS):', { default: given.ami ?? '', validate: (v) => (v.trim() === '' || IMAGE_ID.test(v.trim()) ? true : 'an image id such as ami-0123456789abcdef0') }));
   const packages = await prompt.checkbox('Packages:', [
     { name: 'pylab (numpy, matplotlib, pandas)', value: 'pylab', checked: Boolean(given.pylab) },
     { name: 'R', value: 'R', checked: Boolean(given.R) },

@@ -3,6 +3,7 @@
 // before any AWS request.
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../lib/errors.js';
+import { IMAGE_ID, IPV4, IPV4_CIDR, SNAPSHOT_ID } from '../../lib/ids.js';
 import { TAGS } from '../../lib/instances.js';
 import { maskSecret } from '../../lib/secrets.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
@@ -157,13 +158,9 @@ export interface LaunchPlan {
   warnings: string[];
 }
 
-const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const APT_NAME = /^[a-z0-9][a-z0-9+.-]{0,99}$/;
 const PIP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]+\])?((==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!-]+)?$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-const AMI = /^ami-[0-9a-f]{8,17}$/;
-const SNAPSHOT = /^snap-[0-9a-f]{8,17}$/;
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 const GTERM_OPT = /^--[a-z][a-z0-9_]*(=[A-Za-z0-9_.,:@/+-]*)?$/;
@@ -284,7 +281,7 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
 
   const instanceType = o.type ?? DEFAULT_TYPE;
   if (!INSTANCE_TYPE.test(instanceType)) throw new UsageError(`bad --type ${JSON.stringify(instanceType)}: expected an instance type such as t3.small`);
-  if (o.ami !== undefined && !AMI.test(o.ami)) throw new UsageError(`bad --ami ${JSON.stringify(o.ami)}: expected an image id such as ami-0123456789abcdef0`);
+  if (o.ami !== undefined && !IMAGE_ID.test(o.ami)) throw new UsageError(`bad --ami ${JSON.stringify(o.ami)}: expected an image id such as ami-0123456789abcdef0`);
   const keyName = o.key ?? DEFAULT_KEY;
   if (!KEY_NAME.test(keyName)) throw new UsageError(`bad --key ${JSON.stringify(keyName)}: expected a key pair name of letters, digits, '.', '_' and '-'`);
   if (o.importKey !== undefined && o.importKey.trim() === '') throw new UsageError('bad --import-key: give the path of a public key file (e.g. ~/.ssh/id_ed25519.pub)');
@@ -391,7 +388,7 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
   const copy = list(o.copy);
   const volumeSize = positiveInt(o.volumeSize, '--volume-size', 8, 16384);
   const dataSize = positiveInt(o.dataVolume, '--data-volume', 1, 16384);
-  if (o.fromSnapshot !== undefined && !SNAPSHOT.test(o.fromSnapshot)) {
+  if (o.fromSnapshot !== undefined && !SNAPSHOT_ID.test(o.fromSnapshot)) {
     throw new UsageError(`bad --from-snapshot ${JSON.stringify(o.fromSnapshot)}: expected a snapshot id such as snap-0123456789abcdef0`);
   }
   const dataVolume = dataSize !== undefined || o.fromSnapshot !== undefined ? { sizeGb: dataSize, snapshotId: o.fromSnapshot } : undefined;
@@ -401,7 +398,7 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
     throw new UsageError(`bad --allow-from ${JSON.stringify(o.allowFrom)}: expected IPv4 CIDRs such as 203.0.113.7/32 or 10.0.0.0/8, comma separated`);
   }
   for (const c of allowFromGiven) {
-    if (!CIDR.test(c)) throw new UsageError(`bad --allow-from ${JSON.stringify(c)}: expected an IPv4 CIDR such as 203.0.113.7/32 or 10.0.0.0/8`);
+    if (!IPV4_CIDR.test(c)) throw new UsageError(`bad --allow-from ${JSON.stringify(c)}: expected an IPv4 CIDR such as 203.0.113.7/32 or 10.0.0.0/8`);
   }
   const allowFromDefaulted = allowFromGiven.length === 0;
   const allowFrom = allowFromDefaulted ? [ANYWHERE] : [...new Set(allowFromGiven)];

@@ -1,6 +1,7 @@
 // ec2launch: options -> (form) -> plan -> preflight -> dry run, or launch + waits + DNS, with undo on
 // failure or Ctrl-C. Loaded only when ec2launch really runs.
 import { setMaxListeners } from 'node:events';
+import { expandHome } from '../../lib/config-files.js';
 import { sdkDns } from '../../lib/dns.js';
 import { sdkEc2 } from '../../lib/ec2.js';
 import { CancelledError, UsageError } from '../../lib/errors.js';
@@ -17,12 +18,12 @@ import { commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type
 import { Progress } from './progress.js';
 
 /** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
-async function checkLocalFiles(plan: LaunchPlan): Promise<void> {
+async function checkLocalFiles(plan: LaunchPlan, env: NodeJS.ProcessEnv): Promise<void> {
   const { stat, access } = await import('node:fs/promises');
   const { constants } = await import('node:fs');
   const files: [string, string][] = [...plan.copy.map((f): [string, string] => ['--copy', f])];
   if (plan.oauthFile) files.push(['--oauth-file', plan.oauthFile]);
-  if (plan.importKey) files.push(['--import-key', plan.importKey.startsWith('~/') ? `${process.env.HOME || (await import('node:os')).homedir()}${plan.importKey.slice(1)}` : plan.importKey]);
+  if (plan.importKey) files.push(['--import-key', expandHome(plan.importKey, env)]);
   for (const [flag, f] of files) {
     try {
       if (!(await stat(f)).isFile()) throw new UsageError(`${flag}: ${f} is not a regular file`);
@@ -110,7 +111,7 @@ export const run: RunCommand = async (ctx, args, options) => {
     return { json: { name: plan.hosts[0]!.name, userData: script }, render: (out) => out.io.stdout.write(script) };
   }
   // Local files must be readable before anything is created (a missing --copy file used to fail after launch).
-  await checkLocalFiles(plan);
+  await checkLocalFiles(plan, ctx.io.env);
   const aws = await ctx.aws(); // a bad --region is reported before the plan's warnings
   for (const w of plan.warnings) ctx.out.warn(w);
 

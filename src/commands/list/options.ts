@@ -1,6 +1,7 @@
 // Pure: commander's loose options + positional words -> ec2list's checked options. Every usage error is
 // raised here, before any AWS request.
 import { UsageError } from '../../lib/errors.js';
+import { parseRegionList, SNAPSHOT_ID } from '../../lib/ids.js';
 import type { CommandOptions, GlobalOptions } from '../types.js';
 import { parseDuration } from '../../lib/wait.js';
 
@@ -50,7 +51,6 @@ const ACTION_FLAGS: [string, ActionKind][] = [
   ['snapshot', 'snapshot'],
   ['deleteSnapshot', 'delete-snapshot'],
 ];
-const SNAPSHOT_ID = /^snap-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
 function flagOf(kind: ActionKind): string {
   return `--${kind}`;
@@ -63,14 +63,7 @@ function duration(text: unknown, flag: string): number {
 }
 
 function regionsOf(value: string | undefined): string[] | 'all' | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'all') return 'all';
-  const list = value.split(',').map((r) => r.trim()).filter(Boolean);
-  const bad = list.find((r) => !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(r));
-  if (list.length === 0 || bad !== undefined) {
-    throw new UsageError(`bad --region "${bad ?? value}": expected a region name such as us-east-1, a comma list, or "all"`);
-  }
-  return [...new Set(list)];
+  return value === undefined ? undefined : parseRegionList(value);
 }
 
 /** Pure: checks and combines everything the user typed. */

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { sdkEc2, type Ec2 } from '../../lib/ec2.js';
 import { CancelledError, NotFoundError, UsageError } from '../../lib/errors.js';
-import { homeDir } from '../../lib/config-files.js';
+import { expandHome } from '../../lib/config-files.js';
+import { LOOKS_LIKE_INSTANCE_ID } from '../../lib/ids.js';
 import { label, LIVE_STATES, reachableAddress, type InstanceInfo } from '../../lib/instances.js';
 import { keyFileCandidates, knownHostsPath } from '../../lib/paths.js';
 import { noPrompt } from '../../lib/prompt.js';
@@ -40,11 +41,6 @@ export const run: RunCommand = async (ctx, args, options) => {
       return connect(ctx, plan, aws, ec2);
   }
 };
-
-/** "~/x" -> "$HOME/x", as OpenSSH does for -i and IdentityFile. */
-function expandHome(path: string, env: NodeJS.ProcessEnv): string {
-  return path === '~' || path.startsWith('~/') ? `${homeDir(env)}${path.slice(1)}` : path;
-}
 
 function connectOptions(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2: Ec2): ConnectOptions {
   return {
@@ -219,7 +215,7 @@ async function forget(ctx: CommandContext, plan: SshPlan, ec2: Ec2): Promise<Com
     what = label(i);
   } catch (err) {
     // A terminated or long-gone instance can still be forgotten by its id.
-    if (!(err instanceof NotFoundError) || !/^i-[0-9a-f]+$/.test(id)) throw err;
+    if (!(err instanceof NotFoundError) || !LOOKS_LIKE_INSTANCE_ID.test(id)) throw err;
   }
   const removed = await knownHosts.forget(id);
   ctx.out.info(

@@ -3,6 +3,7 @@
 // and addresses come from tags anyone in the account can set: they are checked or quoted by the rules
 // in ../untrusted.ts, and what cannot be written safely is refused, never written raw.
 import { UsageError } from '../errors.js';
+import { LOOKS_LIKE_INSTANCE_ID } from '../ids.js';
 import {
   hasUnsafeTerminalChars,
   hostProblem,
@@ -87,6 +88,6 @@ export function sshConfigBlock(t: OpenSshTarget, notes: string[] = []): ConfigBl
 export function hostAlias(name: string | undefined, id: string): string {
   if (!name || hasUnsafeTerminalChars(name)) return id;
   const clean = name.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
-  if (/^i-[0-9a-f]+$/i.test(clean) && clean.toLowerCase() !== id.toLowerCase()) return id;
+  if (LOOKS_LIKE_INSTANCE_ID.test(clean) && clean.toLowerCase() !== id.toLowerCase()) return id;
   return sshConfigAlias(clean) ?? id;
 }
