@@ -6,6 +6,8 @@ import type { CommandContext, CommandOptions, CommandSpec, GlobalOptions } from 
 import { CancelledError, describeError, ExitCode } from './lib/errors.js';
 import { forTerminal } from './lib/untrusted.js';
 import type { Clock } from './lib/clock.js';
+import type { Dns } from './lib/dns.js';
+import type { Ec2 } from './lib/ec2.js';
 import { processIo, type Io } from './lib/io.js';
 import type { Prompt } from './lib/prompt.js';
 import { version } from './lib/version.js';
@@ -107,6 +109,9 @@ export interface RunnerDeps {
   prompt?: (io: Io, signal: AbortSignal) => Prompt;
   clock?: Clock;
   aws?: (ctx: Pick<CommandContext, 'global' | 'io' | 'out' | 'prompt'>) => ReturnType<CommandContext['aws']>;
+  /** EC2 and Route 53 for a region: tests hand in memory ones (test/helpers/memory-aws.ts). */
+  ec2?: (region: string | undefined, signal: AbortSignal | undefined, ctx: CommandContext) => Promise<Ec2>;
+  dns?: (signal: AbortSignal | undefined, ctx: CommandContext) => Promise<Dns>;
 }
 
 /** Runs one program with its arguments and returns the exit code. Never throws. */
@@ -170,6 +175,16 @@ export async function main(program: string, argv: string[], io: Io = processIo()
       clock: deps.clock ?? systemClock,
       signal: controller.signal,
       aws: () => (aws ??= openAws({ global, io, out, prompt })),
+      ec2: (region, o) => {
+        const signal = o?.cancellable === false ? undefined : controller.signal;
+        if (deps.ec2) return deps.ec2(region, signal, ctx);
+        return Promise.all([ctx.aws(), import('./lib/ec2.js')]).then(([a, { sdkEc2 }]) => sdkEc2(a, region ?? a.region, signal));
+      },
+      dns: (o) => {
+        const signal = o?.cancellable === false ? undefined : controller.signal;
+        if (deps.dns) return deps.dns(signal, ctx);
+        return Promise.all([ctx.aws(), import('./lib/dns.js')]).then(([a, { sdkDns }]) => sdkDns(a, signal));
+      },
     };
     const result = (await run(ctx, cmd.args, opts)) ?? {};
     if (global.json && result.json !== undefined) out.printJson(result.json);

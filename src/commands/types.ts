@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import type { AwsContext } from '../lib/aws.js';
 import type { Clock } from '../lib/clock.js';
+import type { Dns } from '../lib/dns.js';
+import type { Ec2 } from '../lib/ec2.js';
 import type { Io } from '../lib/io.js';
 import type { Output } from '../lib/output.js';
 import type { Prompt } from '../lib/prompt.js';
@@ -31,6 +33,15 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Region, credentials and SDK clients, resolved on first call (may ask for keys on first run). */
   aws(): Promise<AwsContext>;
+  /** EC2 in `region` (default: the resolved one). Its requests end on `signal`, unless `cancellable` is
+   * false: cleanup that must finish after Ctrl-C. */
+  ec2(region?: string, opts?: ServiceOptions): Promise<Ec2>;
+  /** Route 53, the same way. */
+  dns(opts?: ServiceOptions): Promise<Dns>;
+}
+
+export interface ServiceOptions {
+  cancellable?: boolean;
 }
 
 /** Commands return data; the runner prints it (JSON with --json, else `render`). */

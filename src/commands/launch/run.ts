@@ -2,8 +2,6 @@
 // failure or Ctrl-C. Loaded only when ec2launch really runs.
 import { setMaxListeners } from 'node:events';
 import { expandHome } from '../../lib/config-files.js';
-import { sdkDns } from '../../lib/dns.js';
-import { sdkEc2 } from '../../lib/ec2.js';
 import { CancelledError, UsageError } from '../../lib/errors.js';
 import type { Output } from '../../lib/output.js';
 import { shellQuote } from '../../lib/shellquote.js';
@@ -119,9 +117,9 @@ export const run: RunCommand = async (ctx, args, options) => {
   const deps: LaunchDeps = {
     ctx,
     aws,
-    ec2: await sdkEc2(aws, aws.region, ctx.signal),
-    dns: plan.domain ? await sdkDns(aws, ctx.signal) : undefined,
-    cleanup: { ec2: await sdkEc2(aws, aws.region), dns: plan.domain ? await sdkDns(aws) : undefined },
+    ec2: await ctx.ec2(),
+    dns: plan.domain ? await ctx.dns() : undefined,
+    cleanup: { ec2: await ctx.ec2(undefined, { cancellable: false }), dns: plan.domain ? await ctx.dns({ cancellable: false }) : undefined },
   };
   const pre = await preflight(plan, deps);
   const support = supportNote(pre.image.version, ctx.clock.now());

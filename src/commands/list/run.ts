@@ -3,8 +3,8 @@
 import { setMaxListeners } from 'node:events';
 import type { InstanceStatus } from '@aws-sdk/client-ec2';
 import type { AwsContext } from '../../lib/aws.js';
-import { sdkDns, type Dns } from '../../lib/dns.js';
-import { sdkEc2, type Ec2 } from '../../lib/ec2.js';
+import type { Dns } from '../../lib/dns.js';
+import type { Ec2 } from '../../lib/ec2.js';
 import { CancelledError, describeError, Ec2termError, ExitCode, fromAwsError } from '../../lib/errors.js';
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import type { Output } from '../../lib/output.js';
@@ -49,12 +49,12 @@ export const run: RunCommand = async (ctx, args, options) => {
 async function openRegions(ctx: CommandContext, aws: AwsContext, opts: ListOptions): Promise<Ec2[]> {
   let regions: string[];
   if (opts.regions === 'all') {
-    const home = await sdkEc2(aws, aws.region, ctx.signal);
+    const home = await ctx.ec2();
     regions = await home.regions();
   } else {
     regions = opts.regions ?? [aws.region];
   }
-  return Promise.all(regions.map((r) => sdkEc2(aws, r, ctx.signal)));
+  return Promise.all(regions.map((r) => ctx.ec2(r)));
 }
 
 interface RegionFailure {
@@ -451,7 +451,7 @@ async function runAction(ctx: CommandContext, aws: AwsContext, ec2s: Ec2[], opts
   }
   const byRegion = new Map(ec2s.map((e) => [e.region, e]));
   let dnsClient: Promise<Dns> | undefined;
-  const dns = () => (dnsClient ??= sdkDns(aws, ctx.signal));
+  const dns = () => (dnsClient ??= ctx.dns());
   const results = await Promise.all(plan.tasks.map((t) => runTask(ctx, t, byRegion.get(t.region)!, dns, opts)));
   if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
   const failed = results.filter((r) => !r.ok);

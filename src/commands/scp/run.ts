@@ -3,7 +3,6 @@
 // (src/lib/transfer). Remote-to-remote copies stream through this machine (two connections), so the
 // instances need not reach each other.
 import { ConnectionError, ExitCode } from '../../lib/errors.js';
-import { sdkEc2 } from '../../lib/ec2.js';
 import { resolveInstance } from '../../lib/resolve.js';
 import { forTerminal } from '../../lib/untrusted.js';
 import type { SshSession } from '../../lib/ssh/index.js';
@@ -56,7 +55,7 @@ export const run: RunCommand = async (ctx, args, options) => {
     import('../../lib/transfer/progress.js'),
   ]);
   const aws = await ctx.aws();
-  const ec2 = await sdkEc2(aws, aws.region, ctx.signal);
+  const ec2 = await ctx.ec2();
   warmSsh2();
 
   const sessions: SshSession[] = [];

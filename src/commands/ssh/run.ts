@@ -1,7 +1,7 @@
 // ec2ssh: resolve the target, connect with a verified host key, then a shell, a command, forwards,
 // or one of the print modes (--print, --ssh-config, --forget-host-key).
 import { existsSync } from 'node:fs';
-import { sdkEc2, type Ec2 } from '../../lib/ec2.js';
+import type { Ec2 } from '../../lib/ec2.js';
 import { CancelledError, NotFoundError, UsageError } from '../../lib/errors.js';
 import { expandHome } from '../../lib/config-files.js';
 import { LOOKS_LIKE_INSTANCE_ID } from '../../lib/ids.js';
@@ -29,7 +29,7 @@ export const run: RunCommand = async (ctx, args, options) => {
     throw new UsageError('--json cannot share stdout with the remote command: drop --json (ec2ssh exits with the command\'s status), or use --print --json for the command line as JSON');
   }
   const aws = await ctx.aws();
-  const ec2 = await sdkEc2(aws, aws.region, ctx.signal);
+  const ec2 = await ctx.ec2();
   switch (plan.mode) {
     case 'ssh-config':
       return sshConfig(ctx, plan, aws, ec2);
