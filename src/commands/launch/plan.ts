@@ -52,6 +52,9 @@ export interface LaunchOptions {
   connectTo?: string;
   acceptHosts?: boolean;
   count?: string;
+  /** A fleet: an Auto Scaling group of this many hosts (fleet/plan.ts checks it). */
+  hosts?: string;
+  spot?: boolean;
   volumeSize?: string;
   dataVolume?: string;
   fromSnapshot?: string;
