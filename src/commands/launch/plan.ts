@@ -582,6 +582,8 @@ export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
   value('--connect-to', o.connectTo);
   flag('--accept-hosts', o.acceptHosts);
   value('--count', o.count);
+  value('--hosts', o.hosts);
+  flag('--spot', o.spot);
   value('--volume-size', o.volumeSize);
   value('--data-volume', o.dataVolume);
   value('--from-snapshot', o.fromSnapshot);
