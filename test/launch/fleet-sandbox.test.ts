@@ -116,4 +116,22 @@ describe('ec2launch --hosts (a fleet) against the sandbox', { timeout: 600_000, 
       assert.deepEqual(live, []);
     }
   });
+
+  it('under throttling, 5xx and dropped connections a fleet still launches once and is removed without leftovers', async () => {
+    // At most 5 faults in all: the SDK's 6 attempts per call win (as in test/reliability/faults.test.ts).
+    const faults = { rules: (['throttle', '503', '500', 'drop'] as const).map((kind) => ({ kind, rate: 0.3, count: kind === 'throttle' ? 2 : 1 })) };
+    await sb.admin('POST', '/_sandbox/faults', faults);
+    const r = await launch(['--sandbox', '--yes', '--json', '--hosts', '2', '--connect-to', 'lab', 'pair']);
+    await sb.admin('DELETE', '/_sandbox/faults');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).instances.length, 2);
+    const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['ec2term-pair'] }))).AutoScalingGroups![0]!;
+    assert.equal(g.Instances!.length, 2, 'exactly the hosts asked for');
+    await sb.admin('POST', '/_sandbox/faults', faults);
+    const gone = await list(['--sandbox', '--yes', '--terminate', 'pair']);
+    await sb.admin('DELETE', '/_sandbox/faults');
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.deepEqual((await asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups, []);
+    assert.deepEqual((await ec2(sb).send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates, []);
+  });
 });
