@@ -40,6 +40,10 @@ describe('ec2launch --hosts (a fleet) against the sandbox', { timeout: 600_000, 
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
     }
+    const dry = await launch(['--sandbox', '--dry-run', '--hosts', '3', '--connect-to', 'lab', 'node']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /fleet: +launch template ec2term-node .* Auto Scaling group ec2term-node of 3 hosts named node-<instance id>/);
+    assert.equal(await group(), undefined, 'a dry run makes no group');
   });
 
   it('launches a fleet from a launch template through an Auto Scaling group; a host killed by hand is replaced', async () => {

@@ -132,7 +132,8 @@ export const run: RunCommand = async (ctx, args, options) => {
 
   if (plan.dryRun) {
     const report = await dryRun(plan, pre, deps);
-    return dryRunResult(plan, pre, report, aws.region, ctx.clock.now());
+    const result = dryRunResult(plan, pre, report, aws.region, ctx.clock.now());
+    return fleet ? (await import('./fleet/run.js')).fleetDryRun(result, fleet) : result;
   }
 
   if (fleet) return (await import('./fleet/run.js')).runFleet(ctx, plan, fleet, pre, deps);

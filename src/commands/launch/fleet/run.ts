@@ -125,6 +125,18 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
   return fleetResult(f, plan, [...results.values()], progress, deps.aws.region, Boolean(deps.aws.sandbox));
 }
 
+/** --dry-run with --hosts: one host's plan (what the template holds), and the template and group to come. */
+export function fleetDryRun(host: CommandResult, f: FleetPlan): CommandResult {
+  const fleet = { template: f.resourceName, group: f.resourceName, hosts: f.hosts, spot: f.spot, names: `${f.name}-<instance id>` };
+  return {
+    json: { ...(host.json as object), fleet },
+    render: (out) => {
+      host.render?.(out);
+      out.line(`  fleet:           launch template ${f.resourceName} (this host's request, a new version if it exists) and Auto Scaling group ${f.resourceName} of ${f.hosts}${f.spot ? ' spot' : ''} hosts named ${fleet.names}`);
+    },
+  };
+}
+
 function fleetResult(f: FleetPlan, plan: LaunchPlan, results: HostResult[], progress: FleetProgress, region: string, sandbox: boolean): CommandResult {
   const sb = sandbox ? ' --sandbox' : '';
   const hosts = results.map((r) => ({
