@@ -153,11 +153,12 @@ const running = new WeakMap<Sandbox, Promise<void>>();
 export function reconcile(s: Sandbox): Promise<void> {
   const busy = running.get(s);
   if (busy) return busy;
+  const regions = Object.entries(s.world.regions).filter(([, r]) => r.autoScaling);
+  if (regions.length === 0) return Promise.resolve();
   const pass = (async () => {
     s.settle();
-    for (const [region, r] of Object.entries(s.world.regions)) {
-      if (!r.autoScaling) continue;
-      for (const g of Object.values(r.autoScaling.groups)) await reconcileGroup(s, region, g);
+    for (const [region, r] of regions) {
+      for (const g of Object.values(r.autoScaling!.groups)) await reconcileGroup(s, region, g);
       settleActivities(s, region);
     }
   })().finally(() => running.delete(s));

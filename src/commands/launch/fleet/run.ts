@@ -2,7 +2,6 @@
 // template (a new version when it exists) and an Auto Scaling group that launches the hosts; each host is
 // named NAME-<instance id> and gets its own key from SERVER over SSH, all hosts in parallel. Running the
 // same command again continues with the group: new hosts (replacements) are named and keyed too.
-import { setMaxListeners } from 'node:events';
 import { call } from '../../../lib/ec2.js';
 import { awsErrorCode, Ec2termError, fromAwsError, TimeoutError } from '../../../lib/errors.js';
 import { deleteFleet, groupInstances } from '../../../lib/fleets.js';
@@ -37,7 +36,6 @@ async function putTemplate(ctx: CommandContext, deps: LaunchDeps, f: FleetPlan, 
 }
 
 export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPlan, pre: Preflight, deps: LaunchDeps): Promise<CommandResult> {
-  setMaxListeners(0, ctx.signal);
   const asgSdk = await import('@aws-sdk/client-auto-scaling');
   const asg = await deps.aws.autoScaling();
   const progress = new FleetProgress(ctx.out, ctx.clock, f.name, f.hosts);
