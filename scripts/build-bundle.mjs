@@ -193,9 +193,9 @@ export function budgetReport(metafile) {
 /** Packages imported whole (dynamically) whose unused exports are worth dropping. */
 // Not @inquirer/prompts: its entry shows the scan no named exports (a facade of it exported nothing),
 // and it loads only when a question is asked.
-const FACADE_PACKAGES = ['@aws-sdk/client-ec2', '@aws-sdk/client-route-53', '@aws-sdk/credential-providers'];
+const FACADE_PACKAGES = ['@aws-sdk/client-ec2', '@aws-sdk/client-route-53', '@aws-sdk/client-auto-scaling', '@aws-sdk/credential-providers'];
 
-const AGGREGATED = new Set(['EC2', 'Route53']);
+const AGGREGATED = new Set(['EC2', 'Route53', 'AutoScaling']);
 
 async function sourceFiles(dir) {
   const out = [];

@@ -2,6 +2,7 @@
 // SDK clients created lazily, one per service and region, only when a command sends a request.
 import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { SandboxInfo } from '../sandbox/client.js';
 import { isRegionName, parseRegionList } from './ids.js';
@@ -36,6 +37,8 @@ export interface AwsContext {
   sandbox?: SandboxInfo;
   ec2(region?: string): Promise<EC2Client>;
   route53(): Promise<Route53Client>;
+  /** Auto Scaling (fleets), at the EC2 endpoint: the sandbox serves both, as does one --endpoint-url. */
+  autoScaling(region?: string): Promise<AutoScalingClient>;
 }
 
 export interface Endpoints {
@@ -187,6 +190,7 @@ function makeContext(
 ): AwsContext {
   const ec2Clients = new Map<string, Promise<EC2Client>>();
   let route53: Promise<Route53Client> | undefined;
+  const autoScalingClients = new Map<string, Promise<AutoScalingClient>>();
   return {
     region,
     regionSource,
@@ -206,6 +210,14 @@ function makeContext(
         ({ Route53Client }) => new Route53Client(clientConfig('us-east-1', endpoints.route53, credentials)),
       );
       return route53;
+    },
+    autoScaling(forRegion = region) {
+      let client = autoScalingClients.get(forRegion);
+      if (!client) {
+        client = import('@aws-sdk/client-auto-scaling').then(({ AutoScalingClient }) => new AutoScalingClient(clientConfig(forRegion, endpoints.ec2, credentials)));
+        autoScalingClients.set(forRegion, client);
+      }
+      return client;
     },
   };
 }

@@ -23,6 +23,10 @@ export const TAGS = {
   user: 'ec2term:user',
   /** Who ran ec2launch: user@host of that machine (a claim, like every tag; shown by bulk plans). */
   launchedBy: 'ec2term:launched-by',
+  /** The fleet (ec2launch --hosts) a host belongs to; also on its Auto Scaling group and launch template. */
+  fleet: 'ec2term:fleet',
+  /** Set by ec2launch on a fleet host once its server lists it (the time it saw that). */
+  joined: 'ec2term:joined',
   /** The GraphTerm role: "server" or "host". */
   role: 'ec2term:role',
   /** The SSH port when it is not 22 (the sandbox sets it). */

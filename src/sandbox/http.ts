@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { SANDBOX_REGIONS, SANDBOX_DEFAULT_REGION } from './constants.js';
 import { ApiError } from './errors.js';
 import { ec2ErrorXml, handleEc2, MUTATING } from './ec2/index.js';
+import { AUTOSCALING_MUTATING, autoScalingErrorXml, handleAutoScaling } from './autoscaling/index.js';
+import { startAutoScalingController } from './autoscaling/controller.js';
 import { Params } from './ec2/params.js';
 import { faultError } from './faults.js';
 import { requestId as newRequestId } from './ids.js';
@@ -50,6 +52,8 @@ export function createSandboxServer(s: Sandbox, info: () => Record<string, unkno
     });
   });
   server.keepAliveTimeout = 30_000;
+  const controller = startAutoScalingController(s);
+  server.on('close', () => controller.stop());
   return server;
 }
 
@@ -72,12 +76,14 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
     return handleAdmin(s, req.method ?? 'GET', url, body, res, info);
   }
 
-  const service = path.startsWith('/2013-04-01/') ? 'route53' : 'ec2';
+  // EC2 and Auto Scaling share the Query protocol on `/`: the signature's scope names the service.
+  const service = path.startsWith('/2013-04-01/') ? 'route53' : /Credential=[^/,]*\/[^/,]*\/[^/,]*\/autoscaling\//.test(String(req.headers.authorization ?? '')) ? 'autoscaling' : 'ec2';
+  const errorXml = service === 'route53' ? route53ErrorXml : service === 'autoscaling' ? autoScalingErrorXml : ec2ErrorXml;
   const body = await readBody(req, MAX_API_BODY_BYTES);
   if (!body) {
     const e = new ApiError('RequestEntityTooLarge', `Request bodies are limited to ${MAX_API_BODY_BYTES} bytes.`, 413);
     s.log({ time: new Date().toISOString(), service, action: 'Unknown', region: SANDBOX_DEFAULT_REGION, status: e.status, errorCode: e.code });
-    return refuse(res, 413, service === 'route53' ? route53ErrorXml(e, newRequestId()) : ec2ErrorXml(e, newRequestId()), 'text/xml;charset=UTF-8');
+    return refuse(res, 413, errorXml(e, newRequestId()), 'text/xml;charset=UTF-8');
   }
   const rid = newRequestId();
   const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
@@ -85,7 +91,7 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
   let region = service === 'route53' ? 'us-east-1' : SANDBOX_DEFAULT_REGION;
   let ec2Params: Params | undefined;
   const r53 = service === 'route53' ? routeRoute53(req.method ?? 'GET', path) : undefined;
-  if (service === 'ec2') {
+  if (service !== 'route53') {
     const form = req.method === 'POST' ? body.toString('utf8') : '';
     ec2Params = Params.fromQuery(query && form ? `${query}&${form}` : query || form);
     action = ec2Params.str('Action') ?? 'Unknown';
@@ -94,14 +100,14 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
   const log = (status: number, errorCode?: string) => s.log({ time: new Date().toISOString(), service, action, region, status, errorCode });
   const fail = (e: ApiError) => {
     log(e.status, e.code);
-    send(res, e.status, service === 'route53' ? route53ErrorXml(e, rid) : ec2ErrorXml(e, rid), { 'x-amzn-RequestId': rid });
+    send(res, e.status, errorXml(e, rid), { 'x-amzn-RequestId': rid });
   };
 
   try {
     const v = verifySigV4({ method: req.method ?? 'GET', url, headers: req.headers, body }, service, secrets);
     if (v.service !== service) throw new ApiError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${service}'.`, 403);
     region = v.region;
-    if (service === 'ec2' && !SANDBOX_REGIONS.includes(region)) throw new ApiError('AuthFailure', `The sandbox does not serve region '${region}' (it serves ${SANDBOX_REGIONS.join(', ')}).`, 401);
+    if (service !== 'route53' && !SANDBOX_REGIONS.includes(region)) throw new ApiError('AuthFailure', `The sandbox does not serve region '${region}' (it serves ${SANDBOX_REGIONS.join(', ')}).`, 401);
   } catch (e) {
     if (e instanceof ApiError) return fail(e);
     throw e;
@@ -115,7 +121,13 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
 
   s.settle();
   try {
-    if (service === 'ec2') {
+    if (service === 'autoscaling') {
+      if (!ec2Params!.str('Action')) throw new ApiError('MissingAction', 'The request must contain the parameter Action');
+      const xml = await handleAutoScaling(s, region, ec2Params!, action, rid);
+      if (AUTOSCALING_MUTATING.test(action)) await s.persister.flush();
+      log(200);
+      send(res, 200, xml, { 'x-amzn-RequestId': rid });
+    } else if (service === 'ec2') {
       if (!ec2Params!.str('Action')) throw new ApiError('MissingAction', 'The request must contain the parameter Action');
       const xml = await handleEc2(s, region, ec2Params!, action, rid);
       if (MUTATING.test(action)) await s.persister.flush();

@@ -4,6 +4,8 @@ import { open, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { HostKey } from './sshbridge.js';
+import type { LaunchTemplate } from './ec2/launch-templates.js';
+import type { AutoScaling } from './autoscaling/model.js';
 
 export type Tags = Record<string, string>;
 export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
@@ -39,6 +41,8 @@ export interface Instance {
   userData: string; // base64 as given
   clientToken?: string;
   amiLaunchIndex: number;
+  /** 'spot' when launched with InstanceMarketOptions.MarketType=spot (EC2's instanceLifecycle). */
+  lifecycle?: 'spot';
   tags: Tags;
   /** Bulk instances (benchmarks) have no SSH endpoint and no files. */
   bulk?: boolean;
@@ -76,6 +80,10 @@ export interface Region {
   clientTokens: Record<string, ClientTokenRecord>;
   /** Tags on ids that have no record of their own (e.g. images). */
   otherTags: Record<string, Tags>;
+  /** By id (ec2/launch-templates.ts); absent in worlds saved before templates existed. */
+  launchTemplates?: Record<string, LaunchTemplate>;
+  /** Auto Scaling groups and their activities (autoscaling/model.ts). */
+  autoScaling?: AutoScaling;
 }
 
 export interface RecordSet { name: string; type: string; ttl?: number; values: string[]; setIdentifier?: string; weight?: number; alias?: { hostedZoneId: string; dnsName: string; evaluateTargetHealth: boolean } }

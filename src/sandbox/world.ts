@@ -235,7 +235,7 @@ export class Sandbox {
       // The real GraphTerm: the user-data's own start script, on this instance's loopback address.
       const boot = bootGraphTerm({
         rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData, runtime,
-        address: i.sshHost ?? i.publicIp, publicDnsName: publicDns(i),
+        address: i.sshHost ?? i.publicIp, publicDnsName: publicDns(i), instanceId: i.id,
         addressOfPrivateIp: (ip) => {
           const r = this.world.regions[i.region];
           const s = r && Object.values(r.instances).find((x) => x.privateIp === ip && x.state === 'running');

@@ -93,6 +93,7 @@ describe('user-data: static checks', () => {
     ['server, every option', input(['pylab', 'R', 'netcdf', 'https', 'install=htop,pip:requests==2.31.0', 'ttl=4h', 'dataVolume=20', 'gmailAddr=a@b.org', 'allowShare', 'otherOpts=--lc_export=telephone'])],
     ['open server', input(['authCode=none'])],
     ['secondary host', input(['connectTo=lab.myterm.test'], 'node1')],
+    ['fleet host (named from its instance id at boot)', { ...input(['connectTo=lab.myterm.test'], 'node'), nameFromInstanceId: true }],
   ];
   for (const [label, ud] of variants) {
     it(`bash -n accepts it (${label})`, () => {
@@ -178,6 +179,16 @@ describe('user-data: run in a temporary root with stub commands', () => {
     assert.match(read('etc/systemd/system/ec2term-expire.timer') ?? '', /OnCalendar=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     assert.equal(read('etc/systemd/system/ec2term-graphterm.path'), undefined);
     assert.doesNotMatch(read('etc/systemd/system/ec2term-graphterm.service') ?? '', /ConditionPathExists/);
+  });
+
+  it('a fleet host takes its GraphTerm name (and key file) from the instance id at boot', () => {
+    // The host part of the script then waits for its key (and the server); the stubs here have neither, so
+    // the run is cut off by runScript's time limit: what matters is written before that wait.
+    const { read } = runScript(buildUserData({ ...input(['connectTo=10.0.0.5'], 'node'), nameFromInstanceId: true }), { authCode: false });
+    const conf = read('etc/ec2term/graphterm.conf') ?? '';
+    assert.match(conf, /^GTERM_HOST_NAME=node-0123456789abcdef0$/m);
+    assert.doesNotMatch(conf, /GTERM_AUTH_FILE/, 'the start script derives the key file from the name');
+    assert.match(read('etc/systemd/system/ec2term-graphterm.service') ?? '', /ConditionPathExists=\/home\/ubuntu\/\.graphterm\/node-0123456789abcdef0_gterm_auth\.txt/);
   });
 
   it('writes SETUP_ERROR with GraphTerm\'s own last lines when the server does not answer', () => {

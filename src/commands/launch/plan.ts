@@ -53,6 +53,9 @@ export interface LaunchOptions {
   connectTo?: string;
   acceptHosts?: boolean;
   count?: string;
+  /** A fleet: an Auto Scaling group of this many hosts (fleet/plan.ts checks it). */
+  hosts?: string;
+  spot?: boolean;
   volumeSize?: string;
   dataVolume?: string;
   fromSnapshot?: string;
@@ -576,6 +579,8 @@ export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
   value('--connect-to', o.connectTo);
   flag('--accept-hosts', o.acceptHosts);
   value('--count', o.count);
+  value('--hosts', o.hosts);
+  flag('--spot', o.spot);
   value('--volume-size', o.volumeSize);
   value('--data-volume', o.dataVolume);
   value('--from-snapshot', o.fromSnapshot);

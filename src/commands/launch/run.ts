@@ -92,6 +92,8 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
     otherOpts: str(o.otherOpts),
     openServer: o.openServer,
     oauthFile: str(o.oauthFile),
+    hosts: str(o.hosts),
+    spot: o.spot,
   };
 }
 
@@ -103,6 +105,8 @@ export const run: RunCommand = async (ctx, args, options) => {
     ctx.out.info(`${ctx.program}: the same launch as a command:\n  ${commandLine(opts, ctx.program)}`);
   }
   const plan = planLaunch(opts);
+  const fleet = opts.hosts !== undefined ? (await import('./fleet/plan.js')).planFleet(opts.hosts, opts.spot, plan, opts) : undefined;
+  if (fleet === undefined && opts.spot) throw new UsageError('--spot is for fleets: give --hosts N as well');
 
   if (plan.userDataOnly) {
     const script = buildUserData(userDataInput(plan, plan.hosts[0]!));
@@ -127,8 +131,11 @@ export const run: RunCommand = async (ctx, args, options) => {
 
   if (plan.dryRun) {
     const report = await dryRun(plan, pre, deps);
-    return dryRunResult(plan, pre, report, aws.region, ctx.clock.now());
+    const result = dryRunResult(plan, pre, report, aws.region, ctx.clock.now());
+    return fleet ? (await import('./fleet/run.js')).fleetDryRun(result, fleet) : result;
   }
+
+  if (fleet) return (await import('./fleet/run.js')).runFleet(ctx, plan, fleet, pre, deps);
 
   const replacing = pre.hosts.flatMap((h) => h.replace);
   if (replacing.length > 0 && !plan.yes) {

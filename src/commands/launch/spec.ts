@@ -10,6 +10,7 @@ export const spec: CommandSpec = {
     'ec2launch --create-zone lab.myterm.com --pylab      a server at http://lab.myterm.com/',
     'ec2launch --dry-run lab.myterm.com                  show the full plan, change nothing',
     'ec2launch --connect-to lab.myterm.com node1         a secondary host running gtermhost',
+    'ec2launch --hosts 30 --connect-to lab.myterm.com node  a fleet of 30 hosts (an Auto Scaling group)',
     'ec2launch --allow-from 203.0.113.7/32 --ttl 4h lab  reachable from one address, gone after 4 hours',
     'ec2launch --form                                    fill in a form (prefilled from the other flags)',
     'ec2launch --user-data --pylab lab                   print the generated user-data script',
@@ -41,6 +42,8 @@ export const spec: CommandSpec = {
       .option('--connect-to <primary>', 'secondary host: run gtermhost connected to this GraphTerm server')
       .option('--accept-hosts', 'server that secondary hosts join (port 8899, open to the hosts\' security group only)')
       .option('--count <n>', 'launch N hosts named NAME-1..NAME-N')
+      .option('--hosts <n>', 'a fleet: N hosts joining --connect-to SERVER, from a launch template and an Auto Scaling group that replaces lost hosts (docs/fleets.md)')
+      .option('--spot', 'with --hosts: spot instances (a mixed instances policy)')
       .option('--volume-size <gb>', 'root volume size in GB')
       .option('--data-volume <gb>', 'attach an extra EBS volume of this size, mounted on /data')
       .option('--from-snapshot <snap>', 'create the data volume from this snapshot (never formatted)')

@@ -30,11 +30,14 @@ import { filterByPatterns, sortRows, toRow, type ListRow } from './rows.js';
 import { createSnapshot, deleteSnapshot, findSnapshots, managedSnapshots, volumesByInstance, waitForSnapshots } from './storage.js';
 
 export const run: RunCommand = async (ctx, args, options) => {
+  if (options.scale !== undefined) return (await import('./fleets.js')).scaleFleet(ctx, options);
   const opts = parseListOptions(args, options, ctx.global);
   checkConsent(opts, ctx.prompt.interactive);
   // Every concurrent SDK request listens on the one abort signal; many regions x pages is normal here.
   setMaxListeners(0, ctx.signal);
   const aws = await ctx.aws();
+  const fleet = await (await import('./fleets.js')).fleetCommand(ctx, aws, opts, options);
+  if (fleet) return fleet;
   const ec2s = await openRegions(ctx, aws, opts);
   if (opts.action) return runAction(ctx, aws, ec2s, opts);
   if (opts.snapshots) return listSnapshots(ctx, ec2s, opts);

@@ -18,6 +18,7 @@ export const spec: CommandSpec = {
     'ec2list --stop                       # pick instances to stop (on a terminal)',
     'ec2list --expired --yes              # CI janitor: terminate managed instances past their expiry',
     'ec2list --watch                      # redraw every 5 s until Ctrl-C',
+    'ec2list --scale node=3 --yes         # a fleet (ec2launch --hosts) down to 3 hosts',
   ],
   aliases: { '--kill': '--terminate', '--killall': '--terminate-all' },
   configure(cmd) {
@@ -37,6 +38,8 @@ export const spec: CommandSpec = {
       .option('--force', 'with --stop: force the stop (no clean shutdown)')
       .option('--start [NAME...]', 'start stopped instances')
       .option('--terminate [NAME...]', 'terminate instances, removing their Route 53 records first (alias --kill)')
+      .option('--fleets', 'list fleets (ec2launch --hosts): desired, in service and joined hosts of each')
+      .option('--scale <NAME=N>', 'resize a fleet to N hosts (asks when it shrinks; --yes without a terminal)')
       .option('--terminate-all', 'terminate every ec2term-managed instance listed (alias --killall)')
       .option('--include-unmanaged', 'with --terminate-all or --delete-snapshot: also act on what ec2term did not create')
       .option('--expired', 'terminate ec2term-managed instances past their ec2term:expires-at time')

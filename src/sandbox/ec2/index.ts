@@ -4,6 +4,7 @@ import { esc, toXml, xmlDoc, type XmlObject } from '../xml.js';
 import type { Sandbox } from '../world.js';
 import { describeAvailabilityZones, describeImages, describeInstanceTypes, describeRegions } from './catalog.js';
 import { describeInstances, describeInstanceStatus, getConsoleOutput, runInstances, startInstances, stopInstances, terminateInstances } from './instances.js';
+import { createLaunchTemplate, createLaunchTemplateVersion, deleteLaunchTemplate, describeLaunchTemplates, describeLaunchTemplateVersions, modifyLaunchTemplate } from './launch-templates.js';
 import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from './keypairs.js';
 import { Params } from './params.js';
 import { authorizeSecurityGroupIngress, createSecurityGroup, deleteSecurityGroup, describeSecurityGroups, revokeSecurityGroupIngress } from './securitygroups.js';
@@ -46,9 +47,15 @@ const ACTIONS: Record<string, Handler> = {
   CreateSnapshot: createSnapshot,
   DescribeSnapshots: describeSnapshots,
   DeleteSnapshot: deleteSnapshot,
+  CreateLaunchTemplate: createLaunchTemplate,
+  CreateLaunchTemplateVersion: createLaunchTemplateVersion,
+  DescribeLaunchTemplates: describeLaunchTemplates,
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+  ModifyLaunchTemplate: modifyLaunchTemplate,
+  DeleteLaunchTemplate: deleteLaunchTemplate,
 };
 
-export const MUTATING = /^(Run|Stop|Start|Terminate|Create|Delete|Import|Authorize|Revoke|Attach|Detach)/;
+export const MUTATING = /^(Run|Stop|Start|Terminate|Create|Delete|Import|Authorize|Revoke|Attach|Detach|Modify)/;
 
 /** Runs one EC2 action; returns the XML document (throws ApiError for AWS-shaped failures). */
 export async function handleEc2(s: Sandbox, region: string, p: Params, action: string, requestId: string): Promise<string> {

@@ -31,7 +31,7 @@ export const privateDns = (i: Instance) => i.state === 'terminated' ? '' : (i.re
 const hasPublicIp = (i: Instance) => i.state === 'running' || i.state === 'pending' || i.state === 'stopping';
 
 const subnetIds = new Map<string, string>();
-const subnetOf = (az: string) => {
+export const subnetOf = (az: string): string => {
   let v = subnetIds.get(az);
   if (!v) subnetIds.set(az, (v = `subnet-${createHash('md5').update(az).digest('hex').slice(0, 17)}`));
   return v;
@@ -66,7 +66,7 @@ export function instanceItemXml(i: Instance): string {
     + `<groupSet>${groups}</groupSet>${reason}`
     + `<architecture>${i.architecture}</architecture><rootDeviceType>ebs</rootDeviceType><rootDeviceName>${i.rootDeviceName}</rootDeviceName>`
     + `<blockDeviceMapping>${bdm}</blockDeviceMapping><virtualizationType>hvm</virtualizationType>`
-    + tag('clientToken', i.clientToken) + `<tagSet>${tags}</tagSet>`
+    + tag('clientToken', i.clientToken) + tag('instanceLifecycle', i.lifecycle) + `<tagSet>${tags}</tagSet>`
     // EC2 sends more static fields (hypervisor, cpuOptions, metadataOptions...); the sandbox leaves them
     // out because the SDK's XML parser cost grows with every byte of a 1000-instance page.
     + '</item>';
@@ -150,6 +150,7 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
   const shutdown = (p.str('InstanceInitiatedShutdownBehavior') ?? 'stop') as 'stop' | 'terminate';
   if (shutdown !== 'stop' && shutdown !== 'terminate') throw new ApiError('InvalidParameterValue', `Value (${shutdown}) for parameter instanceInitiatedShutdownBehavior is invalid.`);
   const instanceTags = tagsForType(p, 'instance');
+  const spot = p.sub('InstanceMarketOptions').str('MarketType') === 'spot';
   const volumeTags = tagsForType(p, 'volume');
 
   // Block devices: the image's root plus any requested; sizes from the snapshot unless overridden.
@@ -192,7 +193,7 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
       launchTime: now, state: 'pending', stateSince: now, stateTransitionReason: '',
       groups: groups.map((g) => ({ groupId: g.id, groupName: g.name })), blockDevices, rootDeviceName: image.rootDeviceName,
       architecture: image.architecture, shutdownBehavior: shutdown, userData, clientToken: token, amiLaunchIndex: n,
-      tags: { ...instanceTags }, hostKey: generateHostKey(),
+      tags: { ...instanceTags }, hostKey: generateHostKey(), lifecycle: spot ? 'spot' : undefined,
     };
     r.instances[id] = inst;
     mkdirSync(s.instanceRoot(inst), { recursive: true, mode: 0o700 });

@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { shellQuote as q } from '../../lib/shellquote.js';
-import { hostAuthFile } from '../../lib/userdata.js';
+import { fleetHostName, hostAuthFile } from '../../lib/userdata.js';
 import type { GraphTermRuntime } from './runtime.js';
 
 export interface BootOptions {
@@ -21,6 +21,8 @@ export interface BootOptions {
   runtime: GraphTermRuntime;
   /** The instance's own loopback address: what GraphTerm binds and what the instance "is". */
   address: string;
+  /** What the instance metadata's instance-id says (a fleet host's GraphTerm name comes from it). */
+  instanceId: string;
   /** The public DNS name EC2 would report (GraphTerm's external host when no DNS record is asked for). */
   publicDnsName: string;
   /** A secondary host's --server_addr names the server's private address: the sandbox maps it to loopback. */
@@ -141,7 +143,8 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
     const ud = o.userData;
     const role = assignment(ud, 'EC2TERM_ROLE') === 'host' ? 'host' : 'server';
     const conf = heredoc(ud, 'CONF')!;
-    const hostKeyFile = join(home, hostAuthFile(confValue(conf, 'GTERM_HOST_NAME') ?? ''));
+    const fleetName = assignment(ud, 'NAME_FROM_INSTANCE_ID') === 'yes' ? fleetHostName(assignment(ud, 'EC2TERM_NAME') ?? '', o.instanceId) : undefined;
+    const hostKeyFile = join(home, hostAuthFile(fleetName ?? confValue(conf, 'GTERM_HOST_NAME') ?? ''));
     await log(`ec2launch: setup starting for ${assignment(ud, 'EC2TERM_NAME') ?? '?'} (${role}; sandbox: apt-get and pip steps not run, GraphTerm 0.57 from ${o.runtime.dir})`);
     // The instance's login user, as nss_wrapper shows it to GraphTerm and to every SSH session.
     await writeFile(sessionEnv.NSS_WRAPPER_PASSWD, `${o.user}:x:${uid}:${gid}:${o.user}:${home}:/bin/bash\n`);
@@ -161,6 +164,7 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
     } else {
       const mapped = o.addressOfPrivateIp(confValue(conf, 'GTERM_SERVER_ADDR') ?? '');
       if (mapped) extra.push(`GTERM_SERVER_ADDR=${q(mapped)}`);
+      if (fleetName) extra.push(`GTERM_HOST_NAME=${q(fleetName)}`);
       // The conf names /home/USER/...: the instance's home is a folder of the sandbox.
       extra.push(`GTERM_AUTH_FILE=${q(hostKeyFile)}`);
     }
