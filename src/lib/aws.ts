@@ -3,6 +3,7 @@
 import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { EC2InstanceConnectClient } from '@aws-sdk/client-ec2-instance-connect';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { SandboxInfo } from '../sandbox/client.js';
 import { isRegionName, parseRegionList } from './ids.js';
@@ -39,11 +40,17 @@ export interface AwsContext {
   route53(): Promise<Route53Client>;
   /** Auto Scaling (fleets), at the EC2 endpoint: the sandbox serves both, as does one --endpoint-url. */
   autoScaling(region?: string): Promise<AutoScalingClient>;
+  /** EC2 Instance Connect (SendSSHPublicKey). */
+  instanceConnect(region?: string): Promise<EC2InstanceConnectClient>;
+  /** The credentials every client signs with (also for presigning an endpoint tunnel's URL). */
+  credentials: AwsCredentialIdentityProvider;
 }
 
 export interface Endpoints {
   ec2?: string;
   route53?: string;
+  /** EC2 Instance Connect's API, and where endpoint tunnels are opened instead of each endpoint's DNS name. */
+  instanceConnect?: string;
 }
 
 export const DEFAULT_REGION = 'us-east-1';
@@ -93,11 +100,13 @@ export function chooseEndpoints(flag: string | undefined, env: NodeJS.ProcessEnv
   };
   if (flag) {
     const url = check(flag, '--endpoint-url');
-    return { ec2: url, route53: url };
+    return { ec2: url, route53: url, instanceConnect: url };
   }
   return {
     ec2: check(env.AWS_ENDPOINT_URL_EC2, 'AWS_ENDPOINT_URL_EC2') ?? check(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'),
     route53: check(env.AWS_ENDPOINT_URL_ROUTE_53, 'AWS_ENDPOINT_URL_ROUTE_53') ?? check(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'),
+    instanceConnect:
+      check(env.AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT, 'AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT') ?? check(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL'),
   };
 }
 
@@ -177,7 +186,7 @@ async function openSandbox(settings: AwsSettings, deps: AwsDeps): Promise<AwsCon
   deps.out.detail(`sandbox: ${info.url} (state in ${tildify(info.dir, deps.env)}), region ${region}`);
   // The sandbox's own keys, read from its 0600 secrets file by ensureSandbox.
   const provider: AwsCredentialIdentityProvider = async () => ({ accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey });
-  const ctx = makeContext(region, settings.region ? '--region' : 'sandbox default', 'sandbox', { ec2: info.url, route53: info.url }, provider);
+  const ctx = makeContext(region, settings.region ? '--region' : 'sandbox default', 'sandbox', { ec2: info.url, route53: info.url, instanceConnect: info.url }, provider);
   return { ...ctx, sandbox: info };
 }
 
@@ -191,11 +200,13 @@ function makeContext(
   const ec2Clients = new Map<string, Promise<EC2Client>>();
   let route53: Promise<Route53Client> | undefined;
   const autoScalingClients = new Map<string, Promise<AutoScalingClient>>();
+  const instanceConnectClients = new Map<string, Promise<EC2InstanceConnectClient>>();
   return {
     region,
     regionSource,
     credentialSource,
     endpoints,
+    credentials,
     ec2(forRegion = region) {
       let client = ec2Clients.get(forRegion);
       if (!client) {
@@ -216,6 +227,16 @@ function makeContext(
       if (!client) {
         client = import('@aws-sdk/client-auto-scaling').then(({ AutoScalingClient }) => new AutoScalingClient(clientConfig(forRegion, endpoints.ec2, credentials)));
         autoScalingClients.set(forRegion, client);
+      }
+      return client;
+    },
+    instanceConnect(forRegion = region) {
+      let client = instanceConnectClients.get(forRegion);
+      if (!client) {
+        client = import('@aws-sdk/client-ec2-instance-connect').then(
+          ({ EC2InstanceConnectClient }) => new EC2InstanceConnectClient(clientConfig(forRegion, endpoints.instanceConnect, credentials)),
+        );
+        instanceConnectClients.set(forRegion, client);
       }
       return client;
     },

@@ -50,6 +50,10 @@ export interface InstanceInfo {
   privateIp?: string;
   publicDns?: string;
   privateDns?: string;
+  /** The instance's IPv6 address (its primary interface's first), when its subnet has IPv6. */
+  ipv6?: string;
+  vpcId?: string;
+  subnetId?: string;
   /** The Route 53 record ec2term made for it (tag ec2term:dns). */
   dnsRecord?: string;
   hostedZoneId?: string;
@@ -96,6 +100,9 @@ export function toInstanceInfo(instance: Instance, region: string): InstanceInfo
     privateIp: instance.PrivateIpAddress || undefined,
     publicDns: instance.PublicDnsName || undefined,
     privateDns: instance.PrivateDnsName || undefined,
+    ipv6: instance.Ipv6Address || instance.NetworkInterfaces?.flatMap((n) => n.Ipv6Addresses ?? []).find((a) => a.Ipv6Address)?.Ipv6Address || undefined,
+    vpcId: instance.VpcId || undefined,
+    subnetId: instance.SubnetId || undefined,
     dnsRecord: tags[TAGS.dns] || undefined,
     hostedZoneId: tags[TAGS.zone] || undefined,
     dnsValue: tags[TAGS.dnsValue] || undefined,
@@ -111,9 +118,9 @@ export function toInstanceInfo(instance: Instance, region: string): InstanceInfo
   };
 }
 
-/** The address to reach an instance from outside: public IP, else public DNS, else private IP. */
+/** The address to reach an instance from outside: public IP, else public DNS, else IPv6, else private IP. */
 export function reachableAddress(i: InstanceInfo): string | undefined {
-  return i.publicIp ?? i.publicDns ?? i.privateIp;
+  return i.publicIp ?? i.publicDns ?? i.ipv6 ?? i.privateIp;
 }
 
 /** A short label for messages: "lab (i-0abc...)" or just the id. */

@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import { UsageError } from '../../lib/errors.js';
 import { hasGlob } from '../../lib/transfer/glob.js';
+import { parseAccessOptions, type AccessWish } from '../../lib/access/options.js';
 
 /** One SOURCE or TARGET operand: a local path, or `[user@]NAME:path` on an instance. */
 export type Operand =
@@ -30,6 +31,8 @@ export interface ScpPlan {
   /** Remote hosts to connect to, each once, as written (user@host). */
   hosts: { host: string; user?: string }[];
   options: ScpOptions;
+  /** --address-type, --via, --eice-id, --instance-connect. */
+  access: AccessWish;
 }
 
 /**
@@ -106,6 +109,7 @@ export function planScp(args: string[], opts: Record<string, unknown>): ScpPlan 
     target,
     direction,
     hosts,
+    access: parseAccessOptions(opts),
     options: {
       recursive: Boolean(opts.recursive),
       preserve: Boolean(opts.preserve),

@@ -81,6 +81,7 @@ export const run: RunCommand = async (ctx, args, options) => {
         user: h.user,
         identityFile: plan.options.identityFile,
         port: plan.options.port,
+        access: plan.access,
         hostKeyPolicy: options.acceptNew ? 'accept-new' : 'verify',
         prompt: ctx.prompt,
         out: ctx.out,

@@ -1,3 +1,4 @@
+import { addAccessOptions } from '../../lib/access/options.js';
 import type { CommandSpec } from '../types.js';
 
 export const spec: CommandSpec = {
@@ -10,6 +11,7 @@ export const spec: CommandSpec = {
     "ec2scp 'lab:logs/*.log' .              # remote wildcards (quote them)",
     'ec2scp ubuntu@lab:big.tar.gz --resume .  # continue an interrupted download',
     'ec2scp -p -i ~/.ssh/k.pem a b lab:dir/ # keep modes and times; this key only',
+    'ec2scp --via eice report.pdf private-lab:  # through an EC2 Instance Connect Endpoint',
   ],
   configure(cmd) {
     cmd
@@ -21,6 +23,7 @@ export const spec: CommandSpec = {
       .option('--resume', 'continue partial files (a leftover .part file or a shorter target), checking the overlap')
       .option('--parallel <n>', 'files copied at the same time (default 4)')
       .option('--accept-new', 'trust a host key seen for the first time even if the console shows no fingerprint (weaker)');
+    addAccessOptions(cmd);
   },
   load: () => import('./run.js'),
 };

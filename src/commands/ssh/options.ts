@@ -3,6 +3,7 @@ import { UsageError } from '../../lib/errors.js';
 import type { CommandOptions } from '../types.js';
 import { parseForwardSpec, type ForwardSpec } from '../../lib/ssh/forward.js';
 import { loginUserProblem } from '../../lib/untrusted.js';
+import { parseAccessOptions, type AccessWish } from '../../lib/access/options.js';
 
 export type SshMode = 'connect' | 'print' | 'ssh-config' | 'forget';
 export type PtyWish = 'auto' | 'force' | 'never';
@@ -30,6 +31,8 @@ export interface SshPlan {
   keepAliveCountMax: number;
   /** BatchMode=yes: never ask questions. */
   batch: boolean;
+  /** --address-type, --via, --eice-id, --instance-connect. */
+  access: AccessWish;
 }
 
 /** The GraphTerm server port on instances (users connect to 8900). */
@@ -92,6 +95,7 @@ export function planSsh(args: string[], opts: CommandOptions): SshPlan {
     keepAliveMs: 30_000,
     keepAliveCountMax: 3,
     batch: false,
+    access: parseAccessOptions(opts),
     user: opts.login === undefined ? undefined : userName(String(opts.login), '-l'),
   };
   const modes = [opts.print && '--print', opts.sshConfig && '--ssh-config', opts.forgetHostKey && '--forget-host-key'].filter(Boolean);

@@ -49,6 +49,7 @@ function connectOptions(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2
     user: plan.user,
     identityFile: plan.identityFiles.length ? plan.identityFiles : undefined,
     port: plan.port,
+    access: plan.access,
     hostKeyPolicy: plan.hostKeyPolicy,
     timeoutMs: plan.connectTimeoutMs,
     keepAliveMs: plan.keepAliveMs,

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { addAccessOptions } from '../../lib/access/options.js';
 import type { CommandSpec } from '../types.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -17,6 +18,9 @@ export const spec: CommandSpec = {
     'ec2ssh --print lab                  # the equivalent OpenSSH command',
     'ec2ssh --ssh-config >> ~/.ssh/config',
     'ec2ssh --forget-host-key lab        # after the instance was rebuilt',
+    'ec2ssh --instance-connect lab       # a one-time key pushed by EC2 Instance Connect',
+    'ec2ssh --via eice private-lab       # through an EC2 Instance Connect Endpoint',
+    'ec2ssh --address-type ipv6 lab',
     'ec2ssh --sandbox lab',
   ],
   passThrough: true,
@@ -44,6 +48,7 @@ export const spec: CommandSpec = {
       .option('--forget-host-key', "remove the instance's pinned host key (after it was rebuilt) and exit")
       .option('--print', 'print the equivalent OpenSSH command (pinning the host key first) and exit')
       .option('--ssh-config', 'print ~/.ssh/config Host blocks for the named instances (default: all live ones) and exit');
+    addAccessOptions(cmd);
     cmd.addHelpText(
       'after',
       `

@@ -1,11 +1,14 @@
 // SSH to an EC2 instance: the right address, port, user and key, and a verified host key. The entry
 // point for ec2ssh, ec2scp and ec2launch (see docs/ssh-api.md).
+import type { AccessWish } from '../access/options.js';
+import { planAccess, describeRoute, type AccessPlan } from '../access/plan.js';
+import { hostForDisplay } from '../access/route.js';
 import type { AwsContext } from '../aws.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Ec2 } from '../ec2.js';
 import { call } from '../ec2.js';
 import { Ec2termError, ExitCode, NotFoundError, ConnectionError } from '../errors.js';
-import { label as labelOf, reachableAddress, type InstanceInfo } from '../instances.js';
+import { label as labelOf, type InstanceInfo } from '../instances.js';
 import type { Output } from '../output.js';
 import { knownHostsPath } from '../paths.js';
 import type { Prompt } from '../prompt.js';
@@ -30,8 +33,10 @@ export interface ConnectOptions {
   identities?: IdentityCandidate[];
   /** Port override (-p); default instance.sshPort (tag ec2term:ssh-port, else 22). */
   port?: number;
-  /** Address override; default public IP, else public DNS, else private IP. */
+  /** Address override; default: chosen by `access` (public IP, else IPv6, else an endpoint; see access/route.ts). */
   host?: string;
+  /** --address-type, --via, --eice-id, --instance-connect (default: all automatic). */
+  access?: AccessWish;
   hostKeyPolicy?: HostKeyPolicy;
   /** Connect (TCP + handshake) deadline per attempt; default 20 s. */
   timeoutMs?: number;
@@ -153,16 +158,20 @@ export interface InstanceTarget {
   user: string;
   identities: IdentityCandidate[];
   knownHosts: KnownHosts;
+  /** The route, the tunnel opener for an endpoint, and whether to push a key with EC2 Instance Connect. */
+  access: AccessPlan;
 }
 
-/** Decides address, port, user and key list for an instance (the state must already be running). */
-export async function planTarget(instance: InstanceInfo, o: Pick<ConnectOptions, 'aws' | 'ec2' | 'user' | 'identityFile' | 'identities' | 'port' | 'host' | 'env'>): Promise<InstanceTarget> {
-  const host = o.host ?? reachableAddress(instance);
-  if (!host) {
-    throw new ConnectionError(`${labelOf(instance)} has no address to connect to (no public or private IP)`, {
-      hint: 'instances without a public IP are reachable only from inside their VPC',
-    });
-  }
+/** Decides route, address, port, user and key list for an instance (the state must already be running). */
+export async function planTarget(
+  instance: InstanceInfo,
+  o: Pick<ConnectOptions, 'aws' | 'ec2' | 'user' | 'identityFile' | 'identities' | 'port' | 'host' | 'env' | 'access' | 'timeoutMs' | 'signal'>,
+): Promise<InstanceTarget> {
+  const port = o.port ?? instance.sshPort;
+  const [access, user] = await Promise.all([
+    planAccess(instance, { aws: o.aws, ec2: o.ec2, access: o.access, host: o.host, identityFile: o.identityFile, port, env: o.env, timeoutMs: o.timeoutMs, signal: o.signal }),
+    loginUser(instance, o.ec2, o.user),
+  ]);
   const files = o.identityFile === undefined ? undefined : Array.isArray(o.identityFile) ? o.identityFile : [o.identityFile];
   const plan = identityPlan({
     env: o.env,
@@ -173,11 +182,12 @@ export async function planTarget(instance: InstanceInfo, o: Pick<ConnectOptions,
   });
   return {
     instance,
-    host,
-    port: o.port ?? instance.sshPort,
-    user: await loginUser(instance, o.ec2, o.user),
-    identities: [...(o.identities ?? []), ...plan],
+    host: access.route.host,
+    port,
+    user,
+    identities: access.instanceConnectOnly ? [...(o.identities ?? [])] : [...(o.identities ?? []), ...plan],
     knownHosts: new KnownHosts(knownHostsPath(o.env)),
+    access,
   };
 }
 
@@ -223,27 +233,32 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
     planTarget(running, o),
     hostKeyCheckFor({ instance: running, knownHosts: new KnownHosts(knownHostsPath(o.env)) }, o),
   ]);
-  o.out.detail(`connecting to ${target.user}@${target.host} port ${target.port} (${labelOf(running)})`);
+  o.out.detail(`connecting to ${target.user}@${hostForDisplay(target.host)} port ${target.port} (${labelOf(running)}, ${describeRoute(target.access.route)})`);
   // Just booted: sshd may take a few more seconds to listen.
   const retry = { ...o, retryMs: o.retryMs ?? (instance.state === 'pending' ? 60_000 : 0) };
-  const conn = await withRetry(retry, `SSH on ${labelOf(running)}`, () =>
-    connectSsh({
-      host: target.host,
-      port: target.port,
-      user: target.user,
-      identities: target.identities,
-      verifyHostKey: (blob) => check.verify(blob),
-      hostKeyAlgorithms: check.algorithms,
-      timeoutMs: o.timeoutMs,
-      keepAliveMs: o.keepAliveMs,
-      signal: o.signal,
-      prompt: o.prompt,
-      env: o.env,
-      warn: (t) => o.out.io.stderr.write(`${forTerminal(t)}\n`),
-      detail: (t) => o.out.detail(t),
-      label: `${target.user}@${labelOf(running)}`,
-    }),
-  );
+  const attempt = (identities: IdentityCandidate[]) =>
+    withRetry(retry, `SSH on ${labelOf(running)}`, () =>
+      connectSsh({
+        host: target.host,
+        port: target.port,
+        user: target.user,
+        identities,
+        verifyHostKey: (blob) => check.verify(blob),
+        hostKeyAlgorithms: check.algorithms,
+        timeoutMs: o.timeoutMs,
+        keepAliveMs: o.keepAliveMs,
+        signal: o.signal,
+        prompt: o.prompt,
+        env: o.env,
+        warn: (t) => o.out.io.stderr.write(`${forTerminal(t)}\n`),
+        detail: (t) => o.out.detail(t),
+        label: `${target.user}@${labelOf(running)}`,
+        openSock: target.access.openSock,
+      }),
+    );
+  const conn = target.access.instanceConnect
+    ? await (await import('../access/login.js')).withInstanceConnect(running, target, o, attempt)
+    : await attempt(target.identities);
   return Object.assign(conn, { instance: running });
 }
 
@@ -266,7 +281,9 @@ export async function pinHostKey(instance: InstanceInfo, o: ConnectOptions): Pro
       timeoutMs: o.timeoutMs,
       signal: o.signal,
       label: labelOf(running),
+      openSock: target.access.openSock,
     }),
   );
   return { target, fingerprint, alreadyPinned: false };
 }
+

@@ -2,7 +2,7 @@
 // No AWS here: tests use it against a plain sshd; connectToInstance (connect.ts) builds on it.
 import type { ClientChannel, Client, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
 import { constants as osc } from 'node:os';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { CancelledError, ConnectionError, Ec2termError } from '../errors.js';
 import type { Prompt } from '../prompt.js';
 import { loadKeyFile, parsePrivateKey, type IdentityCandidate, type LoadDeps } from './keys.js';
@@ -31,6 +31,8 @@ export interface SshConnectOptions {
   detail?: (text: string) => void;
   /** How to name the host in messages (default user@host:port). */
   label?: string;
+  /** A stream to run SSH over instead of a TCP connection to host:port (an endpoint's tunnel), opened per attempt. */
+  openSock?: () => Promise<Duplex>;
 }
 
 export interface ExitStatus {
@@ -187,6 +189,8 @@ async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshC
   const timeoutMs = o.timeoutMs ?? 20_000;
   const warn = o.warn ?? (() => {});
   const detail = o.detail ?? (() => {});
+  // The tunnel has its own deadline (and its own refusals: a missing permission is not a timeout).
+  const sock = o.openSock ? await o.openSock() : undefined;
 
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -298,8 +302,7 @@ async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshC
 
     deadline.start();
     client.connect({
-      host: o.host,
-      port: o.port,
+      ...(sock ? { sock } : { host: o.host, port: o.port }),
       username: o.user,
       readyTimeout: 0,
       debug: protocolTrace(o.env ?? process.env),
