@@ -3,6 +3,7 @@
 import type { InstanceStatus } from '@aws-sdk/client-ec2';
 import { TAGS, type InstanceInfo } from '../../lib/instances.js';
 import { matchesPattern } from '../../lib/resolve.js';
+import { reachOf, type EndpointInfo, type Reach } from '../../lib/access/route.js';
 import type { SortKey } from './options.js';
 import { hourlyPrice } from './prices.js';
 
@@ -69,6 +70,11 @@ export interface ListRow {
   /** Only with --volumes; else null. */
   volumes: VolumeRow[] | null;
   tags: Record<string, string>;
+  ipv6Address: string | null;
+  vpcId: string | null;
+  subnetId: string | null;
+  /** How ec2ssh reaches it: public (IPv4), ipv6, eice (an endpoint in its VPC), private-unreachable, none. */
+  reach: Reach;
 }
 
 /** The JSON keys of a row, in order (tests keep this list and docs/list.md in step). */
@@ -76,6 +82,7 @@ export const ROW_KEYS: (keyof ListRow)[] = [
   'region', 'id', 'name', 'state', 'type', 'dnsRecord', 'hostedZoneId', 'publicIp', 'privateIp', 'publicDns', 'privateDns',
   'launchTime', 'ageSeconds', 'expiresAt', 'expiresInSeconds', 'expired', 'managed', 'health', 'availabilityZone', 'imageId',
   'keyName', 'securityGroups', 'launch', 'role', 'user', 'sshPort', 'architecture', 'platform', 'hourlyPriceUsd', 'volumes', 'tags',
+  'ipv6Address', 'vpcId', 'subnetId', 'reach',
 ];
 
 const iso = (d: Date | undefined | null): string | null => (d && !Number.isNaN(d.getTime()) ? d.toISOString() : null);
@@ -103,7 +110,7 @@ export function toHealth(status: InstanceStatus | undefined): Health {
 }
 
 /** Pure: InstanceInfo (+ status, volumes) at time `now` -> the row. */
-export function toRow(i: InstanceInfo, now: number, status?: InstanceStatus, volumes?: VolumeRow[]): ListRow {
+export function toRow(i: InstanceInfo, now: number, status?: InstanceStatus, volumes?: VolumeRow[], endpoints: EndpointInfo[] = []): ListRow {
   const launched = i.launchTime?.getTime();
   const expires = i.expiresAt?.getTime();
   const expiresIn = expires === undefined ? null : Math.floor((expires - now) / 1000);
@@ -139,6 +146,10 @@ export function toRow(i: InstanceInfo, now: number, status?: InstanceStatus, vol
     hourlyPriceUsd: i.type ? (hourlyPrice(i.type) ?? null) : null,
     volumes: volumes ?? null,
     tags: i.tags,
+    ipv6Address: i.ipv6 ?? null,
+    vpcId: i.vpcId ?? null,
+    subnetId: i.subnetId ?? null,
+    reach: reachOf(i, endpoints),
   };
 }
 

@@ -27,6 +27,7 @@ import {
 import { renderHealth, renderList, renderSnapshots, renderTsv, renderVolumes, tsvCell, type RenderOptions, type SnapshotRow } from './render.js';
 import { forTerminal } from '../../lib/untrusted.js';
 import { filterByPatterns, sortRows, toRow, type ListRow } from './rows.js';
+import { reachOf, type EndpointInfo } from '../../lib/access/route.js';
 import { createSnapshot, deleteSnapshot, findSnapshots, managedSnapshots, volumesByInstance, waitForSnapshots } from './storage.js';
 
 export const run: RunCommand = async (ctx, args, options) => {
@@ -97,9 +98,24 @@ async function gatherRegion(ctx: CommandContext, ec2: Ec2, opts: ListOptions, no
     opts.health ? fullStatus(ec2) : exceptionalStatus(ec2),
     opts.volumes ? volumesByInstance(ec2, undefined, ctx.signal) : Promise.resolve(undefined),
   ]);
-  return filterByPatterns(instances, opts.patterns).map((i) =>
-    toRow(i, now, byId.get(i.id) ?? (!opts.health && i.state === 'running' ? ALL_OK : undefined), volumes ? (volumes.get(i.id) ?? []) : undefined),
+  const shown = filterByPatterns(instances, opts.patterns);
+  const endpoints = await endpointsForPrivate(ctx, ec2, shown);
+  return shown.map((i) =>
+    toRow(i, now, byId.get(i.id) ?? (!opts.health && i.state === 'running' ? ALL_OK : undefined), volumes ? (volumes.get(i.id) ?? []) : undefined, endpoints),
   );
+}
+
+/** The endpoints of the VPCs holding private-only instances (none asked for when there are none). */
+async function endpointsForPrivate(ctx: CommandContext, ec2: Ec2, instances: InstanceInfo[]): Promise<EndpointInfo[]> {
+  const vpcIds = [...new Set(instances.filter((i) => reachOf(i, []) === 'private-unreachable' && i.vpcId).map((i) => i.vpcId!))];
+  if (vpcIds.length === 0) return [];
+  const { describeEndpoints } = await import('../../lib/access/eice.js');
+  try {
+    return await describeEndpoints(ec2, { vpcIds });
+  } catch (err) {
+    ctx.out.warn(`${ec2.region}: cannot list EC2 Instance Connect Endpoints (${describeError(err).lines[0]}); REACH says private-unreachable for private-only instances`);
+    return [];
+  }
 }
 
 const byInstance = (statuses: InstanceStatus[]) => new Map(statuses.filter((s) => s.InstanceId).map((s) => [s.InstanceId!, s]));

@@ -55,6 +55,8 @@ export async function planAccess(instance: InstanceInfo, o: AccessInput): Promis
       endpoints = await describeEndpoints(o.ec2, wish.eiceId ? { ids: [wish.eiceId] } : { vpcIds: instance.vpcId ? [instance.vpcId] : undefined });
     }
     route = chooseRoute(instance, wish, endpoints);
+    // The sandbox serves every instance's IPv6 SSH on ::1 (its 2600:1f18:: addresses lead nowhere here).
+    if (o.aws.sandbox && route.kind === 'direct' && route.addressType === 'ipv6') route = { ...route, host: '::1' };
   }
   const explicitIdentity = o.identityFile !== undefined && (!Array.isArray(o.identityFile) || o.identityFile.length > 0);
   const launchKeyFile =
