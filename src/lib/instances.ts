@@ -29,6 +29,8 @@ export const TAGS = {
   joined: 'ec2term:joined',
   /** The GraphTerm role: "server" or "host". */
   role: 'ec2term:role',
+  /** The Elastic IP (allocation id) ec2launch --eip allocated for the instance; ec2list --terminate releases it. */
+  eip: 'ec2term:eip',
   /** The SSH port when it is not 22 (the sandbox sets it). */
   sshPort: SSH_PORT_TAG,
 } as const;

@@ -19,6 +19,8 @@ export interface GroupSpec {
   rules: WantedRule[];
   /** The group stands for exactly these rules (an --allow-from group): anything more is refused. */
   exact: boolean;
+  /** The VPC to find or create it in (group names are per VPC); default: the default VPC. */
+  vpcId?: string;
 }
 
 /** One port opened to one source. */
@@ -45,7 +47,7 @@ export interface GroupOutcome {
   extra: string[];
 }
 
-/** One source one permission lets in; `port`/`cidr` only for the exact shape ec2term writes (tcp, one port, one IPv4 CIDR). */
+/** One source one permission lets in; `port`/`cidr` only for the exact shape ec2term writes (tcp, one port, one CIDR). */
 interface Grant {
   text: string;
   port?: number;
@@ -63,7 +65,7 @@ function grants(perms: IpPermission[]): Grant[] {
     const ports = proto === '-1' ? 'all traffic' : `${from === to ? from : `${from}-${to}`}${tcp ? '' : `/${proto}`}`;
     const single = tcp && from === to ? from : undefined;
     for (const r of p.IpRanges ?? []) out.push({ text: `${ports} from ${r.CidrIp}`, port: single, cidr: r.CidrIp });
-    for (const r of p.Ipv6Ranges ?? []) out.push({ text: `${ports} from ${r.CidrIpv6}` });
+    for (const r of p.Ipv6Ranges ?? []) out.push({ text: `${ports} from ${r.CidrIpv6}`, port: single, cidr: r.CidrIpv6 });
     for (const r of p.PrefixListIds ?? []) out.push({ text: `${ports} from ${r.PrefixListId}` });
     // A group source is a wanted pair when asked for as "sg-..." (the hosts' group for 8899).
     for (const r of p.UserIdGroupPairs ?? []) out.push({ text: `${ports} from ${r.GroupId ?? r.GroupName}`, port: single, cidr: r.GroupId });
@@ -95,6 +97,7 @@ export function allows(perms: IpPermission[], port: number, cidr: string): boole
     const portOk = proto === '-1' || ((proto === 'tcp' || proto === '6') && (p.FromPort ?? 0) <= port && port <= (p.ToPort ?? 65535));
     // A source "sg-..." is another security group (the hosts' group for port 8899), not a CIDR.
     if (cidr.startsWith('sg-')) return portOk && (p.UserIdGroupPairs ?? []).some((g) => g.GroupId === cidr);
+    if (cidr.includes(':')) return portOk && (p.Ipv6Ranges ?? []).some((r) => r.CidrIpv6 === cidr || r.CidrIpv6 === '::/0');
     return portOk && (p.IpRanges ?? []).some((r) => r.CidrIp === cidr || r.CidrIp === '0.0.0.0/0');
   });
 }
@@ -111,14 +114,17 @@ export function toPermissions(pairs: PortSource[]): IpPermission[] {
   return pairs.map((p) =>
     p.cidr.startsWith('sg-')
       ? { IpProtocol: 'tcp', FromPort: p.port, ToPort: p.port, UserIdGroupPairs: [{ GroupId: p.cidr, Description: `ec2term: ${p.purpose}` }] }
-      : { IpProtocol: 'tcp', FromPort: p.port, ToPort: p.port, IpRanges: [{ CidrIp: p.cidr, Description: `ec2term: ${p.purpose}` }] },
+      : p.cidr.includes(':')
+        ? { IpProtocol: 'tcp', FromPort: p.port, ToPort: p.port, Ipv6Ranges: [{ CidrIpv6: p.cidr, Description: `ec2term: ${p.purpose}` }] }
+        : { IpProtocol: 'tcp', FromPort: p.port, ToPort: p.port, IpRanges: [{ CidrIp: p.cidr, Description: `ec2term: ${p.purpose}` }] },
   );
 }
 
-export async function findGroup(ec2: Ec2, name: string, signal?: AbortSignal): Promise<SecurityGroup | undefined> {
+export async function findGroup(ec2: Ec2, name: string, signal?: AbortSignal, vpcId?: string): Promise<SecurityGroup | undefined> {
   const sdk = await import('@aws-sdk/client-ec2');
+  const Filters = [{ Name: 'group-name', Values: [name] }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])];
   const res = await call(`looking up the security group ${name}`, () =>
-    ec2.client.send(new sdk.DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [name] }] }), { abortSignal: signal }),
+    ec2.client.send(new sdk.DescribeSecurityGroupsCommand({ Filters }), { abortSignal: signal }),
   );
   return res.SecurityGroups?.[0];
 }
@@ -130,12 +136,12 @@ export async function findGroup(ec2: Ec2, name: string, signal?: AbortSignal): P
 export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { widen: boolean; dryRun: boolean; signal?: AbortSignal }): Promise<GroupOutcome> {
   const sdk = await import('@aws-sdk/client-ec2');
   const send = { abortSignal: opts.signal };
-  const existing = await findGroup(ec2, spec.name, opts.signal);
+  const existing = await findGroup(ec2, spec.name, opts.signal, spec.vpcId);
   if (!existing) {
     const all = missingRules([], spec.rules);
     if (opts.dryRun) {
       await dryRunCheck(`creating the security group ${spec.name}`, () =>
-        ec2.client.send(new sdk.CreateSecurityGroupCommand({ GroupName: spec.name, Description: spec.description, DryRun: true }), send),
+        ec2.client.send(new sdk.CreateSecurityGroupCommand({ GroupName: spec.name, Description: spec.description, VpcId: spec.vpcId, DryRun: true }), send),
       );
       return { name: spec.name, created: false, wouldCreate: true, added: all, missing: [], allows: describePermissions(toPermissions(all)), extra: [] };
     }
@@ -145,6 +151,7 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
         new sdk.CreateSecurityGroupCommand({
           GroupName: spec.name,
           Description: spec.description,
+          VpcId: spec.vpcId,
           TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: TAGS.managed, Value: 'true' }, { Key: TAGS.name, Value: spec.name }] }],
         }),
         send,
@@ -153,7 +160,7 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
       if (awsErrorCode(err) !== 'InvalidGroup.Duplicate') throw fromAwsError(err, `creating the security group ${spec.name}`);
       // A concurrent launch created it a moment ago and is adding these same rules: use that group,
       // adding whatever it lacks so far (not ours to delete on undo).
-      const raced = await findGroup(ec2, spec.name, opts.signal);
+      const raced = await findGroup(ec2, spec.name, opts.signal, spec.vpcId);
       if (!raced) throw fromAwsError(err, `creating the security group ${spec.name}`);
       const perms = raced.IpPermissions ?? [];
       const extra = checkExtra(spec, raced.GroupId!, perms);

@@ -22,6 +22,7 @@ import type { CommandContext } from '../types.js';
 import { findImage, type ImageChoice } from './image.js';
 import { defaultClientToken, expiresAt, HOST_GROUP, instanceTags, userDataInput, utcDay, type HostPlan, type LaunchPlan, type SecurityGroupPlan } from './plan.js';
 import type { Progress } from './progress.js';
+import { attachElasticIp, checkElasticIp, placementRequest, resolvePlacement, type ResolvedPlacement } from './placement.js';
 
 export interface LaunchDeps {
   ctx: CommandContext;
@@ -55,6 +56,8 @@ export interface Preflight {
   /** --connect-to: the primary instance, asked over SSH for each host's key and its host list. */
   primary?: InstanceInfo;
   hosts: HostPrep[];
+  /** The subnet and VPC (--subnet, --vpc), looked up; the default VPC otherwise. */
+  placement: ResolvedPlacement;
 }
 
 /** Everything this run created, in order, so that undo removes exactly that. */
@@ -90,7 +93,14 @@ const pendingOnly = (i: InstanceInfo) => (LIVE_STATES as string[]).includes(i.st
 /** Reads only: image, hosted zone, live instances of the same names, the primary for --connect-to. */
 export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Preflight> {
   const { ec2, dns, ctx } = deps;
-  const image = await findImage(ec2, plan.ami, plan.instanceType, ctx.signal);
+  const [image, placement] = await Promise.all([findImage(ec2, plan.ami, plan.instanceType, ctx.signal), resolvePlacement(ec2, plan.placement, ctx.signal)]);
+  if (plan.placement.noKeyPair) {
+    const { instanceConnectAgent, AGENT_IMAGES } = await import('../../lib/access/instance-connect.js');
+    const agent = instanceConnectAgent(image.name);
+    const what = `--no-key-pair: the image ${image.id} (${image.name || 'no name'})`;
+    if (agent === 'no') throw new UsageError(`${what} has no EC2 Instance Connect agent, so nothing could log in to it`, { hint: `use an image of ${AGENT_IMAGES}, or drop --no-key-pair` });
+    if (agent === 'unknown') ctx.out.warn(`${what} is not known to run the EC2 Instance Connect agent (${AGENT_IMAGES} do); logins may be refused`);
+  }
 
   let zone: HostedZone | undefined;
   let zoneToCreate: string | undefined;
@@ -125,7 +135,8 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
     const userData = buildUserData(userDataInput(plan, host, serverAddr));
     const tags = { ...instanceTags(plan, host), [TAGS.launchedBy]: launchedBy(ctx.io.env) };
     // The token covers what the launch asks EC2 for (not the random auth code, which is not in it).
-    const request = { image: image.id, type: plan.instanceType, key: plan.keyName, group: plan.securityGroup.name, userData, tags, volume: plan.volumeSize, data: plan.dataVolume, ttl: plan.ttlMs };
+    const where = placement.subnetId ? { subnet: placement.subnetId, profile: plan.placement.iamProfile } : {};
+    const request = { image: image.id, type: plan.instanceType, key: plan.placement.noKeyPair ? null : plan.keyName, group: plan.securityGroup.name, userData, tags, volume: plan.volumeSize, data: plan.dataVolume, ttl: plan.ttlMs, ...where };
     const token = plan.clientToken ?? defaultClientToken(request, utcDay(ctx.clock.now()));
     const live = (await ec2.describeInstances({ filters: [{ Name: 'tag:Name', Values: [host.name] }] })).filter(pendingOnly);
     let adopt: InstanceInfo | undefined;
@@ -143,7 +154,7 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
     }
     hosts.push({ host, userData, tags, token, tokenGiven: plan.clientToken !== undefined, adopt, replace });
   }
-  return { image, zone, zoneToCreate, serverAddr, primary: primaryInstance, hosts };
+  return { image, zone, zoneToCreate, serverAddr, primary: primaryInstance, hosts, placement };
 }
 
 function blockDevices(plan: LaunchPlan, image: ImageChoice): RunInstancesCommandInput['BlockDeviceMappings'] {
@@ -169,9 +180,10 @@ export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids
     InstanceType: plan.instanceType as RunInstancesCommandInput['InstanceType'],
     MinCount: 1,
     MaxCount: 1,
-    KeyName: ids.keyName,
+    KeyName: plan.placement.noKeyPair ? undefined : ids.keyName,
     SecurityGroupIds: ids.groupId ? [ids.groupId, ...(ids.memberGroupId ? [ids.memberGroupId] : [])] : undefined,
     UserData: Buffer.from(prep.userData).toString('base64'),
+    ...placementRequest(plan.placement, pre.placement),
     BlockDeviceMappings: blockDevices(plan, pre.image),
     InstanceInitiatedShutdownBehavior: plan.ttlMs !== undefined ? 'terminate' : undefined,
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
@@ -183,7 +195,8 @@ export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids
 }
 
 export interface DryRunReport {
-  keyPair: KeyPairOutcome;
+  /** Undefined with --no-key-pair. */
+  keyPair?: KeyPairOutcome;
   group: GroupOutcome;
   /** "ok" when EC2's DryRun said RunInstances would succeed; else why it was not checked. */
   runInstancesCheck: string;
@@ -201,9 +214,9 @@ function ensurePlanKeyPair(plan: LaunchPlan, { ec2, ctx, aws }: LaunchDeps, dryR
 }
 
 /** The plan's security group, found, completed or created (or only checked, with dryRun): one path for both. */
-async function planGroup(plan: LaunchPlan, deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void): Promise<GroupOutcome> {
-  const spec = await resolveSourceGroups(plan, deps, dryRun, created);
-  return ensureSecurityGroup(deps.ec2, spec, { widen: !plan.allowFromDefaulted, dryRun, signal: deps.ctx.signal });
+async function planGroup(plan: LaunchPlan, deps: LaunchDeps, dryRun: boolean, vpcId: string | undefined, created?: (g: GroupOutcome) => void): Promise<GroupOutcome> {
+  const spec = await resolveSourceGroups(plan, deps, dryRun, created, vpcId);
+  return ensureSecurityGroup(deps.ec2, { ...spec, vpcId }, { widen: !plan.allowFromDefaulted, dryRun, signal: deps.ctx.signal });
 }
 
 /** Pure: the warnings about a group the launch uses as it is (rules it lacks, rules beyond the plan's). */
@@ -215,24 +228,24 @@ export function groupWarnings(group: GroupOutcome): string[] {
 }
 
 /** The hosts' membership group (HOST_GROUP): no rules; found, or created (not in a dry run). */
-async function hostGroupId(deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void): Promise<string | undefined> {
-  const found = await findGroup(deps.ec2, HOST_GROUP, deps.ctx.signal);
+async function hostGroupId(deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void, vpcId?: string): Promise<string | undefined> {
+  const found = await findGroup(deps.ec2, HOST_GROUP, deps.ctx.signal, vpcId);
   if (found?.GroupId || dryRun) return found?.GroupId;
-  const g = await ensureSecurityGroup(deps.ec2, { name: HOST_GROUP, description: 'ec2term: GraphTerm secondary hosts (lets nothing in; names them for the primary\'s 8899)', rules: [], exact: false },
+  const g = await ensureSecurityGroup(deps.ec2, { name: HOST_GROUP, description: 'ec2term: GraphTerm secondary hosts (lets nothing in; names them for the primary\'s 8899)', rules: [], exact: false, vpcId },
     { widen: false, dryRun: false, signal: deps.ctx.signal });
   if (g.created) created?.(g);
   return g.id;
 }
 
 /** The plan's group with its source-group rules (8899 from the hosts' group) turned into group ids. */
-export async function resolveSourceGroups(plan: LaunchPlan, deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void): Promise<SecurityGroupPlan> {
+export async function resolveSourceGroups(plan: LaunchPlan, deps: LaunchDeps, dryRun: boolean, created?: (g: GroupOutcome) => void, vpcId?: string): Promise<SecurityGroupPlan> {
   const rules = [];
   for (const r of plan.securityGroup.rules) {
     if (!r.fromGroup) {
       rules.push(r);
       continue;
     }
-    const id = await hostGroupId(deps, dryRun, created);
+    const id = await hostGroupId(deps, dryRun, created, vpcId);
     if (id) rules.push({ ...r, cidrs: [id] });
   }
   return { ...plan.securityGroup, rules };
@@ -241,13 +254,14 @@ export async function resolveSourceGroups(plan: LaunchPlan, deps: LaunchDeps, dr
 /** Dry run: reads plus EC2's DryRun checks; nothing is created and no file is written. */
 export async function dryRun(plan: LaunchPlan, pre: Preflight, deps: LaunchDeps): Promise<DryRunReport> {
   const { ec2, ctx, aws } = deps;
-  const keyPair = await ensurePlanKeyPair(plan, deps, true);
-  const group = await planGroup(plan, deps, true);
+  const keyPair = plan.placement.noKeyPair ? undefined : await ensurePlanKeyPair(plan, deps, true);
+  const group = await planGroup(plan, deps, true, pre.placement.vpcId);
+  await checkElasticIp(ec2, plan.placement, ctx.signal);
   const sdk = await import('@aws-sdk/client-ec2');
-  const req = runRequest(plan, pre, pre.hosts[0]!, { keyName: keyPair.wouldCreate ? undefined : plan.keyName, groupId: group.id });
+  const req = runRequest(plan, pre, pre.hosts[0]!, { keyName: keyPair?.wouldCreate ? undefined : plan.keyName, groupId: group.id });
   let runInstancesCheck = 'ok (EC2 DryRun: the request would succeed)';
   await dryRunCheck('checking the launch (DryRun)', () => ec2.client.send(new sdk.RunInstancesCommand({ ...req, DryRun: true }), { abortSignal: ctx.signal }));
-  if (keyPair.wouldCreate || group.wouldCreate) runInstancesCheck += '; checked without the key pair/security group that do not exist yet';
+  if (keyPair?.wouldCreate || group.wouldCreate) runInstancesCheck += '; checked without the key pair/security group that do not exist yet';
   return { keyPair, group, runInstancesCheck };
 }
 
@@ -327,19 +341,21 @@ export class Launcher {
    */
   private async ensureShared(): Promise<void> {
     const { plan } = this;
-    const keyPair = await ensurePlanKeyPair(plan, this.deps, false);
-    this.keyPair = keyPair;
-    if (keyPair.created) {
-      this.created.keyPair = keyPair;
-      this.progress.note(keyPair.imported ? `imported the key pair ${keyPair.keyName}` : `created the key pair ${keyPair.keyName}; private key saved to ${keyPair.keyFile} (0600)`);
-    }
-    if (!keyPair.keyFile && plan.wait !== 'none' && plan.wait !== 'running') {
-      throw new UsageError(`the key pair ${plan.keyName} exists in EC2 but its private key is not on this machine`, {
-        hint: `put it in ~/.ssh/${plan.keyName}.pem, or use another --key (or --import-key ~/.ssh/id_ed25519.pub)`,
-      });
+    if (!plan.placement.noKeyPair) {
+      const keyPair = await ensurePlanKeyPair(plan, this.deps, false);
+      this.keyPair = keyPair;
+      if (keyPair.created) {
+        this.created.keyPair = keyPair;
+        this.progress.note(keyPair.imported ? `imported the key pair ${keyPair.keyName}` : `created the key pair ${keyPair.keyName}; private key saved to ${keyPair.keyFile} (0600)`);
+      }
+      if (!keyPair.keyFile && plan.wait !== 'none' && plan.wait !== 'running') {
+        throw new UsageError(`the key pair ${plan.keyName} exists in EC2 but its private key is not on this machine`, {
+          hint: `put it in ~/.ssh/${plan.keyName}.pem, or use another --key (or --import-key ~/.ssh/id_ed25519.pub), or --no-key-pair (EC2 Instance Connect)`,
+        });
+      }
     }
     this.checkSignal();
-    const group = await planGroup(plan, this.deps, false, (g) => {
+    const group = await planGroup(plan, this.deps, false, this.pre.placement.vpcId, (g) => {
       // Made for the hosts to come; removed on undo like any group this run created.
       this.created.sourceGroups.push(g);
       this.progress.note(`created the security group ${g.name} (${g.id}) for the secondary hosts`);
@@ -350,7 +366,7 @@ export class Launcher {
       this.memberGroupId = await hostGroupId(this.deps, false, (g) => {
         this.created.sourceGroups.push(g);
         this.progress.note(`created the security group ${g.name} (${g.id}): it names the secondary hosts for the primary's port 8899`);
-      });
+      }, this.pre.placement.vpcId);
     }
     this.progress.note(`security group ${groupSummary(group)}`);
     for (const w of groupWarnings(group)) this.out.warn(w);
@@ -418,6 +434,14 @@ export class Launcher {
     let instance = await this.progress.phase(`${name}: running`, () =>
       waitForInstanceState(ec2, launched.id, ['running'], wopts(plan.timeouts.running, `the instance is still starting: see it with ec2list ${name}; run ec2launch again with a longer --timeout to continue with it`)),
     );
+    if (plan.placement.eip) {
+      const eip = await this.progress.phase(`${name}: Elastic IP`, () => attachElasticIp(ec2, plan.placement, instance, name, ctx.signal));
+      this.progress.note(`${name}: Elastic IP ${eip.publicIp} (${eip.allocationId}${eip.allocated ? ', allocated; ec2list --terminate releases it' : ''})`);
+      instance = await pollUntil(`the Elastic IP on ${instance.id}`, async () => {
+        const [i] = await ec2.describeInstances({ ids: [instance.id] });
+        return i?.publicIp === eip.publicIp ? i : undefined;
+      }, wopts(plan.timeouts.running, 'EC2 is slow to show the new address; run ec2launch again to continue'));
+    }
     this.replaceInstance(instance);
     result.instance = instance;
 
@@ -437,11 +461,13 @@ export class Launcher {
     }
     if (plan.wait === 'running') return result;
 
-    const address = instance.publicIp ?? instance.publicDns ?? instance.privateIp;
-    if (!address) throw new Ec2termError(`${name} (${instance.id}) has no address to reach it by SSH`);
-    await this.progress.phase(`${name}: SSH port ${instance.sshPort} open`, () =>
-      waitForTcpPort(address, instance.sshPort, wopts(plan.timeouts.ssh, `check the security group ${plan.securityGroup.name} allows port 22 from your address (--allow-from)`)),
-    );
+    // A private-only or IPv6 instance is reached the way ec2ssh reaches it (connectToInstance retries while sshd starts).
+    const address = instance.publicIp ?? instance.publicDns;
+    if (address) {
+      await this.progress.phase(`${name}: SSH port ${instance.sshPort} open`, () =>
+        waitForTcpPort(address, instance.sshPort, wopts(plan.timeouts.ssh, `check the security group ${plan.securityGroup.name} allows port 22 from your address (--allow-from)`)),
+      );
+    }
     const { connectToInstance } = await import('../../lib/ssh/index.js');
     const session = await this.progress.phase(`${name}: SSH login with the host key verified against the console`, () =>
       connectToInstance(instance, {

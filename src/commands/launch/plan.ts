@@ -3,7 +3,8 @@
 // before any AWS request.
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../lib/errors.js';
-import { IMAGE_ID, IPV4, IPV4_CIDR, SNAPSHOT_ID } from '../../lib/ids.js';
+import { cidrFamily, IMAGE_ID, IPV4, SNAPSHOT_ID } from '../../lib/ids.js';
+import { placementWords, planPlacement, type PlacementOptions, type PlacementPlan } from './placement.js';
 import { TAGS } from '../../lib/instances.js';
 import { maskSecret } from '../../lib/secrets.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
@@ -36,7 +37,7 @@ export const ANYWHERE = '0.0.0.0/0';
 export const DEFAULT_TIMEOUTS = { running: 5 * 60_000, ssh: 5 * 60_000, ready: 20 * 60_000 } as const;
 export const MAX_COUNT = 20;
 
-export interface LaunchOptions {
+export interface LaunchOptions extends PlacementOptions {
   name?: string;
   type?: string;
   ami?: string;
@@ -145,6 +146,8 @@ export interface LaunchPlan {
   /** True when --allow-from was not given: the defaults apply and existing groups are never widened. */
   allowFromDefaulted: boolean;
   securityGroup: SecurityGroupPlan;
+  /** --subnet, --vpc, --iam-profile, --eip, --no-key-pair (placement.ts). */
+  placement: PlacementPlan;
   ttlMs?: number;
   wait: WaitPhase;
   /** The wait the user asked for, when an auth code forced SSH (the code travels over SSH). */
@@ -398,10 +401,10 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
 
   const allowFromGiven = list(o.allowFrom);
   if (o.allowFrom !== undefined && allowFromGiven.length === 0) {
-    throw new UsageError(`bad --allow-from ${JSON.stringify(o.allowFrom)}: expected IPv4 CIDRs such as 203.0.113.7/32 or 10.0.0.0/8, comma separated`);
+    throw new UsageError(`bad --allow-from ${JSON.stringify(o.allowFrom)}: expected IPv4 or IPv6 CIDRs such as 203.0.113.7/32 or 2001:db8::/64, comma separated`);
   }
   for (const c of allowFromGiven) {
-    if (!IPV4_CIDR.test(c)) throw new UsageError(`bad --allow-from ${JSON.stringify(c)}: expected an IPv4 CIDR such as 203.0.113.7/32 or 10.0.0.0/8`);
+    if (!cidrFamily(c)) throw new UsageError(`bad --allow-from ${JSON.stringify(c)}: expected an IPv4 or IPv6 CIDR such as 203.0.113.7/32, 10.0.0.0/8 or 2001:db8::/64`);
   }
   const allowFromDefaulted = allowFromGiven.length === 0;
   const allowFrom = allowFromDefaulted ? [ANYWHERE] : [...new Set(allowFromGiven)];
@@ -446,6 +449,8 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
     if (t === undefined || t < 1_000 || t > 86_400_000) throw new UsageError(`bad --timeout ${JSON.stringify(o.timeout)}: expected a duration from 1s to 24h, such as 90s or 10m`);
     timeouts = { running: t, ssh: t, ready: t };
   }
+  const placement = planPlacement(o, count);
+  if (placement.eip && domain === undefined && wait === 'none') wait = 'running';
   if (o.clientToken !== undefined) {
     if (!CLIENT_TOKEN.test(o.clientToken)) throw new UsageError('bad --client-token: 1 to 64 printable ASCII characters without spaces');
     if (count > 1) throw new UsageError('--client-token names one launch; it cannot be combined with --count (each host gets its own token)');
@@ -478,6 +483,7 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
     allowFrom,
     allowFromDefaulted,
     securityGroup,
+    placement,
     ttlMs,
     wait,
     waitRequested,
@@ -602,6 +608,7 @@ export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
   flag('--create-zone', o.createZone);
   flag('--replace', o.replace);
   flag('--keep-on-failure', o.keepOnFailure);
+  words.push(...placementWords(o));
   if (o.name) words.push(o.name);
   return shellJoin(words);
 }

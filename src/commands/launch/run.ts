@@ -14,6 +14,7 @@ import { dryRun, groupWarnings, Launcher, preflight, randomAuthCode, type DryRun
 import { supportNote } from './image.js';
 import { commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
+import { placementLines } from './placement.js';
 
 /** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
 async function checkLocalFiles(plan: LaunchPlan, env: NodeJS.ProcessEnv): Promise<void> {
@@ -94,6 +95,11 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
     oauthFile: str(o.oauthFile),
     hosts: str(o.hosts),
     spot: o.spot,
+    subnet: str(o.subnet),
+    vpc: str(o.vpc),
+    iamProfile: str(o.iamProfile),
+    eip: o.eip === true ? true : str(o.eip),
+    keyPair: o.keyPair === false ? false : undefined,
   };
 }
 
@@ -283,7 +289,18 @@ function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, re
     image: { id: pre.image.id, name: pre.image.name, support: support?.text ?? null },
     type: plan.instanceType,
     role: plan.role,
-    keyPair: { name: plan.keyName, exists: !report.keyPair.wouldCreate, action: report.keyPair.wouldCreate ? (plan.importKey ? 'import' : 'create') : 'use', keyFile: report.keyPair.keyFile ?? null },
+    keyPair: report.keyPair
+      ? { name: plan.keyName, exists: !report.keyPair.wouldCreate, action: report.keyPair.wouldCreate ? (plan.importKey ? 'import' : 'create') : 'use', keyFile: report.keyPair.keyFile ?? null }
+      : { name: null, exists: false, action: 'none', keyFile: null },
+    placement: {
+      vpcId: pre.placement.vpcId ?? null,
+      subnetId: pre.placement.subnetId ?? null,
+      ipv6: pre.placement.ipv6,
+      ipv6Only: pre.placement.ipv6Only,
+      iamProfile: plan.placement.iamProfile?.Name ?? plan.placement.iamProfile?.Arn ?? null,
+      elasticIp: plan.placement.eip ? (plan.placement.eip.allocationId ?? 'allocate') : null,
+      instanceConnect: plan.placement.noKeyPair,
+    },
     securityGroup: {
       name: plan.securityGroup.name,
       id: report.group.id ?? null,
@@ -308,7 +325,8 @@ function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, re
     out.line(`  image:           ${pre.image.id} (${pre.image.name})`);
     if (support) out.line(`                   ${support.text}`);
     out.line(`  type:            ${plan.instanceType}${plan.volumeSize ? `, root volume ${plan.volumeSize} GB` : ''}${plan.dataVolume ? `, data volume ${plan.dataVolume.sizeGb ?? 'snapshot size'} GB${plan.dataVolume.snapshotId ? ` from ${plan.dataVolume.snapshotId}` : ''} on /data` : ''}`);
-    out.line(`  key pair:        ${plan.keyName} (${json.keyPair.action}${json.keyPair.keyFile ? `; private key ${json.keyPair.keyFile}` : ''})`);
+    out.line(json.keyPair.name ? `  key pair:        ${plan.keyName} (${json.keyPair.action}${json.keyPair.keyFile ? `; private key ${json.keyPair.keyFile}` : ''})` : '  key pair:        none (--no-key-pair: EC2 Instance Connect)');
+    placementLines(plan.placement, pre.placement).forEach((l, k) => out.line(`${k === 0 ? '  placement:       ' : '                   '}${l}`));
     out.line(`  security group:  ${groupSummary(report.group)}`);
     for (const w of groupWarnings(report.group)) out.line(`                   ${w}`);
     for (const h of pre.hosts) {

@@ -12,6 +12,8 @@ export const spec: CommandSpec = {
     'ec2launch --connect-to lab.myterm.com node1         a secondary host running gtermhost',
     'ec2launch --hosts 30 --connect-to lab.myterm.com node  a fleet of 30 hosts (an Auto Scaling group)',
     'ec2launch --allow-from 203.0.113.7/32 --ttl 4h lab  reachable from one address, gone after 4 hours',
+    'ec2launch --subnet subnet-0abc... --no-key-pair lab a private subnet, reached through EC2 Instance Connect',
+    'ec2launch --eip lab                                 an Elastic IP: the same address after stop/start',
     'ec2launch --form                                    fill in a form (prefilled from the other flags)',
     'ec2launch --user-data --pylab lab                   print the generated user-data script',
   ],
@@ -47,7 +49,12 @@ export const spec: CommandSpec = {
       .option('--volume-size <gb>', 'root volume size in GB')
       .option('--data-volume <gb>', 'attach an extra EBS volume of this size, mounted on /data')
       .option('--from-snapshot <snap>', 'create the data volume from this snapshot (never formatted)')
-      .option('--allow-from <cidr>', 'who may reach ssh and GraphTerm ports, comma separated CIDRs (see docs/launch.md for the default)')
+      .option('--allow-from <cidr>', 'who may reach ssh and GraphTerm ports, comma separated IPv4 or IPv6 CIDRs (see docs/launch.md for the default)')
+      .option('--subnet <id>', 'launch into this subnet (its VPC\'s security groups are used; IPv6 when the subnet has it)')
+      .option('--vpc <id>', 'launch into this VPC (a subnet of it: one with public addresses first); default: the default VPC')
+      .option('--iam-profile <name|arn>', 'IAM instance profile for the instance')
+      .option('--eip [alloc-id]', 'an Elastic IP, so the address survives stop/start: a new one (released by ec2list --terminate), or this allocation')
+      .option('--no-key-pair', 'launch with no key pair: logins push a one-time key with EC2 Instance Connect (Amazon Linux 2/2023, Ubuntu 16.04+)')
       .option('--ttl <duration>', 'the instance powers off and terminates itself after this long (e.g. 4h, 2d)')
       .addOption(new Option('--wait <phase>', 'how far to wait: running, ssh, ready (setup finished) or none').choices(['running', 'ssh', 'ready', 'none']))
       .option('--timeout <duration>', 'time limit of each waiting phase (default: running 5m, ssh 5m, ready 20m)')

@@ -14,6 +14,8 @@ export type Step =
   /** The instance's DNS tags cannot name a record: leave DNS alone, say so, carry on. */
   | { kind: 'skip-record'; record: string; reason: string }
   | { kind: 'terminate' }
+  /** Release the Elastic IP ec2launch --eip allocated for it (tag ec2term:eip), once it is let go. */
+  | { kind: 'release-eip'; allocationId: string }
   | { kind: 'wait'; states: string[] }
   | { kind: 'snapshot'; volumeId: string; device?: string; sizeGiB?: number; tags: Record<string, string>; description: string }
   | { kind: 'wait-snapshots' }
@@ -190,7 +192,8 @@ export function planInstanceAction(kind: ActionKind, instances: InstanceInfo[], 
           else skipped.push(skip(i, 'already shutting down'));
           break;
         }
-        const t = task(i, [...dnsStep(i), { kind: 'terminate' }, ...wait]);
+        const eip: Step[] = i.tags[TAGS.eip] ? [{ kind: 'release-eip', allocationId: i.tags[TAGS.eip]! }] : [];
+        const t = task(i, [...dnsStep(i), { kind: 'terminate' }, ...eip, ...wait]);
         if (kind !== 'terminate') t.selectedBy = selectionOf(kind, i);
         tasks.push(t);
         break;
@@ -292,6 +295,8 @@ export function describeStep(step: Step): string {
       return `leave DNS alone (${step.reason})`;
     case 'terminate':
       return 'terminate';
+    case 'release-eip':
+      return `release the Elastic IP ${step.allocationId} ec2launch allocated`;
     case 'wait':
       return `wait until ${step.states.join(' or ')}`;
     case 'snapshot':

@@ -1,0 +1,211 @@
+// ec2launch's placement: where the instance goes (--subnet, --vpc: a subnet of it; else the default VPC),
+// with which IAM instance profile (--iam-profile), which Elastic IP (--eip: allocated, or one given), and
+// whether it gets a key pair at all (--no-key-pair: reachable through EC2 Instance Connect only).
+// planPlacement is pure; the rest reads (and, for the Elastic IP, changes) EC2.
+import type { RunInstancesCommandInput, Subnet } from '@aws-sdk/client-ec2';
+import { call, type Ec2 } from '../../lib/ec2.js';
+import { awsErrorCode, Ec2termError, NotFoundError, UsageError } from '../../lib/errors.js';
+import { ALLOCATION_ID, IAM_PROFILE_ARN, IAM_PROFILE_NAME, SUBNET_ID, VPC_ID } from '../../lib/ids.js';
+import { TAGS, type InstanceInfo } from '../../lib/instances.js';
+import { dryRunCheck } from '../../lib/security-groups.js';
+
+export interface PlacementOptions {
+  subnet?: string;
+  vpc?: string;
+  iamProfile?: string;
+  /** --eip (true: allocate one) or --eip ALLOC-ID (reuse it). */
+  eip?: string | boolean;
+  /** commander's --no-key-pair: false. */
+  keyPair?: boolean;
+}
+
+export interface PlacementPlan {
+  subnetId?: string;
+  vpcId?: string;
+  iamProfile?: { Name?: string; Arn?: string };
+  /** Allocate (no id) or reuse (an allocation id). */
+  eip?: { allocationId?: string };
+  noKeyPair: boolean;
+}
+
+/** Pure: the placement flags, checked. UsageError before any AWS call. */
+export function planPlacement(o: PlacementOptions, count = 1): PlacementPlan {
+  const plan: PlacementPlan = { noKeyPair: o.keyPair === false };
+  if (o.subnet !== undefined) {
+    if (!SUBNET_ID.test(o.subnet)) throw new UsageError(`bad --subnet ${JSON.stringify(o.subnet)}: expected a subnet id such as subnet-0123456789abcdef0`);
+    plan.subnetId = o.subnet;
+  }
+  if (o.vpc !== undefined) {
+    if (!VPC_ID.test(o.vpc)) throw new UsageError(`bad --vpc ${JSON.stringify(o.vpc)}: expected a VPC id such as vpc-0123456789abcdef0`);
+    plan.vpcId = o.vpc;
+  }
+  if (o.iamProfile !== undefined) {
+    const p = o.iamProfile;
+    if (IAM_PROFILE_ARN.test(p)) plan.iamProfile = { Arn: p };
+    else if (IAM_PROFILE_NAME.test(p)) plan.iamProfile = { Name: p };
+    else throw new UsageError(`bad --iam-profile ${JSON.stringify(p)}: expected an instance profile name (letters, digits, +=,.@_-) or its ARN (arn:aws:iam::123456789012:instance-profile/NAME)`);
+  }
+  if (o.eip !== undefined && o.eip !== false) {
+    if (o.eip === true) plan.eip = {};
+    else if (ALLOCATION_ID.test(o.eip)) plan.eip = { allocationId: o.eip };
+    else throw new UsageError(`bad --eip ${JSON.stringify(o.eip)}: expected an allocation id such as eipalloc-0123456789abcdef0, or --eip alone to allocate one`);
+    if (count > 1) throw new UsageError('--eip gives one instance its address; it cannot be combined with --count');
+  }
+  return plan;
+}
+
+/** Pure: the placement words of the equivalent command line (the form's, the dry run's). */
+export function placementWords(o: PlacementOptions): string[] {
+  const words: string[] = [];
+  if (o.subnet) words.push(`--subnet=${o.subnet}`);
+  if (o.vpc) words.push(`--vpc=${o.vpc}`);
+  if (o.iamProfile) words.push(`--iam-profile=${o.iamProfile}`);
+  if (o.eip === true) words.push('--eip');
+  else if (typeof o.eip === 'string' && o.eip) words.push(`--eip=${o.eip}`);
+  if (o.keyPair === false) words.push('--no-key-pair');
+  return words;
+}
+
+/** Where the instance goes, once the subnet (or VPC) is looked up. */
+export interface ResolvedPlacement {
+  vpcId?: string;
+  subnetId?: string;
+  zone?: string;
+  /** The subnet has IPv6: the instance gets an address from it. */
+  ipv6: boolean;
+  /** IPv6-only subnet: no IPv4 at all. */
+  ipv6Only: boolean;
+  /** The subnet gives a public IPv4 address on launch. */
+  publicIpv4: boolean;
+}
+
+const hasIpv6 = (s: Subnet) => (s.Ipv6CidrBlockAssociationSet ?? []).some((a) => a.Ipv6CidrBlockState?.State !== 'disassociated');
+
+/** Pure: of a VPC's subnets, the one to launch into: public ones first (a public address), then by zone. */
+export function pickSubnet(subnets: Subnet[]): Subnet | undefined {
+  const usable = subnets.filter((s) => (s.State ?? 'available') === 'available');
+  return [...usable].sort((a, b) => Number(Boolean(b.MapPublicIpOnLaunch)) - Number(Boolean(a.MapPublicIpOnLaunch)) || (a.AvailabilityZone ?? '').localeCompare(b.AvailabilityZone ?? '') || (a.SubnetId ?? '').localeCompare(b.SubnetId ?? ''))[0];
+}
+
+/** Looks up --subnet, or picks a subnet of --vpc; nothing asked: the default VPC, as before (no lookup). */
+export async function resolvePlacement(ec2: Ec2, plan: PlacementPlan, signal?: AbortSignal): Promise<ResolvedPlacement> {
+  if (!plan.subnetId && !plan.vpcId) return { ipv6: false, ipv6Only: false, publicIpv4: true };
+  const { DescribeSubnetsCommand } = await import('@aws-sdk/client-ec2');
+  const res = await call('looking up subnets', () =>
+    ec2.client.send(
+      new DescribeSubnetsCommand(plan.subnetId ? { SubnetIds: [plan.subnetId] } : { Filters: [{ Name: 'vpc-id', Values: [plan.vpcId!] }] }),
+      { abortSignal: signal },
+    ),
+  ).catch((err) => {
+    if (/NotFound/.test(awsErrorCode(err))) throw new NotFoundError(plan.subnetId ? `no subnet ${plan.subnetId} in ${ec2.region}` : `no VPC ${plan.vpcId} in ${ec2.region}`, [], { cause: err, hint: 'list them with: aws ec2 describe-subnets' });
+    throw err;
+  });
+  const subnet = plan.subnetId ? res.Subnets?.[0] : pickSubnet(res.Subnets ?? []);
+  if (!subnet?.SubnetId) {
+    throw new NotFoundError(plan.subnetId ? `no subnet ${plan.subnetId} in ${ec2.region}` : `the VPC ${plan.vpcId} has no subnet to launch into`, [], {
+      hint: plan.subnetId ? 'list them with: aws ec2 describe-subnets' : `create one with: aws ec2 create-subnet --vpc-id ${plan.vpcId} --cidr-block CIDR`,
+    });
+  }
+  if (plan.subnetId && plan.vpcId && subnet.VpcId !== plan.vpcId) throw new UsageError(`--subnet ${plan.subnetId} is in ${subnet.VpcId}, not in --vpc ${plan.vpcId}`);
+  const ipv6 = hasIpv6(subnet);
+  return { vpcId: subnet.VpcId, subnetId: subnet.SubnetId, zone: subnet.AvailabilityZone, ipv6, ipv6Only: Boolean(subnet.Ipv6Native), publicIpv4: Boolean(subnet.MapPublicIpOnLaunch) && !subnet.Ipv6Native };
+}
+
+/** Pure: what RunInstances gets for the placement. */
+export function placementRequest(plan: PlacementPlan, where: ResolvedPlacement): Partial<RunInstancesCommandInput> {
+  const out: Partial<RunInstancesCommandInput> = {};
+  if (where.subnetId) out.SubnetId = where.subnetId;
+  if (where.ipv6) out.Ipv6AddressCount = 1;
+  if (plan.iamProfile) out.IamInstanceProfile = plan.iamProfile;
+  return out;
+}
+
+/** Pure: the dry run's lines about the placement. */
+export function placementLines(plan: PlacementPlan, where: ResolvedPlacement): string[] {
+  const lines = [
+    where.subnetId
+      ? `${where.subnetId} in ${where.vpcId}${where.zone ? ` (${where.zone})` : ''}: ${where.ipv6Only ? 'IPv6 only' : `${where.publicIpv4 ? 'public IPv4' : 'private IPv4 only'}${where.ipv6 ? ' + IPv6' : ''}`}`
+      : 'the default VPC (a default subnet)',
+  ];
+  if (plan.iamProfile) lines.push(`IAM instance profile ${plan.iamProfile.Name ?? plan.iamProfile.Arn}`);
+  if (plan.eip) lines.push(plan.eip.allocationId ? `Elastic IP ${plan.eip.allocationId} (reused)` : 'a new Elastic IP (allocated, tagged, released by ec2list --terminate)');
+  if (plan.noKeyPair) lines.push('no key pair: logins push a one-time key with EC2 Instance Connect');
+  return lines;
+}
+
+/** Dry run: the Elastic IP given exists and is free, or EC2 says an allocation would succeed. */
+export async function checkElasticIp(ec2: Ec2, plan: PlacementPlan, signal?: AbortSignal): Promise<void> {
+  if (!plan.eip) return;
+  const sdk = await import('@aws-sdk/client-ec2');
+  if (plan.eip.allocationId) {
+    await findAddress(ec2, plan.eip.allocationId, signal);
+    return;
+  }
+  await dryRunCheck('allocating an Elastic IP (DryRun)', () => ec2.client.send(new sdk.AllocateAddressCommand({ Domain: 'vpc', DryRun: true }), { abortSignal: signal }));
+}
+
+async function findAddress(ec2: Ec2, allocationId: string, signal?: AbortSignal) {
+  const { DescribeAddressesCommand } = await import('@aws-sdk/client-ec2');
+  const res = await call(`looking up the Elastic IP ${allocationId}`, () => ec2.client.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] }), { abortSignal: signal })).catch((err) => {
+    if (/NotFound/.test(awsErrorCode(err))) throw new NotFoundError(`no Elastic IP ${allocationId} in ${ec2.region}`, [], { cause: err, hint: 'list them with: aws ec2 describe-addresses' });
+    throw err;
+  });
+  const address = res.Addresses?.[0];
+  if (!address) throw new NotFoundError(`no Elastic IP ${allocationId} in ${ec2.region}`);
+  return address;
+}
+
+/**
+ * Gives a running instance its Elastic IP: the one given (if not held by another instance) or a new one,
+ * tagged as ec2term's and recorded on the instance (tag ec2term:eip) so ec2list --terminate releases it.
+ */
+export async function attachElasticIp(ec2: Ec2, plan: PlacementPlan, instance: InstanceInfo, name: string, signal?: AbortSignal): Promise<{ allocationId: string; publicIp: string; allocated: boolean }> {
+  const sdk = await import('@aws-sdk/client-ec2');
+  const send = { abortSignal: signal };
+  let allocationId = plan.eip!.allocationId;
+  let publicIp: string | undefined;
+  let allocated = false;
+  if (allocationId) {
+    const a = await findAddress(ec2, allocationId, signal);
+    if (a.InstanceId && a.InstanceId !== instance.id) {
+      throw new Ec2termError(`the Elastic IP ${allocationId} (${a.PublicIp}) belongs to ${a.InstanceId}`, 1, { hint: 'give another --eip, or --eip alone to allocate a new one' });
+    }
+    publicIp = a.PublicIp;
+  } else {
+    const res = await call('allocating an Elastic IP', () =>
+      ec2.client.send(
+        new sdk.AllocateAddressCommand({
+          Domain: 'vpc',
+          TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: [{ Key: TAGS.managed, Value: 'true' }, { Key: TAGS.name, Value: name }] }],
+        }),
+        send,
+      ),
+    );
+    allocationId = res.AllocationId!;
+    publicIp = res.PublicIp;
+    allocated = true;
+    await ec2.createTags([instance.id], { [TAGS.eip]: allocationId });
+  }
+  await call(`associating the Elastic IP ${allocationId}`, () =>
+    ec2.client.send(new sdk.AssociateAddressCommand({ AllocationId: allocationId, InstanceId: instance.id, AllowReassociation: false }), send),
+  );
+  return { allocationId: allocationId!, publicIp: publicIp ?? '', allocated };
+}
+
+/** Releases an Elastic IP ec2term allocated (disassociating it first); one already gone is fine. */
+export async function releaseElasticIp(ec2: Ec2, allocationId: string, signal?: AbortSignal): Promise<'released' | 'gone' | 'not-ours'> {
+  const sdk = await import('@aws-sdk/client-ec2');
+  let address;
+  try {
+    address = await findAddress(ec2, allocationId, signal);
+  } catch (err) {
+    if (err instanceof NotFoundError) return 'gone';
+    throw err;
+  }
+  if (!(address.Tags ?? []).some((t) => t.Key === TAGS.managed && t.Value === 'true')) return 'not-ours';
+  if (address.AssociationId) {
+    await call(`disassociating the Elastic IP ${allocationId}`, () => ec2.client.send(new sdk.DisassociateAddressCommand({ AssociationId: address.AssociationId }), { abortSignal: signal }));
+  }
+  await call(`releasing the Elastic IP ${allocationId}`, () => ec2.client.send(new sdk.ReleaseAddressCommand({ AllocationId: allocationId }), { abortSignal: signal }));
+  return 'released';
+}
