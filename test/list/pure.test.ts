@@ -175,7 +175,7 @@ describe('rendering', () => {
   const rows = [lab, web, stopped].map((i) => toRow(i, NOW));
   it('fits the table to the width, dropping low-priority columns first', () => {
     const full = renderList(rows, { wide: false, regionColumn: false, headers: true, width: Infinity });
-    assert.match(full[0], /^NAME\s+DNS\s+ID\s+STATE\s+TYPE\s+PUBLIC IP\s+PRIVATE IP\s+AGE\s+LEFT\s+HEALTH$/);
+    assert.match(full[0], /^NAME\s+DNS\s+ID\s+STATE\s+TYPE\s+PUBLIC IP\s+PRIVATE IP\s+REACH\s+AGE\s+LEFT\s+HEALTH$/);
     assert.equal(full.length, 4);
     for (const width of [120, 100, 80, 60, 40]) {
       const lines = renderList(rows, { wide: false, regionColumn: false, headers: true, width });
@@ -204,9 +204,9 @@ describe('rendering', () => {
   });
   it('writes TSV with one field per key and "-" for empty', () => {
     const lines = renderTsv(rows, { wide: false, headers: true });
-    assert.equal(lines[0], 'region\tname\tdnsRecord\tid\tstate\ttype\tpublicIp\tprivateIp\tlaunchTime\texpiresAt\thealth\tevents\tmanaged');
+    assert.equal(lines[0], 'region\tname\tdnsRecord\tid\tstate\ttype\tpublicIp\tprivateIp\tlaunchTime\texpiresAt\thealth\tevents\tmanaged\treach');
     assert.equal(lines[3].split('\t')[2], '-');
-    assert.ok(lines.every((l) => l.split('\t').length === 13));
+    assert.ok(lines.every((l) => l.split('\t').length === 14));
     assert.equal(renderTsv(rows, { wide: true, headers: false }).length, 3);
   });
   it('shows scheduled events with dates in the health section', () => {

@@ -50,6 +50,12 @@ async function checkLocalFiles(plan: LaunchPlan, env: NodeJS.ProcessEnv): Promis
 export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOptions {
   if (args.length > 1) throw new UsageError(`one NAME expected, got ${args.length}: ${args.map((a) => JSON.stringify(a)).join(' ')} (use --count N for several hosts)`);
   const str = (v: unknown) => (v === undefined ? undefined : String(v));
+  // `--eip lab`: the optional value took NAME; an allocation id always starts with eipalloc-.
+  let eip: string | boolean | undefined = o.eip === true ? true : str(o.eip);
+  if (typeof eip === 'string' && !eip.startsWith('eipalloc-') && args.length === 0) {
+    args = [eip];
+    eip = true;
+  }
   return {
     name: args[0],
     type: str(o.type),
@@ -98,7 +104,7 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
     subnet: str(o.subnet),
     vpc: str(o.vpc),
     iamProfile: str(o.iamProfile),
-    eip: o.eip === true ? true : str(o.eip),
+    eip,
     keyPair: o.keyPair === false ? false : undefined,
   };
 }

@@ -124,12 +124,13 @@ export function tsvFields(o: Pick<RenderOptions, 'wide'>): [string, (r: ListRow)
     ['type', (r) => r.type],
     ['publicIp', (r) => r.publicIp],
     ['privateIp', (r) => r.privateIp],
-    ['reach', (r) => r.reach],
     ['launchTime', (r) => r.launchTime],
     ['expiresAt', (r) => r.expiresAt],
     ['health', (r) => r.health.summary],
     ['events', (r) => r.health.events.length],
     ['managed', (r) => String(r.managed)],
+    // Added last: awk scripts' field numbers hold.
+    ['reach', (r) => r.reach],
   ];
   if (o.wide) {
     fields.push(

@@ -7,6 +7,8 @@ import { label, type InstanceInfo } from '../instances.js';
 import type { IdentityCandidate } from '../ssh/keys.js';
 import { hintName } from '../untrusted.js';
 
+/** Images with the EC2 Instance Connect agent, as AWS documents them. */
+export const AGENT_IMAGES = 'Amazon Linux 2, Amazon Linux 2023 and Ubuntu 16.04 or later';
 /** How long AWS keeps a pushed key (the agent refuses it after that). */
 export const PUSHED_KEY_LIFETIME_MS = 60_000;
 /** The IAM action SendSSHPublicKey needs (named in the refusal). */
@@ -48,7 +50,6 @@ export function instanceConnectAgent(name = '', description = ''): 'yes' | 'no' 
   return 'unknown';
 }
 
-export const AGENT_IMAGES = 'Amazon Linux 2, Amazon Linux 2023 and Ubuntu 16.04 or later';
 
 /**
  * Pushes `publicKey` for `user` on the instance. AccessDenied becomes one line naming the IAM action;
@@ -82,15 +83,18 @@ export function pushError(err: unknown, instance: InstanceInfo, user: string): E
   if (code === 'EC2InstanceNotFoundException') {
     return new ConnectionError(`EC2 Instance Connect does not know ${label(instance)} (${code})`, { cause: err });
   }
-  if (code === 'EC2InstanceStateInvalidException' || code === 'EC2InstanceUnavailableException') {
-    return new ConnectionError(`EC2 Instance Connect cannot push a key to ${label(instance)} now (${code})`, {
-      hint: `it must be running: ec2list ${name}`,
+  if (code === 'EC2InstanceStateInvalidException') {
+    return new ConnectionError(`EC2 Instance Connect cannot push a key to ${label(instance)} now (${code})`, { hint: `it must be running: ec2list ${name}`, cause: err });
+  }
+  if (code === 'EC2InstanceUnavailableException') {
+    return new ConnectionError(`EC2 Instance Connect cannot push a key to ${label(instance)} (${code})`, {
+      hint: `its image must run the EC2 Instance Connect agent (${AGENT_IMAGES}); otherwise log in with its key pair: -i FILE`,
       cause: err,
     });
   }
   if (code === 'InvalidArgsException' || code === 'AuthException') {
     return new ConnectionError(`EC2 Instance Connect refused the key for ${user} on ${label(instance)} (${code})`, {
-      hint: `check the login user (-l USER) and that the image runs the agent (${AGENT_IMAGES})`,
+      hint: `check the login user (-l USER) and that the image runs the EC2 Instance Connect agent (${AGENT_IMAGES})`,
       cause: err,
     });
   }
