@@ -135,7 +135,7 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
     const userData = buildUserData(userDataInput(plan, host, serverAddr));
     const tags = { ...instanceTags(plan, host), [TAGS.launchedBy]: launchedBy(ctx.io.env) };
     // The token covers what the launch asks EC2 for (not the random auth code, which is not in it).
-    const where = placement.subnetId ? { subnet: placement.subnetId, profile: plan.placement.iamProfile } : {};
+    const where = { ...(placement.subnetId ? { subnet: placement.subnetId } : {}), ...(plan.placement.iamProfile ? { profile: plan.placement.iamProfile } : {}) };
     const request = { image: image.id, type: plan.instanceType, key: plan.placement.noKeyPair ? null : plan.keyName, group: plan.securityGroup.name, userData, tags, volume: plan.volumeSize, data: plan.dataVolume, ttl: plan.ttlMs, ...where };
     const token = plan.clientToken ?? defaultClientToken(request, utcDay(ctx.clock.now()));
     const live = (await ec2.describeInstances({ filters: [{ Name: 'tag:Name', Values: [host.name] }] })).filter(pendingOnly);
