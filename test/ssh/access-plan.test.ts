@@ -112,7 +112,8 @@ describe("ec2list's REACH", () => {
     ['IPv6 only', IPV6_ONLY, [], 'ipv6'],
     ['private with an endpoint', PRIVATE, [ready()], 'eice'],
     ['private without one', PRIVATE, [], 'private-unreachable'],
-    ['stopped, private', { ...PRIVATE, state: 'stopped' }, [ready()], 'eice'],
+    ['stopped: none yet (it lost its public address)', { ...PRIVATE, state: 'stopped' }, [ready()], 'none'],
+    ['pending, public', { ...PUBLIC, state: 'pending' }, [], 'public'],
     ['terminated', { state: 'terminated' }, [], 'none'],
   ];
   for (const [what, o, endpoints, want] of cases) it(what, () => assert.equal(reachOf(instance(o), endpoints), want));

@@ -119,6 +119,9 @@ export const run: RunCommand = async (ctx, args, options) => {
   const plan = planLaunch(opts);
   const fleet = opts.hosts !== undefined ? (await import('./fleet/plan.js')).planFleet(opts.hosts, opts.spot, plan, opts) : undefined;
   if (fleet === undefined && opts.spot) throw new UsageError('--spot is for fleets: give --hosts N as well');
+  if (fleet && (plan.placement.subnetId || plan.placement.vpcId || plan.placement.iamProfile || plan.placement.eip || plan.placement.noKeyPair)) {
+    throw new UsageError('--subnet, --vpc, --iam-profile, --eip and --no-key-pair are for single launches; a fleet (--hosts) does not take them yet');
+  }
 
   if (plan.userDataOnly) {
     const script = buildUserData(userDataInput(plan, plan.hosts[0]!));

@@ -19,7 +19,7 @@ export type Route =
   | { kind: 'direct'; addressType: AddressType; host: string }
   | { kind: 'eice'; endpoint: EndpointInfo; /** the instance address the endpoint connects to */ host: string };
 
-/** How ec2list says an instance is reached: its own address, an endpoint, or not from outside at all. */
+/** How ec2list says an instance is reached: its own address, an endpoint, or not from outside at all ('none': not running). */
 export type Reach = 'public' | 'ipv6' | 'eice' | 'private-unreachable' | 'none';
 
 type Addresses = Pick<InstanceInfo, 'publicIp' | 'publicDns' | 'ipv6' | 'privateIp' | 'vpcId' | 'subnetId'>;
@@ -106,7 +106,8 @@ export function chooseRoute(instance: InstanceInfo, wish: AccessWish, endpoints:
 
 /** Pure: ec2list's REACH for an instance, given every endpoint in its region. */
 export function reachOf(instance: InstanceInfo, endpoints: EndpointInfo[]): Reach {
-  if (instance.state === 'terminated' || instance.state === 'shutting-down') return 'none';
+  // A stopped instance has lost its public address (unless it holds an Elastic IP): no route to tell yet.
+  if (instance.state !== 'running' && instance.state !== 'pending') return 'none';
   if (addressOf(instance, 'public')) return 'public';
   if (instance.ipv6) return 'ipv6';
   if (!instance.privateIp) return 'none';
