@@ -94,7 +94,7 @@ function globalOptions(opts: CommandOptions): GlobalOptions {
     region: opts.region,
     profile: opts.profile,
     endpointUrl: opts.endpointUrl,
-    sandbox: Boolean(opts.sandbox),
+    local: Boolean(opts.sandbox),
     json: Boolean(opts.json),
     quiet: Boolean(opts.quiet),
     verbose: Boolean(opts.verbose),
@@ -162,9 +162,9 @@ export async function main(program: string, argv: string[], io: Io = processIo()
     const prompt = (deps.prompt ?? terminalPrompt)(io, controller.signal);
     let aws: ReturnType<CommandContext['aws']> | undefined;
     const openAws = deps.aws ?? (() =>
-      import('./lib/aws.js').then(({ openAws, sandboxRequested }) =>
+      Promise.all([import('./lib/aws.js'), import('./lib/target.js')]).then(([{ openAws }, { localTargetRequested }]) =>
         openAws(
-          { region: global.region, profile: global.profile, endpointUrl: global.endpointUrl, sandbox: sandboxRequested(global.sandbox, io.env) },
+          { region: global.region, profile: global.profile, endpointUrl: global.endpointUrl, local: localTargetRequested(global.local, io.env) },
           { env: io.env, out, prompt },
         ),
       ));

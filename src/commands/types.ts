@@ -15,7 +15,8 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   endpointUrl?: string;
-  sandbox: boolean;
+  /** --sandbox: the local target (src/lib/target.ts) instead of AWS. */
+  local: boolean;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
