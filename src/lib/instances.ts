@@ -1,7 +1,6 @@
 // The instance model every command shares, built from EC2's Instance shape, and the tags ec2term
 // writes. Pure: no SDK import at run time.
 import type { Instance, Tag } from '@aws-sdk/client-ec2';
-import { SSH_PORT_TAG } from '../sandbox/constants.js';
 
 /** Tags ec2term writes on what it creates, so other commands (and other tools) can find them. */
 export const TAGS = {
@@ -31,8 +30,8 @@ export const TAGS = {
   role: 'ec2term:role',
   /** The Elastic IP (allocation id) ec2launch --eip allocated for the instance; ec2list --terminate releases it. */
   eip: 'ec2term:eip',
-  /** The SSH port when it is not 22 (the sandbox sets it). */
-  sshPort: SSH_PORT_TAG,
+  /** The SSH port when it is not 22 (a local target sets it). */
+  sshPort: 'ec2term:ssh-port',
 } as const;
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';

@@ -65,7 +65,7 @@ export interface TunnelTarget {
 
 /**
  * Pure but for the clock: where the tunnel's WebSocket goes. On AWS, the endpoint's own DNS name over
- * wss; with an endpoint override (the sandbox, --endpoint-url), that URL's host, ws or wss as it says.
+ * wss; with an endpoint override (a local target, --endpoint-url), that URL's host, ws or wss as it says.
  */
 export function tunnelBase(endpoint: EndpointInfo, override: string | undefined): { protocol: 'wss:' | 'ws:'; hostname: string; port?: number } {
   if (override) {

@@ -55,13 +55,13 @@ export async function planAccess(instance: InstanceInfo, o: AccessInput): Promis
       endpoints = await describeEndpoints(o.ec2, wish.eiceId ? { ids: [wish.eiceId] } : { vpcIds: instance.vpcId ? [instance.vpcId] : undefined });
     }
     route = chooseRoute(instance, wish, endpoints);
-    // The sandbox serves every instance's IPv6 SSH on ::1 (its 2600:1f18:: addresses lead nowhere here).
-    if (o.aws.sandbox && route.kind === 'direct' && route.addressType === 'ipv6') route = { ...route, host: '::1' };
+    // A local target serves every instance's IPv6 SSH on one host (its 2600:1f18:: addresses lead nowhere here).
+    if (o.aws.local?.ipv6Host && route.kind === 'direct' && route.addressType === 'ipv6') route = { ...route, host: o.aws.local.ipv6Host };
   }
   const explicitIdentity = o.identityFile !== undefined && (!Array.isArray(o.identityFile) || o.identityFile.length > 0);
   const launchKeyFile =
     Boolean(instance.keyName) &&
-    keyFileCandidates(o.env, { keyName: instance.keyName!, region: instance.region, sandboxDir: o.aws.sandbox?.dir }).some((p) => existsSync(p));
+    keyFileCandidates(o.env, { keyName: instance.keyName!, region: instance.region, keyDir: o.aws.local?.keyDir }).some((p) => existsSync(p));
   const plan: AccessPlan = {
     route,
     instanceConnect: wantsInstanceConnect(wish.instanceConnect, { explicitIdentity, launchKeyFile }),

@@ -178,7 +178,7 @@ export async function planTarget(
     identityFiles: files,
     keyName: instance.keyName,
     region: instance.region,
-    sandboxDir: o.aws.sandbox?.dir,
+    keyDir: o.aws.local?.keyDir,
   });
   return {
     instance,
