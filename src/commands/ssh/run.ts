@@ -124,6 +124,13 @@ async function connect(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2:
 async function print(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2: Ec2): Promise<CommandResult> {
   const instance = await resolve(ctx, plan, ec2, 'print the ssh command for');
   const pinned = await pinHostKey(instance, connectOptions(ctx, plan, aws, ec2));
+  const route = pinned.target.access.route;
+  if (route.kind === 'eice') {
+    ctx.out.warn(`${label(instance)} is reached through EC2 Instance Connect Endpoint ${route.endpoint.id}: OpenSSH needs it as a ProxyCommand (aws ec2-instance-connect open-tunnel --instance-id ${instance.id}); the command below goes to its private address`);
+  }
+  if (pinned.target.access.instanceConnect) {
+    ctx.out.warn(`no key of ours for ${label(instance)}: push one first with aws ec2-instance-connect send-ssh-public-key (valid 60 s), or use ec2ssh itself`);
+  }
   const t: OpenSshTarget = {
     instanceId: instance.id,
     alias: hostAlias(instance.name, instance.id),
