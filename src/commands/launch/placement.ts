@@ -1,13 +1,13 @@
 // ec2launch's placement: where the instance goes (--subnet, --vpc: a subnet of it; else the default VPC),
 // with which IAM instance profile (--iam-profile), which Elastic IP (--eip: allocated, or one given), and
 // whether it gets a key pair at all (--no-key-pair: reachable through EC2 Instance Connect only).
-// planPlacement is pure; the rest reads (and, for the Elastic IP, changes) EC2.
+// planPlacement is pure; the rest reads EC2 (the Elastic IP calls are in src/lib/elastic-ips.ts).
 import type { RunInstancesCommandInput, Subnet } from '@aws-sdk/client-ec2';
 import { call, type Ec2 } from '../../lib/ec2.js';
-import { awsErrorCode, Ec2termError, NotFoundError, UsageError } from '../../lib/errors.js';
+import { awsErrorCode, NotFoundError, UsageError } from '../../lib/errors.js';
 import { ALLOCATION_ID, IAM_PROFILE_ARN, IAM_PROFILE_NAME, SUBNET_ID, VPC_ID } from '../../lib/ids.js';
-import { TAGS, type InstanceInfo } from '../../lib/instances.js';
-import { dryRunCheck } from '../../lib/security-groups.js';
+
+export { attachElasticIp, checkElasticIp } from '../../lib/elastic-ips.js';
 
 export interface PlacementOptions {
   subnet?: string;
@@ -131,81 +131,4 @@ export function placementLines(plan: PlacementPlan, where: ResolvedPlacement): s
   if (plan.eip) lines.push(plan.eip.allocationId ? `Elastic IP ${plan.eip.allocationId} (reused)` : 'a new Elastic IP (allocated, tagged, released by ec2list --terminate)');
   if (plan.noKeyPair) lines.push('no key pair: logins push a one-time key with EC2 Instance Connect');
   return lines;
-}
-
-/** Dry run: the Elastic IP given exists and is free, or EC2 says an allocation would succeed. */
-export async function checkElasticIp(ec2: Ec2, plan: PlacementPlan, signal?: AbortSignal): Promise<void> {
-  if (!plan.eip) return;
-  const sdk = await import('@aws-sdk/client-ec2');
-  if (plan.eip.allocationId) {
-    await findAddress(ec2, plan.eip.allocationId, signal);
-    return;
-  }
-  await dryRunCheck('allocating an Elastic IP (DryRun)', () => ec2.client.send(new sdk.AllocateAddressCommand({ Domain: 'vpc', DryRun: true }), { abortSignal: signal }));
-}
-
-async function findAddress(ec2: Ec2, allocationId: string, signal?: AbortSignal) {
-  const { DescribeAddressesCommand } = await import('@aws-sdk/client-ec2');
-  const res = await call(`looking up the Elastic IP ${allocationId}`, () => ec2.client.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] }), { abortSignal: signal })).catch((err) => {
-    if (/NotFound/.test(awsErrorCode(err))) throw new NotFoundError(`no Elastic IP ${allocationId} in ${ec2.region}`, [], { cause: err, hint: 'list them with: aws ec2 describe-addresses' });
-    throw err;
-  });
-  const address = res.Addresses?.[0];
-  if (!address) throw new NotFoundError(`no Elastic IP ${allocationId} in ${ec2.region}`);
-  return address;
-}
-
-/**
- * Gives a running instance its Elastic IP: the one given (if not held by another instance) or a new one,
- * tagged as ec2term's and recorded on the instance (tag ec2term:eip) so ec2list --terminate releases it.
- */
-export async function attachElasticIp(ec2: Ec2, plan: PlacementPlan, instance: InstanceInfo, name: string, signal?: AbortSignal): Promise<{ allocationId: string; publicIp: string; allocated: boolean }> {
-  const sdk = await import('@aws-sdk/client-ec2');
-  const send = { abortSignal: signal };
-  let allocationId = plan.eip!.allocationId;
-  let publicIp: string | undefined;
-  let allocated = false;
-  if (allocationId) {
-    const a = await findAddress(ec2, allocationId, signal);
-    if (a.InstanceId && a.InstanceId !== instance.id) {
-      throw new Ec2termError(`the Elastic IP ${allocationId} (${a.PublicIp}) belongs to ${a.InstanceId}`, 1, { hint: 'give another --eip, or --eip alone to allocate a new one' });
-    }
-    publicIp = a.PublicIp;
-  } else {
-    const res = await call('allocating an Elastic IP', () =>
-      ec2.client.send(
-        new sdk.AllocateAddressCommand({
-          Domain: 'vpc',
-          TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: [{ Key: TAGS.managed, Value: 'true' }, { Key: TAGS.name, Value: name }] }],
-        }),
-        send,
-      ),
-    );
-    allocationId = res.AllocationId!;
-    publicIp = res.PublicIp;
-    allocated = true;
-    await ec2.createTags([instance.id], { [TAGS.eip]: allocationId });
-  }
-  await call(`associating the Elastic IP ${allocationId}`, () =>
-    ec2.client.send(new sdk.AssociateAddressCommand({ AllocationId: allocationId, InstanceId: instance.id, AllowReassociation: false }), send),
-  );
-  return { allocationId: allocationId!, publicIp: publicIp ?? '', allocated };
-}
-
-/** Releases an Elastic IP ec2term allocated (disassociating it first); one already gone is fine. */
-export async function releaseElasticIp(ec2: Ec2, allocationId: string, signal?: AbortSignal): Promise<'released' | 'gone' | 'not-ours'> {
-  const sdk = await import('@aws-sdk/client-ec2');
-  let address;
-  try {
-    address = await findAddress(ec2, allocationId, signal);
-  } catch (err) {
-    if (err instanceof NotFoundError) return 'gone';
-    throw err;
-  }
-  if (!(address.Tags ?? []).some((t) => t.Key === TAGS.managed && t.Value === 'true')) return 'not-ours';
-  if (address.AssociationId) {
-    await call(`disassociating the Elastic IP ${allocationId}`, () => ec2.client.send(new sdk.DisassociateAddressCommand({ AssociationId: address.AssociationId }), { abortSignal: signal }));
-  }
-  await call(`releasing the Elastic IP ${allocationId}`, () => ec2.client.send(new sdk.ReleaseAddressCommand({ AllocationId: allocationId }), { abortSignal: signal }));
-  return 'released';
 }

@@ -408,7 +408,7 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
           break;
         }
         case 'release-eip': {
-          const { releaseElasticIp } = await import('../launch/placement.js');
+          const { releaseElasticIp } = await import('../../lib/elastic-ips.js');
           const outcome = await persist(`releasing the Elastic IP ${step.allocationId}`, () => releaseElasticIp(ec2, step.allocationId, ctx.signal));
           note(outcome === 'released' ? `Elastic IP ${step.allocationId} released` : outcome === 'gone' ? `Elastic IP ${step.allocationId} already released` : `Elastic IP ${step.allocationId} kept: not tagged as ec2term's`);
           break;
