@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
-import { SSH_PORT_TAG } from './constants.js';
+import { TAGS } from '../lib/instances.js';
 import type { Delays } from './delays.js';
 import { Faults } from './faults.js';
 import { emptyRegion, emptyWorld, Persister, type Instance, type InstanceStateName, type Region, type World } from './state.js';
@@ -226,8 +226,9 @@ export class Sandbox {
         if (this.closed || (i.state !== 'pending' && i.state !== 'running')) { await ep.close(); return; }
         this.endpoints.set(i.id, ep);
         i.sshHost = ep.host;
-        // A private-only instance listens nowhere: no port to publish (reach it through an endpoint).
-        if (ep.port) { i.sshPort = ep.port; i.tags[SSH_PORT_TAG] = String(ep.port); } else delete i.tags[SSH_PORT_TAG];
+        // Its SSH endpoint is not on port 22: the tag ec2ssh honours everywhere. A private-only instance
+        // listens nowhere: no port to publish (it is reached through an Instance Connect Endpoint).
+        if (ep.port) { i.sshPort = ep.port; i.tags[TAGS.sshPort] = String(ep.port); } else delete i.tags[TAGS.sshPort];
         this.changed();
         return;
       } catch (e) { lastErr = e; }
