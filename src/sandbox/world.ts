@@ -1,6 +1,7 @@
 // The running sandbox: state, settings, persistence, and the instance lifecycle (lazy transitions
 // plus one timer for the next due transition, so 10,000 idle instances cost nothing).
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { TAGS } from '../lib/instances.js';
@@ -202,6 +203,13 @@ export class Sandbox {
       rootDir: this.instanceRoot(i), user: INSTANCE_USER,
       sessionEnv: () => this.boots.get(i.id)?.sessionEnv,
       extraKeys: (user: string) => instanceConnectKeys(this, i, user),
+      vpcPeer: (ip: string, port: number) => {
+        const peer = Object.values(this.world.regions[i.region]?.instances ?? {})
+          .find((x) => x.privateIp === ip && x.state === 'running' && (x.vpcId ?? '') === (i.vpcId ?? ''));
+        if (!peer) return undefined;
+        const ep = this.endpoints.get(peer.id);
+        return port === 22 ? (ep ? { inject: (st: Duplex) => ep.inject(st) } : undefined) : { host: peer.sshHost ?? peer.publicIp };
+      },
       listenV4: v4, listenV6: v6,
     };
     mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true, mode: 0o700 });
@@ -219,7 +227,7 @@ export class Sandbox {
         this.endpoints.set(i.id, ep);
         i.sshHost = ep.host;
         // Its SSH endpoint is not on port 22: the tag ec2ssh honours everywhere. A private-only instance
-        // listens nowhere: no port to publish (reach it through an endpoint).
+        // listens nowhere: no port to publish (it is reached through an Instance Connect Endpoint).
         if (ep.port) { i.sshPort = ep.port; i.tags[TAGS.sshPort] = String(ep.port); } else delete i.tags[TAGS.sshPort];
         this.changed();
         return;

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { SSH } from '../helpers/sshd.js';
 import type { AwsCli } from '../helpers/awscli.js';
 import { awsError, awsFor, findAws, instanceOf, portOf, running, sshLogin, sshMissing, until } from './helpers.js';
 
@@ -111,6 +112,11 @@ describe('sandbox networks through the AWS CLI', { skip: AWS ? false : 'awscli n
     assert.equal(r6.status, 0, `IPv6: ${r6.stderr}`);
     const found = (await aws('ec2', 'describe-instances', '--filters', `Name=ipv6-address,Values=${v6}`)).Reservations;
     assert.equal(found[0].Instances[0].InstanceId, dual.InstanceId);
+
+    // The public one is a bastion for the private one: its SSH forwards to private addresses in its VPC.
+    const jump = `${SSH} -i ${keyFile} -p ${port} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -W %h:%p ubuntu@${dual.PublicIpAddress}`;
+    const via = sshLogin(priv.PrivateIpAddress, '22', keyFile, ['-o', `ProxyCommand=${jump}`]);
+    assert.equal(via.status, 0, `through the bastion: ${via.stderr}`);
   });
 
   it('an IPv6-only instance has no IPv4 at all and is reached only over [::1]', { skip: sshMissing() }, async () => {

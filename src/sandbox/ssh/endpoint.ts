@@ -23,6 +23,11 @@ export interface InstanceEndpointOptions {
   listenV4?: boolean;
   /** Listen on [::1]:port too (an instance with IPv6 addresses): the same port as on host. */
   listenV6?: boolean;
+  /**
+   * Another instance of the same VPC at a private address (ssh -J / -W through this one): port 22 is served
+   * by injecting the channel into that instance's SSH, other ports by its loopback address.
+   */
+  vpcPeer?: (ip: string, port: number) => { inject?: (stream: Duplex) => void; host?: string } | undefined;
   /** Keys that come and go (EC2 Instance Connect), asked at each login for the user logging in. */
   extraKeys?: (user: string) => string[];
   hostKey: HostKey;
@@ -108,12 +113,20 @@ export async function startInstanceEndpoint(o: InstanceEndpointOptions): Promise
       ctx.accept();
     });
     client.on('session', (accept) => handleSession(accept(), { user: o.user, home, jail, track, extraEnv: o.sessionEnv }));
-    client.on('tcpip', (accept, reject, info) =>
-      handleDirectTcpip(accept, reject, info, (s) => {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-      }, o.host),
-    );
+    const trackSocket = (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    };
+    client.on('tcpip', (accept, reject, info) => {
+      const peer = o.vpcPeer?.(info.destIP, info.destPort);
+      if (peer?.inject) {
+        const ch = accept();
+        if (ch) peer.inject(ch);
+        return;
+      }
+      if (peer?.host) return handleDirectTcpip(accept, reject, { ...info, destIP: peer.host }, trackSocket);
+      handleDirectTcpip(accept, reject, info, trackSocket, o.host);
+    });
     client.on('request', (accept, reject, name, info) => forwards.request(accept, reject, name, info as ssh2.TcpipBindInfo));
     client.on('error', () => {}); // a client vanishing mid-handshake is routine, not fatal
     client.on('close', () => {
@@ -144,14 +157,23 @@ export async function startInstanceEndpoint(o: InstanceEndpointOptions): Promise
       resolve(typeof addr === 'object' && addr ? addr.port : port);
     });
   });
-  const v4 = o.listenV4 !== false, v6 = !!o.listenV6;
+  const v4 = o.listenV4 !== false;
+  let v6 = !!o.listenV6;
   let port = 0;
   // Both listeners share one port (the ec2term:ssh-port tag): a port free on one may be taken on the other.
   for (let attempt = 0; ; attempt++) {
     try {
       const want = attempt === 0 ? o.port : 0;
       if (v4) port = await listen(o.host, want);
-      if (v6) port = await listen('::1', v4 ? port : want);
+      if (v6) {
+        try { port = await listen('::1', v4 ? port : want); } catch (e) {
+          // A machine without IPv6 loopback: the instance keeps its IPv4 side.
+          const code = (e as NodeJS.ErrnoException).code;
+          if (!v4 || (code !== 'EADDRNOTAVAIL' && code !== 'EAFNOSUPPORT')) throw e;
+          process.stderr.write(`sandbox: ${o.instanceId}: no IPv6 loopback here (${code}); its SSH is on IPv4 only\n`);
+          v6 = false;
+        }
+      }
       break;
     } catch (e) {
       await Promise.all(servers.splice(0).map((x) => new Promise((r) => x.close(r))));
