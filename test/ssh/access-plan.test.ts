@@ -172,6 +172,9 @@ describe('endpoint tunnel', () => {
     assert.deepEqual(tunnelBase(ready(), undefined), { protocol: 'wss:', hostname: ready().dnsName });
     assert.deepEqual(tunnelBase(ready(), 'http://127.0.0.1:4566'), { protocol: 'ws:', hostname: '127.0.0.1', port: 4566 });
     assert.throws(() => tunnelBase(ready({ dnsName: undefined }), undefined), /has no DNS name yet/);
+    for (const bad of ['evil.example/x?', 'user@evil.example', 'evil.example:8443', 'a..b', '-x.example']) {
+      assert.throws(() => tunnelBase(ready({ dnsName: bad }), undefined), /unusable DNS name/, bad);
+    }
   });
 
   it('is presigned as the AWS CLI does: service ec2-instance-connect, 60 s, host signed, no secret in it', async () => {

@@ -73,6 +73,10 @@ export function tunnelBase(endpoint: EndpointInfo, override: string | undefined)
     return { protocol: u.protocol === 'http:' ? 'ws:' : 'wss:', hostname: u.hostname, port: u.port ? Number(u.port) : undefined };
   }
   if (!endpoint.dnsName) throw new ConnectionError(`EC2 Instance Connect Endpoint ${endpoint.id} has no DNS name yet`, { hint: 'wait for its state create-complete' });
+  // From AWS, so checked before a signed URL goes there: a host name and nothing else (no port, path or user).
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(endpoint.dnsName) || endpoint.dnsName.length > 253) {
+    throw new ConnectionError(`EC2 Instance Connect Endpoint ${endpoint.id} has an unusable DNS name ${JSON.stringify(endpoint.dnsName)}`);
+  }
   return { protocol: 'wss:', hostname: endpoint.dnsName };
 }
 
