@@ -118,8 +118,11 @@ export interface RunnerDeps {
 export async function main(program: string, argv: string[], io: Io = processIo(), deps: RunnerDeps = {}): Promise<number> {
   const debug = /(^|,)\s*ec2term\b/.test(io.env.DEBUG ?? '');
   let verbose = argv.includes('--verbose') || argv.includes('-v');
+  // The run's status line, once there is one: an error clears it rather than landing after its text.
+  let status: { end(): void } | undefined;
   const fail = (err: unknown): number => {
     const report = describeError(err, { verbose, debug });
+    status?.end();
     io.stderr.write(`${program}: ${report.lines.join('\n')}\n`);
     return report.exitCode;
   };
@@ -157,6 +160,7 @@ export async function main(program: string, argv: string[], io: Io = processIo()
       spec.load(),
     ]);
     const out = new Output(io, { json: global.json, quiet: global.quiet, verbose: global.verbose, color: colorEnabled(io, global.color) }, program);
+    status = out.status;
     const prompt = (deps.prompt ?? terminalPrompt)(io, controller.signal);
     let aws: ReturnType<CommandContext['aws']> | undefined;
     const openAws = deps.aws ?? (() =>
@@ -189,6 +193,7 @@ export async function main(program: string, argv: string[], io: Io = processIo()
     const result = (await run(ctx, cmd.args, opts)) ?? {};
     if (global.json && result.json !== undefined) out.printJson(result.json);
     else result.render?.(out);
+    out.status.end();
     return result.exitCode ?? ExitCode.ok;
   } catch (err) {
     if (controller.signal.aborted && !(err instanceof CancelledError)) {
@@ -211,13 +216,24 @@ export function closedPipeStatus(program: string): number {
   return program === 'ec2ssh' ? 0 : 128 + 13;
 }
 
+/** Is this the error a write to a reader that went away gives (synchronously or later, from the stream)? */
+export function isClosedPipe(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+}
+
 function quietOnClosedPipe(program: string): void {
-  const onError = (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
-    process.exit(closedPipeStatus(program));
-  };
-  process.stdout.on('error', onError);
-  process.stderr.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (isClosedPipe(err)) process.exit(closedPipeStatus(program));
+    // Any other failure to write the output (a full disk, EIO): one line, never a stack trace.
+    try {
+      process.stderr.write(`${program}: cannot write the output: ${forTerminal(err.message)}\n`);
+    } finally {
+      process.exit(ExitCode.failure);
+    }
+  });
+  // With stderr gone there is no one to tell: carry on (stdout may still be read).
+  process.stderr.on('error', () => undefined);
 }
 
 /** Entry point for the bins: run, flush, exit with the code. */

@@ -161,7 +161,7 @@ export const run: RunCommand = async (ctx, args, options) => {
     if (!nothing) {
       ctx.out.warn(`launch failed${aborted ? ' (interrupted)' : ''}; ${plan.keepOnFailure ? 'keeping' : 'removing'} what this run created`);
       const lines = await launcher.undo(plan.keepOnFailure);
-      for (const l of lines) ctx.out.io.stderr.write(`${ctx.program}: ${l}\n`);
+      for (const l of lines) ctx.out.error(l);
     } else ctx.out.info(`${ctx.program}: nothing was created`);
     if (aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
     throw err;
@@ -253,7 +253,7 @@ function successResult(
     }
     if (c.zone) out.line(`hosted zone ${c.zone.name} created; name servers: ${c.zone.nameServers.join(' ')}`);
     const phases = launcher.progress.timer.phases;
-    if (phases.length) out.line(`phases: ${phases.map((x) => `${x.phase.replace(/^[^:]+: /, '')} ${formatDuration(x.ms)}`).join(', ')}`);
+    if (phases.length) out.line(`phases: ${phases.map((x) => `${x.label} ${formatDuration(x.ms)}`).join(', ')}`);
     if (authCode && perHost) {
       if (o.showCode) results.forEach((r, i) => out.line(`auth code of ${hosts[i]!.name}:  ${p.bold(r.authCode ?? authCode)}`));
       out.line(`auth code:  ${o.showCode ? 'shown once, above;' : 'not shown without a terminal (add --show-secrets);'} the hosts have different codes, each in ~${plan.user}/${hosts[0]!.codeFile ?? '.graphterm/'}`);

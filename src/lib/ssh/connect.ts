@@ -194,7 +194,7 @@ function hostKeyCheckFor(target: Pick<InstanceTarget, 'instance' | 'knownHosts'>
     signal: o.signal,
     info: (t) => o.out.info(`${program}: ${t}`),
     warn: (t) => o.out.warn(t),
-    banner: (t) => o.out.io.stderr.write(t.split('\n').map((l) => `${forTerminal(l)}\n`).join('')),
+    banner: (t) => o.out.status.write(t.split('\n').map((l) => `${forTerminal(l)}\n`).join('')),
     forgetCommand: `ec2ssh --forget-host-key ${hintName(target.instance)}`,
   });
 }
@@ -239,7 +239,7 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
       signal: o.signal,
       prompt: o.prompt,
       env: o.env,
-      warn: (t) => o.out.io.stderr.write(`${forTerminal(t)}\n`),
+      warn: (t) => o.out.stderrLine(t),
       detail: (t) => o.out.detail(t),
       label: `${target.user}@${labelOf(running)}`,
     }),

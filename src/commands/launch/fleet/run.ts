@@ -55,13 +55,13 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
       const groupTags: Record<string, string> = { [TAGS.managed]: 'true', [TAGS.fleet]: f.name, [TAGS.role]: plan.role };
       const expiry = expiresAt(plan, new Date(ctx.clock.now()));
       if (expiry) groupTags[TAGS.expiresAt] = expiry;
-      const t = await progress.phase(`launch template ${f.resourceName}`, () => putTemplate(ctx, deps, f, templateData(req), groupTags));
+      const t = await progress.phase({ id: 'launch-template', label: `launch template ${f.resourceName}` }, () => putTemplate(ctx, deps, f, templateData(req), groupTags));
       created.templateCreated = t.created;
       progress.note(`launch template ${f.resourceName} (${t.id}) version ${t.version}`);
       const { DescribeAvailabilityZonesCommand } = await import('@aws-sdk/client-ec2');
       const zones = ((await call('listing availability zones', () => deps.ec2.client.send(new DescribeAvailabilityZonesCommand({}), { abortSignal: ctx.signal }))).AvailabilityZones ?? [])
         .filter((z) => z.State === 'available').map((z) => z.ZoneName!);
-      await progress.phase(`Auto Scaling group ${f.resourceName} of ${f.hosts}${f.spot ? ' spot' : ''} hosts`, () =>
+      await progress.phase({ id: 'auto-scaling-group', label: `Auto Scaling group ${f.resourceName} of ${f.hosts}${f.spot ? ' spot' : ''} ${f.hosts === 1 ? 'host' : 'hosts'}` }, () =>
         call(`creating the Auto Scaling group ${f.resourceName}`, () => asg.send(new asgSdk.CreateAutoScalingGroupCommand(groupRequest(f, t.id, zones, groupTags)), { abortSignal: ctx.signal })));
       created.groupCreated = true;
       if (expiry) {
@@ -113,9 +113,9 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
     ctx.out.warn(`fleet launch failed${ctx.signal.aborted ? ' (interrupted)' : ''}; ${plan.keepOnFailure ? 'keeping' : 'removing'} what this run created`);
     if (!plan.keepOnFailure) {
       const lines = await deleteFleet(deps.cleanup.ec2, asg, f.resourceName, { clock: ctx.clock, warn: (t) => ctx.out.warn(t) }, { group: created.groupCreated, template: created.templateCreated });
-      for (const l of lines) ctx.out.io.stderr.write(`${ctx.program}: ${l}\n`);
+      for (const l of lines) ctx.out.error(l);
     }
-    for (const l of await launcher.undo(plan.keepOnFailure)) ctx.out.io.stderr.write(`${ctx.program}: ${l}\n`);
+    for (const l of await launcher.undo(plan.keepOnFailure)) ctx.out.error(l);
     throw err;
   }
   progress.done();
