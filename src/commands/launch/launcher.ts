@@ -22,6 +22,7 @@ import type { CommandContext } from '../types.js';
 import { findImage, type ImageChoice } from './image.js';
 import { defaultClientToken, expiresAt, HOST_GROUP, instanceTags, userDataInput, utcDay, type HostPlan, type LaunchPlan, type SecurityGroupPlan } from './plan.js';
 import type { Progress } from './progress.js';
+import { count } from '../../lib/words.js';
 
 export interface LaunchDeps {
   ctx: CommandContext;
@@ -501,7 +502,7 @@ export class Launcher {
       }
       if (plan.copy.length > 0) {
         const { basename, resolve } = await import('node:path');
-        await this.progress.phase({ id: 'copy', host: name, label: `copying ${plan.copy.length} ${plan.copy.length === 1 ? 'file' : 'files'}` }, async () => {
+        await this.progress.phase({ id: 'copy', host: name, label: `copying ${count(plan.copy.length, 'file')}` }, async () => {
           const sftp = await session.sftp();
           for (const f of plan.copy) {
             const remote = basename(f);

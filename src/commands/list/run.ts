@@ -313,17 +313,22 @@ export interface TaskResult {
   ok: boolean;
   /** What happened, in order, e.g. ["DNS record lab.example.com deleted", "terminating"]. */
   done: string[];
-  state?: string;
-  snapshots?: string[];
-  error?: string;
-  exitCode?: number;
+  /** The state EC2 reported last; null when no step reported one. */
+  state: string | null;
+  /** Snapshots started (--snapshot); null for other actions. */
+  snapshots: string[] | null;
+  /** Why the task failed; null when it did not. */
+  error: string | null;
+  /** The exit status this task's failure means; null when it did not fail. */
+  exitCode: number | null;
   /** Done, but with something left for the user (a DNS record ec2term could not handle): exit 1. */
   warnings: string[];
 }
 
 async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Promise<Dns>, opts: ListOptions): Promise<TaskResult> {
   const id = task.instance?.id ?? task.subject;
-  const result: TaskResult = { subject: task.subject, region: task.region, id, ok: true, done: [], warnings: [] };
+  // Every key is always present (null when absent), so scripts read results without guarding each one.
+  const result: TaskResult = { subject: task.subject, region: task.region, id, ok: true, done: [], state: null, snapshots: null, error: null, exitCode: null, warnings: [] };
   const note = (text: string) => {
     result.done.push(text);
     ctx.out.info(`${task.subject}: ${text}`);
@@ -336,13 +341,13 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
       switch (step.kind) {
         case 'stop': {
           const [change] = await ec2.stop([id], step.force);
-          result.state = change?.CurrentState?.Name;
+          result.state = change?.CurrentState?.Name ?? null;
           note(`${step.force ? 'force-stopping' : 'stopping'} (${result.state ?? 'requested'})`);
           break;
         }
         case 'start': {
           const [change] = await ec2.start([id]);
-          result.state = change?.CurrentState?.Name;
+          result.state = change?.CurrentState?.Name ?? null;
           note(`starting (${result.state ?? 'requested'})`);
           break;
         }
@@ -402,7 +407,7 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
         }
         case 'terminate': {
           const [change] = await persist('terminating', () => ec2.terminate([id]));
-          result.state = change?.CurrentState?.Name;
+          result.state = change?.CurrentState?.Name ?? null;
           note(`terminating (${result.state ?? 'requested'})`);
           break;
         }
