@@ -12,7 +12,7 @@ import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
 import { fillForm } from './form.js';
 import { dryRun, groupWarnings, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
 import { supportNote } from './image.js';
-import { commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
+import { AUTH_CODE_ENV, commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
 
 /** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
@@ -99,10 +99,18 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
 
 export const run: RunCommand = async (ctx, args, options) => {
   let opts = toLaunchOptions(args, options);
+  // The auth code may come from the environment, so it is on no command line (and in no shell history).
+  if (opts.authCode === undefined && ctx.io.env[AUTH_CODE_ENV]) opts.authCode = ctx.io.env[AUTH_CODE_ENV];
   if (opts.form || (opts.name === undefined && ctx.prompt.interactive && !opts.userData)) {
     if (!ctx.prompt.interactive) throw new UsageError('--form needs a terminal; give the options as flags instead');
     opts = await fillForm(ctx.prompt, opts);
-    ctx.out.info(`${ctx.program}: the same launch as a command:\n  ${commandLine(opts, ctx.program)}`);
+    planLaunch(opts); // a form whose answers do not make a launch says so before asking to launch
+    ctx.out.info(`${ctx.program}: the same launch as a command:`);
+    ctx.out.info(`  ${commandLine(opts, ctx.program)}`);
+    if (opts.authCode !== undefined && opts.authCode !== 'none') {
+      ctx.out.info(`  (the auth code is left out; to use the same one, set ${AUTH_CODE_ENV} in the environment, e.g. read -rs ${AUTH_CODE_ENV}; export ${AUTH_CODE_ENV})`);
+    }
+    if (!(await ctx.prompt.confirm(`Launch ${opts.name} now?`, { default: false }))) throw new CancelledError('answered no; nothing was launched');
   }
   const plan = planLaunch(opts);
   const fleet = opts.hosts !== undefined ? (await import('./fleet/plan.js')).planFleet(opts.hosts, opts.spot, plan, opts) : undefined;
