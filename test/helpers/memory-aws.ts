@@ -162,6 +162,8 @@ export function memoryDns(w: MemoryWorld): Dns {
 
 /** Runner deps for a memory world: no credentials, no HTTP, the world's EC2 and Route 53. */
 export function memoryDeps(w: MemoryWorld): RunnerDeps {
-  const aws = { region: 'us-east-1', regionSource: 'test', credentialSource: 'test', endpoints: {} } as unknown as AwsContext;
+  // A world with no fleets: the SDK clients ec2list's fleet look-up (--fleets, --terminate NAME) asks find no Auto Scaling group or launch template.
+  const noFleets = { send: async () => ({ AutoScalingGroups: [], LaunchTemplates: [] }) };
+  const aws = { region: 'us-east-1', regionSource: 'test', credentialSource: 'test', endpoints: {}, autoScaling: async () => noFleets, ec2: async () => noFleets } as unknown as AwsContext;
   return { aws: async () => aws, ec2: async (region) => memoryEc2(w, region ?? 'us-east-1'), dns: async () => memoryDns(w) };
 }
