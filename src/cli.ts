@@ -29,6 +29,7 @@ const EXIT_CODES_HELP = `Exit status:
 const ENVIRONMENT_HELP = `Environment:
   AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, BOTO_CONFIG (~/.boto),
   AWS_ENDPOINT_URL (_EC2, _ROUTE_53), EC2TERM_SANDBOX=1 (same as --sandbox), NO_COLOR,
+  EC2TERM_AUTH_CODE (ec2launch's auth code, kept off the command line),
   DEBUG=ec2term (stack traces), DEBUG=ec2term:ssh (also the SSH protocol trace)`;
 
 /** Adds the options every command shares. */
