@@ -148,6 +148,7 @@ export async function main(program: string, argv: string[], io: Io = processIo()
   const onSignal = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGINT' ? ExitCode.cancelled : 143;
     if (controller.signal.aborted) process.exit(code); // a second signal: quit at once
+    status?.end();
     io.stderr.write(`\n${program}: interrupted (${signal}); stopping (again to quit at once)\n`);
     controller.abort(new CancelledError(`interrupted by ${signal}`));
   };
