@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { fakeClock } from '../../src/lib/clock.js';
 import { scriptedPrompt } from '../../src/lib/prompt.js';
 import { runInProcess } from '../helpers/inprocess.js';
-import { addInstance, memoryDeps, memoryWorld, type MemoryWorld } from '../helpers/memory-aws.js';
+import { addFleet, addInstance, memoryDeps, memoryWorld, type MemoryWorld } from '../helpers/memory-aws.js';
 
 const list = (w: MemoryWorld, args: string[]) => runInProcess('ec2list', args, { deps: { ...memoryDeps(w), clock: fakeClock() } });
 
@@ -122,5 +122,16 @@ describe('ec2list --json action results: every key, null when absent', () => {
     assert.equal(out.results[0]!.error, null);
     assert.equal(out.results[0]!.exitCode, null);
     assert.equal(out.results[0]!.snapshots, null);
+  });
+  it('fleet actions: --scale and --terminate FLEET have the same keys with and without --dry-run', async () => {
+    const w = memoryWorld();
+    addFleet(w, 'node', 3);
+    const keysOf = async (args: string[]) => {
+      const r = await list(w, [...args, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      return Object.keys(JSON.parse(r.stdout)).sort();
+    };
+    assert.deepEqual(await keysOf(['--scale', 'node=2', '--yes', '--dry-run']), await keysOf(['--scale', 'node=2', '--yes']));
+    assert.deepEqual(await keysOf(['--terminate', 'node', '--yes', '--dry-run']), await keysOf(['--terminate', 'node', '--yes']));
   });
 });
