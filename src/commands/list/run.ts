@@ -159,7 +159,7 @@ function listResult(ctx: CommandContext, rows: ListRow[], failures: RegionFailur
   reportFailures(ctx, failures);
   // Like `ls a nosuch`: what matched is shown, each pattern that matched nothing is named, exit 3.
   const unmatched = failures.length ? [] : unmatchedPatterns(rows, opts.patterns);
-  if (unmatched.length) ctx.out.warn(`${noMatch(unmatched, regions).message}${opts.includeTerminated ? '' : ' (terminated ones are hidden; --all shows them)'}`);
+  if (unmatched.length) ctx.out.error(`${noMatch(unmatched, regions).message}${opts.includeTerminated ? '' : ' (terminated ones are hidden; --all shows them)'}`);
   const exitCode = failures.length ? ExitCode.failure : unmatched.length ? ExitCode.notFound : ExitCode.ok;
   const regionColumn = multiRegion;
   return {
