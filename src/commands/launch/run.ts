@@ -13,7 +13,7 @@ import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
 import { fillForm } from './form.js';
 import { dryRun, groupWarnings, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
 import { supportNote } from './image.js';
-import { AUTH_CODE_ENV, commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
+import { AUTH_CODE_ENV, checkAuthCode, commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
 
 /** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
@@ -101,7 +101,15 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
 export const run: RunCommand = async (ctx, args, options) => {
   let opts = toLaunchOptions(args, options);
   // The auth code may come from the environment, so it is on no command line (and in no shell history).
-  if (opts.authCode === undefined && ctx.io.env[AUTH_CODE_ENV]) opts.authCode = ctx.io.env[AUTH_CODE_ENV];
+  const fromEnv = ctx.io.env[AUTH_CODE_ENV];
+  if (opts.authCode === undefined && fromEnv) {
+    try {
+      if (fromEnv !== 'none') checkAuthCode(fromEnv);
+    } catch (err) {
+      throw new UsageError(`bad ${AUTH_CODE_ENV}: ${(err as Error).message.replace(/^bad --auth-code: /, '')}`);
+    }
+    opts.authCode = fromEnv;
+  }
   if (opts.form || (opts.name === undefined && ctx.prompt.interactive && !opts.userData)) {
     if (!ctx.prompt.interactive) throw new UsageError('--form needs a terminal; give the options as flags instead');
     opts = await fillForm(ctx.prompt, opts);
