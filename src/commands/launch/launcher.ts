@@ -92,7 +92,7 @@ const pendingOnly = (i: InstanceInfo) => (LIVE_STATES as string[]).includes(i.st
 /** Reads only: image, hosted zone, live instances of the same names, the primary for --connect-to. */
 export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Preflight> {
   const { ec2, dns, ctx } = deps;
-  const image = await findImage(ec2, plan.ami, plan.instanceType, ctx.signal);
+  const image = await findImage(ec2, plan.ami, plan.instanceType);
 
   let zone: HostedZone | undefined;
   let zoneToCreate: string | undefined;
