@@ -24,6 +24,7 @@ import { findImage, type ImageChoice } from './image.js';
 import { defaultClientToken, expiresAt, HOST_GROUP, instanceTags, userDataInput, utcDay, type HostPlan, type LaunchPlan, type SecurityGroupPlan } from './plan.js';
 import type { Progress } from './progress.js';
 import { attachElasticIp, checkElasticIp, placementRequest, resolvePlacement, type ResolvedPlacement } from './placement.js';
+import { count } from '../../lib/words.js';
 
 export interface LaunchDeps {
   ctx: CommandContext;
@@ -94,7 +95,7 @@ const pendingOnly = (i: InstanceInfo) => (LIVE_STATES as string[]).includes(i.st
 /** Reads only: image, hosted zone, live instances of the same names, the primary for --connect-to. */
 export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Preflight> {
   const { ec2, dns, ctx } = deps;
-  const [image, placement] = await Promise.all([findImage(ec2, plan.ami, plan.instanceType, ctx.signal), resolvePlacement(ec2, plan.placement, ctx.signal)]);
+  const [image, placement] = await Promise.all([findImage(ec2, plan.ami, plan.instanceType), resolvePlacement(ec2, plan.placement, ctx.signal)]);
   if (plan.placement.noKeyPair) {
     const { instanceConnectAgent, AGENT_IMAGES } = await import('../../lib/access/instance-connect.js');
     const agent = instanceConnectAgent(image.name);
@@ -327,7 +328,7 @@ export class Launcher {
     const { ctx, aws, ec2, dns } = this.deps;
     const { plan, pre } = this;
     if (pre.zoneToCreate && dns) {
-      const zone = await this.progress.phase(`creating the hosted zone ${pre.zoneToCreate}`, () => dns.createZone(pre.zoneToCreate!));
+      const zone = await this.progress.phase({ id: 'hosted-zone', label: `creating the hosted zone ${pre.zoneToCreate}` }, () => dns.createZone(pre.zoneToCreate!));
       this.created.zone = { id: zone.id, name: zone.name, nameServers: zone.nameServers };
       pre.zone = zone;
       this.out.info(`${ctx.program}: created the Route 53 zone ${zone.name}; delegate it at your registrar to: ${zone.nameServers.join(' ')}`);
@@ -377,7 +378,7 @@ export class Launcher {
   async replaceOld(): Promise<InstanceInfo[]> {
     const old = this.pre.hosts.flatMap((h) => h.replace);
     if (old.length === 0) return [];
-    await this.progress.phase(`terminating ${old.map((i) => `${i.name} (${i.id})`).join(', ')} (--replace)`, () => this.deps.ec2.terminate(old.map((i) => i.id)));
+    await this.progress.phase({ id: 'replace', label: `terminating ${old.map((i) => `${i.name} (${i.id})`).join(', ')} (--replace)` }, () => this.deps.ec2.terminate(old.map((i) => i.id)));
     return old;
   }
 
@@ -432,11 +433,11 @@ export class Launcher {
     if (plan.wait === 'none') return result;
     const wopts = (timeoutMs: number, hint: string) => ({ clock: ctx.clock, signal: ctx.signal, timeoutMs, hint });
 
-    let instance = await this.progress.phase(`${name}: running`, () =>
+    let instance = await this.progress.phase({ id: 'running', host: name, label: 'running' }, () =>
       waitForInstanceState(ec2, launched.id, ['running'], wopts(plan.timeouts.running, `the instance is still starting: see it with ec2list ${name}; run ec2launch again with a longer --timeout to continue with it`)),
     );
     if (plan.placement.eip) {
-      const eip = await this.progress.phase(`${name}: Elastic IP`, () => attachElasticIp(ec2, plan.placement, instance, name, ctx.signal));
+      const eip = await this.progress.phase({ id: 'elastic-ip', host: name, label: 'Elastic IP' }, () => attachElasticIp(ec2, plan.placement, instance, name, ctx.signal));
       this.progress.note(`${name}: Elastic IP ${eip.publicIp} (${eip.allocationId}${eip.allocated ? ', allocated; ec2list --terminate releases it' : ''})`);
       instance = await pollUntil(`the Elastic IP on ${instance.id}`, async () => {
         const [i] = await ec2.describeInstances({ ids: [instance.id] });
@@ -450,7 +451,7 @@ export class Launcher {
       const zone = this.pre.zone;
       const ip = instance.publicIp;
       if (!ip) throw new Ec2termError(`${name} (${instance.id}) has no public address, so no DNS record can point at it`);
-      await this.progress.phase(`${name}: DNS A record ${prep.host.dnsName} -> ${ip} (INSYNC)`, async () => {
+      await this.progress.phase({ id: 'dns', host: name, label: `DNS A record ${prep.host.dnsName} -> ${ip} (INSYNC)` }, async () => {
         const change = await dns.upsertRecord(zone.id, prep.host.dnsName!, 'A', ip, 60);
         this.created.records.push({ zoneId: zone.id, name: prep.host.dnsName!, values: [ip, instance.publicDns ?? ''].filter(Boolean) });
         await ec2.createTags([instance.id], { [TAGS.dns]: prep.host.dnsName!, [TAGS.zone]: zone.id, [TAGS.dnsValue]: ip });
@@ -465,12 +466,12 @@ export class Launcher {
     // A private-only or IPv6 instance is reached the way ec2ssh reaches it (connectToInstance retries while sshd starts).
     const address = instance.publicIp ?? instance.publicDns;
     if (address) {
-      await this.progress.phase(`${name}: SSH port ${instance.sshPort} open`, () =>
+      await this.progress.phase({ id: 'ssh-port', host: name, label: `SSH port ${instance.sshPort} open` }, () =>
         waitForTcpPort(address, instance.sshPort, wopts(plan.timeouts.ssh, `check the security group ${plan.securityGroup.name} allows port 22 from your address (--allow-from)`)),
       );
     }
     const { connectToInstance } = await import('../../lib/ssh/index.js');
-    const session = await this.progress.phase(`${name}: SSH login with the host key verified against the console`, () =>
+    const session = await this.progress.phase({ id: 'ssh-login', host: name, label: 'SSH login with the host key verified against the console' }, () =>
       connectToInstance(instance, {
         aws,
         ec2,
@@ -519,7 +520,7 @@ export class Launcher {
       }
       if (plan.role === 'host') {
         const hostName = graphtermHostName(name);
-        const key = await this.progress.phase(`${name}: its key from ${plan.connectTo} (the HMAC gauth computes)`, () => this.onPrimary(`${WRAPPER_COMMAND} hostkey ${hostName}`));
+        const key = await this.progress.phase({ id: 'host-key', host: name, label: `its key from ${plan.connectTo} (the HMAC gauth computes)` }, () => this.onPrimary(`${WRAPPER_COMMAND} hostkey ${hostName}`));
         if (!/^[0-9a-f-]{4,64}$|^none$/.test(key.trim())) throw new Ec2termError(`${plan.connectTo} gave no usable key for ${hostName}`);
         const file = hostAuthFile(hostName);
         const r = await session.exec(authCodeDeliveryScript(file, { replace: true }), { stdin: `${key.trim()}\n`, signal: ctx.signal });
@@ -528,7 +529,7 @@ export class Launcher {
       }
       if (plan.copy.length > 0) {
         const { basename, resolve } = await import('node:path');
-        await this.progress.phase(`${name}: copying ${plan.copy.length} file(s)`, async () => {
+        await this.progress.phase({ id: 'copy', host: name, label: `copying ${count(plan.copy.length, 'file')}` }, async () => {
           const sftp = await session.sftp();
           for (const f of plan.copy) {
             const remote = basename(f);
@@ -539,7 +540,7 @@ export class Launcher {
       }
       if (plan.wait === 'ready') {
         const readyDeadline = ctx.clock.now() + plan.timeouts.ready;
-        result.setup = await this.progress.phase(`${name}: setup marker ~${plan.user}/SETUP_STATUS`, () =>
+        result.setup = await this.progress.phase({ id: 'setup', host: name, label: `setup marker ~${plan.user}/SETUP_STATUS` }, () =>
           pollUntil(
             `the setup of ${name} to finish (~${plan.user}/SETUP_STATUS)`,
             async () => {
@@ -557,7 +558,7 @@ export class Launcher {
         );
         if (plan.role === 'host') {
           const hostName = graphtermHostName(name);
-          await this.progress.phase(`${name}: listed by ${plan.connectTo} as host ${hostName}`, () =>
+          await this.progress.phase({ id: 'joined', host: name, label: `listed by ${plan.connectTo} as host ${hostName}` }, () =>
             pollUntil(
               `${hostName} to appear in the host list of ${plan.connectTo}`,
               async () => ((await this.onPrimary(`${WRAPPER_COMMAND} hosts`)).split('\n').includes(hostName) ? true : undefined),
