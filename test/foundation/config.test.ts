@@ -104,11 +104,11 @@ test('profileRegionFrom reads [default] and [profile x]', () => {
   assert.equal(profileRegionFrom(s, 'nope'), undefined);
 });
 
-const endpointCases: [string, string | undefined, NodeJS.ProcessEnv, { ec2?: string; route53?: string }][] = [
-  ['flag for both', 'http://127.0.0.1:4566/', {}, { ec2: 'http://127.0.0.1:4566', route53: 'http://127.0.0.1:4566' }],
-  ['AWS_ENDPOINT_URL', undefined, { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, { ec2: 'http://127.0.0.1:1', route53: 'http://127.0.0.1:1' }],
-  ['service specific wins', undefined, { AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_EC2: 'http://b:2', AWS_ENDPOINT_URL_ROUTE_53: 'http://c:3' }, { ec2: 'http://b:2', route53: 'http://c:3' }],
-  ['none', undefined, {}, { ec2: undefined, route53: undefined }],
+const endpointCases: [string, string | undefined, NodeJS.ProcessEnv, { ec2?: string; route53?: string; instanceConnect?: string }][] = [
+  ['flag for all', 'http://127.0.0.1:4566/', {}, { ec2: 'http://127.0.0.1:4566', route53: 'http://127.0.0.1:4566', instanceConnect: 'http://127.0.0.1:4566' }],
+  ['AWS_ENDPOINT_URL', undefined, { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, { ec2: 'http://127.0.0.1:1', route53: 'http://127.0.0.1:1', instanceConnect: 'http://127.0.0.1:1' }],
+  ['service specific wins', undefined, { AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_EC2: 'http://b:2', AWS_ENDPOINT_URL_ROUTE_53: 'http://c:3', AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: 'http://d:4' }, { ec2: 'http://b:2', route53: 'http://c:3', instanceConnect: 'http://d:4' }],
+  ['none', undefined, {}, { ec2: undefined, route53: undefined, instanceConnect: undefined }],
 ];
 for (const [name, flag, env, expected] of endpointCases) {
   test(`chooseEndpoints: ${name}`, () => assert.deepEqual(chooseEndpoints(flag, env), expected));
