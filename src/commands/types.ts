@@ -12,10 +12,18 @@ import type { Prompt } from '../lib/prompt.js';
 /** The options every command has. */
 export interface GlobalOptions {
   region?: string;
+  /** The one profile in use (undefined: AWS_PROFILE or "default", or several given). */
   profile?: string;
+  /** --profile as a list: ec2list --profile a,b lists in each (other commands refuse more than one). */
+  profiles: string[];
   endpointUrl?: string;
   sandbox: boolean;
+  /** --json, or --output json. */
   json: boolean;
+  /** --output (tsv is text); default table. */
+  output: 'json' | 'text' | 'table';
+  /** --query: a JMESPath expression over the JSON data (the runner applies it). */
+  query?: string;
   quiet: boolean;
   verbose: boolean;
   color: boolean;
@@ -38,6 +46,8 @@ export interface CommandContext {
   ec2(region?: string, opts?: ServiceOptions): Promise<Ec2>;
   /** Route 53, the same way. */
   dns(opts?: ServiceOptions): Promise<Dns>;
+  /** The same context in another AWS profile (its own credentials, region and clients). */
+  forProfile(profile: string): CommandContext;
 }
 
 export interface ServiceOptions {
@@ -49,6 +59,8 @@ export interface CommandResult {
   exitCode?: number;
   json?: unknown;
   render?: (out: Output) => void;
+  /** --output text of this result when the command has its own (ec2list's TSV); else the AWS CLI's text of `json`. */
+  text?: (out: Output) => void;
 }
 
 // Commander hands options over as a loose record; each command narrows it in its own parser.
@@ -68,6 +80,10 @@ export interface CommandSpec {
   aliases?: Record<string, string>;
   /** Options after the first argument belong to it (ec2ssh's remote command). */
   passThrough?: boolean;
+  /** ec2list: --profile takes a comma list. */
+  multiProfile?: boolean;
+  /** false: the config file and EC2TERM_* settings do not apply (ec2term's own commands). */
+  readsSettings?: boolean;
   configure(cmd: Command): void;
   load(): Promise<{ run: RunCommand }>;
 }

@@ -8,6 +8,11 @@ export const INSTANCE_ID = resourceId('i');
 export const IMAGE_ID = resourceId('ami');
 export const SNAPSHOT_ID = resourceId('snap');
 
+/** t3.small, c7gn.xlarge: a family, a dot, a size. */
+export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** An EC2 key pair name as ec2term accepts it. */
+export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
 /** Looser than INSTANCE_ID on purpose: anything that looks like an instance id (so it is never a name). */
 export const LOOKS_LIKE_INSTANCE_ID = /^i-[0-9a-f]+$/i;
 

@@ -5,6 +5,7 @@ export const spec: CommandSpec = {
   summary: 'Manage the embedded sandbox: a local EC2 + Route 53 + SSH world for trying ec2term without AWS',
   usage: 'sandbox start|status|stop|reset|env',
   examples: ['ec2term sandbox start', 'ec2term sandbox status', 'eval "$(ec2term sandbox env)"   # point awscli at the sandbox', 'ec2term sandbox reset --yes', 'ec2term sandbox stop'],
+  readsSettings: false,
   configure(cmd) {
     cmd.argument('<topic>', 'only "sandbox" for now').argument('<action>', 'start, status, stop, reset or env');
     cmd.option('-y, --yes', 'reset without asking');

@@ -3,7 +3,7 @@
 // before any AWS request.
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../lib/errors.js';
-import { IMAGE_ID, IPV4, IPV4_CIDR, SNAPSHOT_ID } from '../../lib/ids.js';
+import { IMAGE_ID, INSTANCE_TYPE, IPV4, IPV4_CIDR, KEY_NAME, SNAPSHOT_ID } from '../../lib/ids.js';
 import { TAGS } from '../../lib/instances.js';
 import { maskSecret } from '../../lib/secrets.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
@@ -163,8 +163,6 @@ export interface LaunchPlan {
 
 const APT_NAME = /^[a-z0-9][a-z0-9+.-]{0,99}$/;
 const PIP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]+\])?((==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!-]+)?$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 const GTERM_OPT = /^--[a-z][a-z0-9_]*(=[A-Za-z0-9_.,:@/+-]*)?$/;
 /**

@@ -162,9 +162,8 @@ function listResult(ctx: CommandContext, rows: ListRow[], failures: RegionFailur
   return {
     exitCode,
     json: rows,
+    text: (out) => renderTsv(rows, opts).forEach((l) => out.line(l)),
     render(out: Output) {
-      if (opts.output === 'json') return out.printJson(rows);
-      if (opts.output === 'tsv') return renderTsv(rows, opts).forEach((l) => out.line(l));
       if (rows.length === 0) return out.info(`${out.program}: ${emptyNote(opts, regions)}`);
       tableLines(rows, opts, renderOptions(ctx, opts, regionColumn)).forEach((l) => out.line(l));
     },
@@ -178,14 +177,12 @@ async function listSnapshots(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions
   return {
     exitCode: failures.length ? ExitCode.failure : ExitCode.ok,
     json: rows,
+    text(out) {
+      const keys = ['region', 'snapshotId', 'volumeId', 'instanceId', 'instanceName', 'device', 'sizeGiB', 'state', 'progress', 'startTime'] as const;
+      if (opts.headers) out.line(keys.join('\t'));
+      for (const r of rows) out.line(keys.map((k) => tsvCell(r[k])).join('\t'));
+    },
     render(out) {
-      if (opts.output === 'json') return out.printJson(rows);
-      if (opts.output === 'tsv') {
-        const keys = ['region', 'snapshotId', 'volumeId', 'instanceId', 'instanceName', 'device', 'sizeGiB', 'state', 'progress', 'startTime'] as const;
-        if (opts.headers) out.line(keys.join('\t'));
-        for (const r of rows) out.line(keys.map((k) => tsvCell(r[k])).join('\t'));
-        return;
-      }
       if (rows.length === 0) return out.info(`${out.program}: no snapshots made by ec2term`);
       renderSnapshots(rows, renderOptions(ctx, opts, ec2s.length > 1)).forEach((l) => out.line(l));
     },
