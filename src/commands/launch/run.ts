@@ -94,6 +94,7 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
     oauthFile: str(o.oauthFile),
     hosts: str(o.hosts),
     spot: o.spot,
+    tag: Array.isArray(o.tag) ? o.tag.map(String) : undefined,
   };
 }
 

@@ -12,6 +12,7 @@ export const spec: CommandSpec = {
     'ec2launch --connect-to lab.myterm.com node1         a secondary host running gtermhost',
     'ec2launch --hosts 30 --connect-to lab.myterm.com node  a fleet of 30 hosts (an Auto Scaling group)',
     'ec2launch --allow-from 203.0.113.7/32 --ttl 4h lab  reachable from one address, gone after 4 hours',
+    'ec2launch --tag project=atlas --tag owner=me lab     extra tags on the instance and its volumes',
     'ec2launch --form                                    fill in a form (prefilled from the other flags)',
     'ec2launch --user-data --pylab lab                   print the generated user-data script',
   ],
@@ -48,6 +49,7 @@ export const spec: CommandSpec = {
       .option('--data-volume <gb>', 'attach an extra EBS volume of this size, mounted on /data')
       .option('--from-snapshot <snap>', 'create the data volume from this snapshot (never formatted)')
       .option('--allow-from <cidr>', 'who may reach ssh and GraphTerm ports, comma separated CIDRs (see docs/launch.md for the default)')
+      .option('--tag <KEY=VALUE>', 'an extra tag on the instance and its volumes (repeatable; not aws:, ec2term: or Name)', (v: string, prev: string[] = []) => [...prev, v])
       .option('--ttl <duration>', 'the instance powers off and terminates itself after this long (e.g. 4h, 2d)')
       .addOption(new Option('--wait <phase>', 'how far to wait: running, ssh, ready (setup finished) or none').choices(['running', 'ssh', 'ready', 'none']))
       .option('--timeout <duration>', 'time limit of each waiting phase (default: running 5m, ssh 5m, ready 20m)')
