@@ -24,6 +24,13 @@ const SPECS: Record<string, () => Promise<{ spec: CommandSpec }>> = {
 
 export const PROGRAMS = Object.keys(SPECS);
 
+/** A program's spec (commander types only: cheap). */
+export async function loadSpec(program: string): Promise<CommandSpec> {
+  const load = SPECS[program];
+  if (!load) throw new Error(`unknown program ${program}`);
+  return (await load()).spec;
+}
+
 const EXIT_CODES_HELP = `Exit status:
   0 success, 1 failure, 2 usage or bad input, 3 not found or ambiguous name,
   4 AWS refused (credentials, permissions, limits), 5 timed out waiting, 130 cancelled`;

@@ -59,7 +59,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: 'launch', key: 'auth-type', programs: LAUNCH, option: 'authType', env: ['EC2TERM_AUTH_TYPE'] },
   { section: 'launch', key: 'wait', programs: LAUNCH, option: 'wait', env: ['EC2TERM_WAIT'] },
   { section: 'launch', key: 'https', programs: LAUNCH, option: 'https', env: ['EC2TERM_HTTPS'], boolean: true },
-  { section: 'list', key: 'sort', programs: LIST, option: 'sort', env: ['EC2TERM_SORT'], check: shape(/^(name|age|state|type|expires|region)$/, 'name, age, state, type, expires or region') },
+  { section: 'list', key: 'sort', programs: LIST, option: 'sort', env: ['EC2TERM_SORT'] },
   { section: 'list', key: 'wide', programs: LIST, option: 'wide', env: ['EC2TERM_WIDE'], boolean: true },
   { section: 'list', key: 'interval', programs: LIST, option: 'interval', env: ['EC2TERM_INTERVAL'], check: duration },
   { section: 'ssh', key: 'connect-timeout', programs: ['ec2ssh'], option: 'connectTimeout', env: ['EC2TERM_CONNECT_TIMEOUT'], check: wholeNumber },

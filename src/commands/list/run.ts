@@ -43,8 +43,16 @@ export const run: RunCommand = async (ctx, args, options) => {
   if (opts.snapshots) return listSnapshots(ctx, ec2s, opts);
   if (opts.watch) return watch(ctx, ec2s, opts);
   const { rows, failures } = await gather(ctx, ec2s, opts);
+  await rememberForCompletion(ctx, rows);
   return listResult(ctx, rows, failures, opts, ec2s.length);
 };
+
+/** Shell completion offers the names of live instances listed lately (src/lib/name-cache.ts). */
+async function rememberForCompletion(ctx: CommandContext, rows: ListRow[]): Promise<void> {
+  const live = rows.filter((r) => r.state !== 'terminated' && r.state !== 'shutting-down');
+  const { rememberNames } = await import('../../lib/name-cache.js');
+  await rememberNames(ctx.io.env, live.flatMap((r) => [r.name, r.dnsRecord]), ctx.clock.now());
+}
 
 // ---------------------------------------------------------------------------------------------
 // Regions

@@ -1,4 +1,5 @@
 // ec2list's options and help. Cheap to load: commander types only.
+import { Option } from 'commander';
 import type { CommandSpec } from '../types.js';
 
 export const spec: CommandSpec = {
@@ -29,7 +30,7 @@ export const spec: CommandSpec = {
       .option('-a, --all', 'include terminated instances')
       .option('-w, --wide', 'more columns: image, key, security groups, zone, launch parameters, hourly price')
       .option('--no-headers', 'no header line in table and tsv output')
-      .option('--sort <key>', 'sort by name, age, state, type, expires or region (default: region, name)')
+      .addOption(new Option('--sort <key>', 'sort by name, age, state, type, expires or region (default: region, name)').choices(['name', 'age', 'state', 'type', 'expires', 'region']))
       .option('--health', 'status checks and scheduled events (reboot, retirement, maintenance) with dates')
       .option('--volumes', "each instance's EBS volumes (size, type, state, device)")
       .option('--snapshots', 'list the snapshots ec2term made')
