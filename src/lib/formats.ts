@@ -20,11 +20,21 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown) => typeof v !== 'object' || v === null;
 
-/** A scalar as the AWS CLI prints it (Python's str: None, True, False), escaped. */
+/** Python's repr of a JSON value: what the AWS CLI prints for an object in a column of scalars. */
+function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (isObject(v)) return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return String(v);
+}
+
+/** A value as the AWS CLI prints it in a field (Python's str: None, True, False), escaped. */
 function scalar(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
-  return forTerminal(String(v));
+  return forTerminal(typeof v === 'object' ? pyRepr(v) : String(v));
 }
 
 /** Pure: the AWS CLI's text output of a value. */
