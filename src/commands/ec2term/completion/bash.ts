@@ -15,7 +15,7 @@ function programCase(p: CompletedProgram): string {
       o.value === 'choices' ? `COMPREPLY=($(compgen -W '${words(o.choices)}' -- "$cur"))`
       : o.value === 'files' ? 'COMPREPLY=($(compgen -f -- "$cur"))'
       : 'COMPREPLY=($(compgen -W "$(_ec2term_names)" -- "$cur"))';
-    return `        ${pattern}) ${action}; return ;;`;
+    return `        ${pattern}) ${action}; return 0 ;;`;
   });
   const positional = {
     names: '      COMPREPLY=($(compgen -W "$(_ec2term_names)" -- "$cur"))',
@@ -35,12 +35,12 @@ function programCase(p: CompletedProgram): string {
     `    ${p.name})`,
     `      valued='|${valued.flatMap(flagsOf).join('|')}|'`,
     '      _ec2term_count',
-    ...(p.positional === 'names-then-command' ? ['      if [[ $seen -ge 1 ]]; then COMPREPLY=($(compgen -f -- "$cur")); return; fi'] : []),
+    ...(p.positional === 'names-then-command' ? ['      if [[ $seen -ge 1 ]]; then COMPREPLY=($(compgen -f -- "$cur")); return 0; fi'] : []),
     '      case $prev in',
     ...arms,
-    ...(free.length ? [`        ${free.join('|')}) return ;;`] : []),
+    ...(free.length ? [`        ${free.join('|')}) return 0 ;;`] : []),
     '      esac',
-    `      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '${words(all)}' -- "$cur")); return; fi`,
+    `      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '${words(all)}' -- "$cur")); return 0; fi`,
     positional,
     '      ;;',
   ].join('\n');
@@ -59,6 +59,7 @@ _ec2term_complete() {
   case $prog in
 ${programs.map(programCase).join('\n')}
   esac
+  return 0
 }
 
 # Counts the words before the cursor that are not options or option values (seen), and keeps the first.
@@ -72,6 +73,7 @@ _ec2term_count() {
     [[ $seen -eq 0 ]] && first=$w
     seen=$((seen + 1))
   done
+  return 0
 }
 
 complete -F _ec2term_complete ${programs.map((p) => p.name).join(' ')}
