@@ -2,7 +2,7 @@
 // the specification; the in-process runs show the runner applying it, and naming the file and key of a
 // bad value in one line (exit 2) before any AWS request.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/lib/errors.js';
@@ -10,7 +10,7 @@ import { parseIni } from '../../src/lib/inifile.js';
 import { checkConfigKeys, configFilePath, resolveSetting, SETTINGS, type ConfigFile, type SettingDef } from '../../src/lib/settings.js';
 import { runInProcess } from '../helpers/inprocess.js';
 import { addInstance, memoryDeps, memoryWorld } from '../helpers/memory-aws.js';
-import { tempHome } from '../helpers/run.js';
+import { ROOT, tempHome } from '../helpers/run.js';
 
 const def = (section: string, key: string): SettingDef => SETTINGS.find((s) => s.section === section && s.key === key)!;
 const config = (text: string): ConfigFile => ({ path: '/home/u/.config/ec2term/config', sections: parseIni(text) });
@@ -82,6 +82,17 @@ describe('precedence: flag > environment > config file > built-in', () => {
   it('lives in $XDG_CONFIG_HOME/ec2term/config, else ~/.config/ec2term/config', () => {
     assert.equal(configFilePath({ HOME: '/home/u' }), '/home/u/.config/ec2term/config');
     assert.equal(configFilePath({ HOME: '/home/u', XDG_CONFIG_HOME: '/xdg' }), '/xdg/ec2term/config');
+  });
+
+  it("the README's example file is valid, and documents every setting", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const example = /```ini\n([\s\S]*?)```/.exec(readme)![1]!;
+    const file = config(example);
+    assert.doesNotThrow(() => checkConfigKeys(file, ENV));
+    for (const s of SETTINGS) {
+      assert.doesNotThrow(() => resolveSetting(s, { flagGiven: false, env: ENV, config: file }), `${s.section} ${s.key}`);
+      assert.ok(readme.includes(s.key), `README names ${s.key}`);
+    }
   });
 
   it('has one environment variable per setting, none shared', () => {
