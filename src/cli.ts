@@ -9,6 +9,7 @@ import { forTerminal } from './lib/untrusted.js';
 import type { Clock } from './lib/clock.js';
 import type { Dns } from './lib/dns.js';
 import type { Ec2 } from './lib/ec2.js';
+import type { Fleets } from './lib/fleets.js';
 import { processIo, type Io } from './lib/io.js';
 import type { Prompt } from './lib/prompt.js';
 import { version } from './lib/version.js';
@@ -111,7 +112,7 @@ export function globalOptions(opts: CommandOptions, spec: Pick<CommandSpec, 'nam
     profile: profiles.length === 1 ? profiles[0] : undefined,
     profiles,
     endpointUrl: opts.endpointUrl,
-    sandbox: Boolean(opts.sandbox),
+    local: Boolean(opts.sandbox),
     json: output === 'json',
     output,
     query: opts.query,
@@ -132,6 +133,7 @@ export interface RunnerDeps {
   /** EC2 and Route 53 for a region: tests hand in memory ones (test/helpers/memory-aws.ts). */
   ec2?: (region: string | undefined, signal: AbortSignal | undefined, ctx: CommandContext) => Promise<Ec2>;
   dns?: (signal: AbortSignal | undefined, ctx: CommandContext) => Promise<Dns>;
+  fleets?: (signal: AbortSignal | undefined, ctx: CommandContext) => Promise<Fleets>;
 }
 
 /** Runs one program with its arguments and returns the exit code. Never throws. */
@@ -190,9 +192,9 @@ export async function main(program: string, argv: string[], io: Io = processIo()
     const out = new Output(io, { json: global.json, quiet: global.quiet, verbose: global.verbose, color: colorEnabled(io, global.color) }, program);
     const prompt = (deps.prompt ?? terminalPrompt)(io, controller.signal);
     const openAws = deps.aws ?? ((c: Pick<CommandContext, 'global'>) =>
-      import('./lib/aws.js').then(({ openAws, sandboxRequested }) =>
+      Promise.all([import('./lib/aws.js'), import('./lib/target.js')]).then(([{ openAws }, { localTargetRequested }]) =>
         openAws(
-          { region: c.global.region, profile: c.global.profile, endpointUrl: c.global.endpointUrl, sandbox: sandboxRequested(c.global.sandbox, io.env) },
+          { region: c.global.region, profile: c.global.profile, endpointUrl: c.global.endpointUrl, local: localTargetRequested(c.global.local, io.env) },
           { env: io.env, out, prompt },
         ),
       ));
@@ -217,6 +219,12 @@ export async function main(program: string, argv: string[], io: Io = processIo()
           const signal = o?.cancellable === false ? undefined : controller.signal;
           if (deps.dns) return deps.dns(signal, ctx);
           return Promise.all([ctx.aws(), import('./lib/dns.js')]).then(([a, { sdkDns }]) => sdkDns(a, signal));
+        },
+        fleets: async (o) => {
+          const signal = o?.cancellable === false ? undefined : controller.signal;
+          if (deps.fleets) return deps.fleets(signal, ctx);
+          const [a, ec2, { sdkFleets }] = await Promise.all([ctx.aws(), ctx.ec2(undefined, o), import('./lib/fleets.js')]);
+          return sdkFleets(ec2, await a.autoScaling(), signal);
         },
         forProfile: (profile) => contextFor({ ...g, profile, profiles: [profile] }),
       };

@@ -5,6 +5,7 @@ import type { AwsContext } from '../lib/aws.js';
 import type { Clock } from '../lib/clock.js';
 import type { Dns } from '../lib/dns.js';
 import type { Ec2 } from '../lib/ec2.js';
+import type { Fleets } from '../lib/fleets.js';
 import type { Io } from '../lib/io.js';
 import type { Output } from '../lib/output.js';
 import type { Prompt } from '../lib/prompt.js';
@@ -17,7 +18,8 @@ export interface GlobalOptions {
   /** --profile as a list: ec2list --profile a,b lists in each (other commands refuse more than one). */
   profiles: string[];
   endpointUrl?: string;
-  sandbox: boolean;
+  /** --sandbox: the local target (src/lib/target.ts) instead of AWS. */
+  local: boolean;
   /** --json, or --output json. */
   json: boolean;
   /** --output (tsv is text); default table. */
@@ -46,6 +48,8 @@ export interface CommandContext {
   ec2(region?: string, opts?: ServiceOptions): Promise<Ec2>;
   /** Route 53, the same way. */
   dns(opts?: ServiceOptions): Promise<Dns>;
+  /** Fleets (Auto Scaling groups + launch templates) in the resolved region. */
+  fleets(opts?: ServiceOptions): Promise<Fleets>;
   /** The same context in another AWS profile (its own credentials, region and clients). */
   forProfile(profile: string): CommandContext;
 }

@@ -38,7 +38,7 @@ export const run: RunCommand = async (ctx, args, options) => {
   setMaxListeners(0, ctx.signal);
   if (ctx.global.profiles.length > 1 && !opts.action && !opts.snapshots && !opts.watch) return listProfiles(ctx, opts);
   const aws = await ctx.aws();
-  const fleet = await (await import('./fleets.js')).fleetCommand(ctx, aws, opts, options);
+  const fleet = await (await import('./fleets.js')).fleetCommand(ctx, opts, options);
   if (fleet) return fleet;
   const ec2s = await openRegions(ctx, aws, opts);
   if (opts.action) return runAction(ctx, aws, ec2s, opts);

@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { shellQuote as q } from '../../lib/shellquote.js';
-import { fleetHostName, hostAuthFile } from '../../lib/userdata.js';
+import { fleetHostName, hostAuthFile } from '../../lib/graphterm/delivery.js';
 import type { GraphTermRuntime } from './runtime.js';
 
 export interface BootOptions {
