@@ -142,6 +142,47 @@ describe('ec2term completion', () => {
     assert.equal(spawnSync('zsh', ['-n'], { input: scripts.zsh, encoding: 'utf8' }).status, 0, 'zsh -n');
   });
 
+  it('zsh: completes flags, choices and names in a real line editor (zpty)', { skip: !shell('zsh') && 'zsh not installed (.ci/run installs it)' }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ec2term-zpty-'));
+    writeFileSync(join(dir, 'c.zsh'), scripts.zsh!);
+    // Types the line and a TAB into an interactive zsh on a pseudo-terminal; compadd is wrapped to print
+    // each match. Waits on markers the shell prints, never on time.
+    writeFileSync(
+      join(dir, 'capture.zsh'),
+      [
+        'zmodload zsh/zpty',
+        'zpty z zsh -f -i',
+        `zpty -w z "PS1='' PROMPT='' RPROMPT=''; autoload -Uz compinit; compinit -u -d ${dir}/zcompdump; source ${dir}/c.zsh"`,
+        `zpty -w z 'bindkey "^I" complete-word; compadd() { builtin compadd -O __m "$@"; local m; for m in $__m; do print -r -- "<<$m>>" > /dev/tty; done; builtin compadd "$@"; }'`,
+        `zpty -w z "print -r -- '<READY>'"`,
+        "zpty -r z line '*<READY>*'",
+        String.raw`zpty -w -n z "$1"$'\t'`,
+        String.raw`zpty -w -n z $'\C-u'`,
+        `zpty -w z "print -r -- '<DONE>'"`,
+        "out=''",
+        "while zpty -r z line; do out+=$line; [[ $line == *'<DONE>'* ]] && break; done",
+        `print -r -- "$out" | grep -o '<<[^>]*>>' | sort -u`,
+        'zpty -d z',
+      ].join('\n'),
+    );
+    const complete = (line: string) => {
+      const r = spawnSync('zsh', ['-f', join(dir, 'capture.zsh'), line], { env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.split('\n').filter(Boolean).map((l) => l.slice(2, -2)).filter(Boolean).sort();
+    };
+    const cases: [string, string[]][] = [
+      ['ec2list --so', ['--sort']],
+      ['ec2list --sort e', ['expires']],
+      ['ec2list --output=t', ['table', 'text', 'tsv']],
+      ['ec2ssh l', ['lab']],
+      ['ec2scp w', ['web.example.com']],
+      ['ec2launch --wait r', ['ready', 'running']],
+      ['ec2launch --ta', ['--tag']],
+      ['ec2term completion ', ['bash', 'fish', 'zsh']],
+    ];
+    for (const [line, want] of cases) assert.deepEqual(complete(line), want, line);
+  });
+
   it('fish: completes flags with descriptions, choices and names', { skip: !shell('fish') && 'fish not installed (.ci/run installs it)' }, () => {
     const config = mkdtempSync(join(tmpdir(), 'ec2term-fish-'));
     mkdirSync(join(config, 'fish'), { recursive: true });
