@@ -39,7 +39,9 @@ const EXIT_CODES_HELP = `Exit status:
 const ENVIRONMENT_HELP = `Environment:
   AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, BOTO_CONFIG (~/.boto),
   AWS_ENDPOINT_URL (_EC2, _ROUTE_53), EC2TERM_SANDBOX=1 (same as --sandbox), NO_COLOR,
-  DEBUG=ec2term (stack traces), DEBUG=ec2term:ssh (also the SSH protocol trace)`;
+  DEBUG=ec2term (stack traces), DEBUG=ec2term:ssh (also the SSH protocol trace)
+Defaults: ~/.config/ec2term/config (or $XDG_CONFIG_HOME/ec2term/config) and EC2TERM_<KEY> variables;
+  a flag beats the variable, which beats the file (README "Configuration")`;
 
 /** Adds the options every command shares. */
 export function addGlobalOptions(cmd: Command): void {
