@@ -39,7 +39,8 @@ const cidrs = (v: string) => {
 };
 const regions = (v: string) =>
   v === 'all' || v.split(',').every((r) => isRegionName(r.trim())) ? undefined : 'expected a region such as us-east-1, a comma list, or "all"';
-const profiles = shape(/^[A-Za-z0-9_.@+-]+(,[A-Za-z0-9_.@+-]+)*$/, 'a profile name from ~/.aws/config');
+// One profile: a comma list (ec2list --profile a,b) is for the command line, not a default for every command.
+const profileName = shape(/^[A-Za-z0-9_.@+-]+$/, 'one profile name from ~/.aws/config');
 
 const LAUNCH = ['ec2launch'];
 const LIST = ['ec2list'];
@@ -47,7 +48,7 @@ const SSH = ['ec2ssh', 'ec2scp'];
 
 export const SETTINGS: readonly SettingDef[] = [
   { section: 'default', key: 'region', option: 'region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'], envReadDownstream: true, check: regions },
-  { section: 'default', key: 'profile', option: 'profile', env: ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE'], envReadDownstream: true, check: profiles },
+  { section: 'default', key: 'profile', option: 'profile', env: ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE'], envReadDownstream: true, check: profileName },
   // Not ec2ssh's or ec2scp's: a configured json must never take over a session's stdout.
   { section: 'default', key: 'output', programs: ['ec2list', 'ec2launch'], option: 'output', env: ['EC2TERM_OUTPUT'] },
   { section: 'launch', key: 'type', programs: LAUNCH, option: 'type', env: ['EC2TERM_TYPE'], check: shape(INSTANCE_TYPE, 'an instance type such as t3.small') },
@@ -81,6 +82,7 @@ export interface ConfigFile {
 export type SettingValue = string | boolean;
 export interface Resolved {
   value: SettingValue;
+  from: 'env' | 'config';
   /** Where it came from, for messages: "EC2TERM_TYPE", "~/.config/ec2term/config [launch] type". */
   source: string;
 }
@@ -128,14 +130,14 @@ export function resolveSetting(
     if (def.envReadDownstream) return undefined;
     const got = convert(def, from.env[envName]!, from.choices);
     if ('reason' in got) throw new UsageError(`bad ${envName}=${JSON.stringify(from.env[envName])}: ${got.reason}`);
-    return { value: got.value, source: envName };
+    return { value: got.value, from: 'env', source: envName };
   }
   const text = from.config?.sections.get(def.section)?.get(def.key);
   if (text === undefined) return undefined;
   const source = `${tildify(from.config!.path, from.env)} [${def.section}] ${def.key}`;
   const got = convert(def, text, from.choices);
   if ('reason' in got) throw new UsageError(`bad ${source} = ${JSON.stringify(text)}: ${got.reason}`);
-  return { value: got.value, source };
+  return { value: got.value, from: 'config', source };
 }
 
 /** The settings that can fill an option of `program` (those whose option the program has). */
@@ -165,6 +167,6 @@ export async function applySettings(cmd: Command, program: string, env: NodeJS.P
   for (const def of defs) {
     const flagGiven = cmd.getOptionValueSource(def.option) === 'cli';
     const resolved = resolveSetting(def, { flagGiven, env, config, choices: byName.get(def.option)?.argChoices });
-    if (resolved) cmd.setOptionValueWithSource(def.option, resolved.value, resolved.source.startsWith('EC2TERM_') || resolved.source.startsWith('AWS_') ? 'env' : 'config');
+    if (resolved) cmd.setOptionValueWithSource(def.option, resolved.value, resolved.from);
   }
 }

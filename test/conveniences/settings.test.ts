@@ -20,11 +20,11 @@ describe('precedence: flag > environment > config file > built-in', () => {
   it('resolves each setting from the first place that has it', () => {
     const type = def('launch', 'type');
     const file = config('[launch]\ntype = t3.large\n');
-    const cases: [string, { flagGiven: boolean; env: Record<string, string>; config?: ConfigFile }, { value: unknown; source: string } | undefined][] = [
+    const cases: [string, { flagGiven: boolean; env: Record<string, string>; config?: ConfigFile }, { value: unknown; from: string; source: string } | undefined][] = [
       ['flag wins over everything', { flagGiven: true, env: { EC2TERM_TYPE: 't3.micro' }, config: file }, undefined],
-      ['environment over config', { flagGiven: false, env: { EC2TERM_TYPE: 't3.micro' }, config: file }, { value: 't3.micro', source: 'EC2TERM_TYPE' }],
-      ['config when no flag or environment', { flagGiven: false, env: {}, config: file }, { value: 't3.large', source: '~/.config/ec2term/config [launch] type' }],
-      ['an empty variable is unset', { flagGiven: false, env: { EC2TERM_TYPE: '' }, config: file }, { value: 't3.large', source: '~/.config/ec2term/config [launch] type' }],
+      ['environment over config', { flagGiven: false, env: { EC2TERM_TYPE: 't3.micro' }, config: file }, { value: 't3.micro', from: 'env', source: 'EC2TERM_TYPE' }],
+      ['config when no flag or environment', { flagGiven: false, env: {}, config: file }, { value: 't3.large', from: 'config', source: '~/.config/ec2term/config [launch] type' }],
+      ['an empty variable is unset', { flagGiven: false, env: { EC2TERM_TYPE: '' }, config: file }, { value: 't3.large', from: 'config', source: '~/.config/ec2term/config [launch] type' }],
       ['built-in when nothing is set', { flagGiven: false, env: {}, config: undefined }, undefined],
       ['another section does not count', { flagGiven: false, env: {}, config: config('[list]\nsort = age\n') }, undefined],
     ];
@@ -55,6 +55,7 @@ describe('precedence: flag > environment > config file > built-in', () => {
       ['launch', 'ttl = soon', /\[launch\] ttl = "soon": expected a duration/],
       ['launch', 'volume-size = big', /\[launch\] volume-size = "big": expected a whole number/],
       ['default', 'region = moon-1', /\[default\] region = "moon-1": expected a region/],
+      ['default', 'profile = a,b', /\[default\] profile = "a,b": expected one profile name/],
       ['ssh', 'login = Bad User', /\[ssh\] login = "Bad User"/],
     ];
     for (const [section, line, want] of bad) {
