@@ -1,9 +1,12 @@
 // The instance names shell completion offers: ec2list keeps the names it listed here (each with when it
 // was last seen), and `ec2term __complete-names` prints the recent ones. Names come from AWS tags, so
 // they are untrusted: only plain words (letters, digits, . _ -) are kept, which a shell's completion
-// (bash's compgen -W expands its word list) can neither split nor expand.
+// (bash's compgen -W expands its word list) can neither split nor expand. The AWS profile names offered
+// for --profile pass the same check.
 import { join } from 'node:path';
+import { awsConfigPath, awsCredentialsPath, readIniFile } from './config-files.js';
 import { readIfExists, writeFileAtomic } from './fsutil.js';
+import type { IniSections } from './inifile.js';
 import { cacheDir } from './paths.js';
 
 /** Names seen longer ago than this are no longer offered (an hour: instances come and go). */
@@ -56,4 +59,19 @@ export async function rememberNames(env: NodeJS.ProcessEnv, names: (string | nul
   } catch {
     // read-only home, full disk: the listing itself matters more
   }
+}
+
+/** Pure: profile names in the AWS CLI's config ([profile X], [default]) and credentials ([X]) files. */
+export function profileNamesFrom(config: IniSections | undefined, credentials: IniSections | undefined): string[] {
+  const names = [
+    ...[...(config?.keys() ?? [])].map((s) => (s === 'default' ? s : /^profile\s+(.+)$/.exec(s)?.[1]?.trim())),
+    ...(credentials?.keys() ?? []),
+  ];
+  return [...new Set(names.filter((n): n is string => n !== undefined && COMPLETION_WORD.test(n)))].sort();
+}
+
+/** The AWS profiles for completing --profile; a damaged or odd file offers nothing. */
+export async function awsProfileNames(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const read = (path: string) => readIniFile(path, env).catch(() => undefined);
+  return profileNamesFrom(await read(awsConfigPath(env)), await read(awsCredentialsPath(env)));
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { before, describe, it } from 'node:test';
 import { buildProgram, loadSpec, PROGRAMS } from '../../src/cli.js';
-import { freshNames, mergeNames, NAME_CACHE_TTL_MS, nameCachePath } from '../../src/lib/name-cache.js';
+import { parseIni } from '../../src/lib/inifile.js';
+import { freshNames, mergeNames, NAME_CACHE_TTL_MS, nameCachePath, profileNamesFrom } from '../../src/lib/name-cache.js';
 import { runInProcess } from '../helpers/inprocess.js';
 import { addInstance, memoryDeps, memoryWorld } from '../helpers/memory-aws.js';
 import { BIN, cleanEnv, runBin, tempHome } from '../helpers/run.js';
@@ -43,6 +44,15 @@ describe('the name cache', () => {
   });
 });
 
+describe('profile names for --profile', () => {
+  it('come from the AWS config and credentials files, plain words only', () => {
+    const config = parseIni('[default]\nregion = x\n[profile work]\n[profile $(id)]\n[sso-session corp]\n');
+    const credentials = parseIni('[home]\n[work]\n[a b]\n');
+    assert.deepEqual(profileNamesFrom(config, credentials), ['default', 'home', 'work']);
+    assert.deepEqual(profileNamesFrom(undefined, undefined), []);
+  });
+});
+
 describe('ec2term completion', () => {
   const home = tempHome();
   const env = cleanEnv({ HOME: home, PATH: `${BIN}:${process.env.PATH}` });
@@ -53,6 +63,8 @@ describe('ec2term completion', () => {
     // ec2list writes the names it lists; hostile names are in the world too (tags are untrusted).
     const world = memoryWorld();
     for (const name of ['lab', 'web.example.com', '$(touch PWNED)', 'a b', '*']) addInstance(world, name);
+    mkdirSync(join(home, '.aws'), { recursive: true });
+    writeFileSync(join(home, '.aws', 'config'), '[default]\n[profile work]\n[profile `touch PWNED`]\n');
     const listed = await runInProcess('ec2list', [], { env: { HOME: home }, deps: memoryDeps(world) });
     assert.equal(listed.code, 0, listed.stderr);
     assert.ok(existsSync(nameCachePath({ HOME: home })));
@@ -105,6 +117,7 @@ describe('ec2term completion', () => {
       [['ec2list', '--output', 't'], ['text', 'tsv', 'table']],
       [['ec2list', ''], ['lab', 'web.example.com']],
       [['ec2list', '--terminate', 'w'], ['web.example.com']],
+      [['ec2list', '--profile', ''], ['default', 'work']],
       [['ec2ssh', 'l'], ['lab']],
       [['ec2ssh', 'lab', 'not'], ['notes.txt']],
       [['ec2scp', 'w'], ['web.example.com:']],
@@ -154,11 +167,11 @@ describe('ec2term completion', () => {
         'zpty z zsh -f -i',
         `zpty -w z "PS1='' PROMPT='' RPROMPT=''; autoload -Uz compinit; compinit -u -d ${dir}/zcompdump; source ${dir}/c.zsh"`,
         `zpty -w z 'bindkey "^I" complete-word; compadd() { builtin compadd -O __m "$@"; local m; for m in $__m; do print -r -- "<<$m>>" > /dev/tty; done; builtin compadd "$@"; }'`,
-        `zpty -w z "print -r -- '<READY>'"`,
+        // Markers come from the line editor itself, once it reads keys (never from the echo of typed text):
+        // READY when the first prompt's line editor starts, DONE from a key typed after the TAB.
+        String.raw`zpty -w z 'zle-line-init() { [[ -n $__ready ]] || { __ready=1; print -r -- "<""READY>" > /dev/tty; }; }; zle -N zle-line-init; __done() { print -r -- "<""DONE>" > /dev/tty; }; zle -N __done; bindkey "^X" __done'`,
         "zpty -r z line '*<READY>*'",
-        String.raw`zpty -w -n z "$1"$'\t'`,
-        String.raw`zpty -w -n z $'\C-u'`,
-        `zpty -w z "print -r -- '<DONE>'"`,
+        String.raw`zpty -w -n z "$1"$'\t\C-x'`,
         "out=''",
         "while zpty -r z line; do out+=$line; [[ $line == *'<DONE>'* ]] && break; done",
         `print -r -- "$out" | grep -o '<<[^>]*>>' | sort -u`,
@@ -178,6 +191,7 @@ describe('ec2term completion', () => {
       ['ec2scp w', ['web.example.com']],
       ['ec2launch --wait r', ['ready', 'running']],
       ['ec2launch --ta', ['--tag']],
+      ['ec2list --profile w', ['work']],
       ['ec2term completion ', ['bash', 'fish', 'zsh']],
     ];
     for (const [line, want] of cases) assert.deepEqual(complete(line), want, line);
@@ -197,6 +211,7 @@ describe('ec2term completion', () => {
       ['ec2ssh l', ['lab']],
       ['ec2scp w', ['web.example.com:']],
       ['ec2launch --wait r', ['ready', 'running']],
+      ['ec2ssh --profile w', ['work']],
       ['ec2term completion ', ['bash', 'fish', 'zsh']],
     ];
     for (const [line, want] of cases) assert.deepEqual(complete(line).sort(), want.sort(), line);

@@ -30,6 +30,11 @@ export const run: RunCommand = async (ctx, args, options): Promise<CommandResult
     const names = await (await import('../../lib/name-cache.js')).readNameCache(ctx.io.env, ctx.clock.now());
     return { render: (out) => out.io.stdout.write(names.map((n) => `${n}\n`).join('')) };
   }
+  // Hidden: the AWS profiles in ~/.aws/config and ~/.aws/credentials, for --profile.
+  if (topic === '__complete-profiles') {
+    const profiles = await (await import('../../lib/name-cache.js')).awsProfileNames(ctx.io.env);
+    return { render: (out) => out.io.stdout.write(profiles.map((n) => `${n}\n`).join('')) };
+  }
   if (topic !== 'sandbox') throw new UsageError(`unknown topic "${topic}": expected "sandbox" or "completion"`);
   if (!ACTIONS.includes(action as Action)) throw new UsageError(`unknown action "${action}": expected ${ACTIONS.join(', ')}`);
   const client = await import('../../sandbox/client.js');

@@ -14,6 +14,7 @@ function programCase(p: CompletedProgram): string {
     const action =
       o.value === 'choices' ? `COMPREPLY=($(compgen -W '${words(o.choices)}' -- "$cur"))`
       : o.value === 'files' ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+      : o.value === 'profiles' ? 'COMPREPLY=($(compgen -W "$(_ec2term_profiles)" -- "$cur"))'
       : 'COMPREPLY=($(compgen -W "$(_ec2term_names)" -- "$cur"))';
     return `        ${pattern}) ${action}; return 0 ;;`;
   });
@@ -51,6 +52,7 @@ export function bashScript(programs: CompletedProgram[]): string {
 # or install it:  ec2term completion bash > ~/.local/share/bash-completion/completions/ec2term
 # shellcheck disable=SC2207  # COMPREPLY=($(compgen ...)) is the bash 3 idiom; the words hold no blanks
 _ec2term_names() { command ec2term __complete-names 2>/dev/null; }
+_ec2term_profiles() { command ec2term __complete-profiles 2>/dev/null; }
 
 _ec2term_complete() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} prog=\${COMP_WORDS[0]##*/}

@@ -12,6 +12,7 @@ function optionLine(program: string, o: CompletedOption): string {
     else parts.push('-x');
     if (o.value === 'choices') parts.push(`-a ${quote(o.choices.join(' '))}`);
     if (o.value === 'names') parts.push("-a '(__ec2term_names)'");
+    if (o.value === 'profiles') parts.push("-a '(command ec2term __complete-profiles 2>/dev/null)'");
   }
   parts.push(`-d ${quote(o.description)}`);
   return parts.join(' ');

@@ -3,7 +3,7 @@
 // are told here, by flag.
 import type { Command, Option } from 'commander';
 
-export type ValueKind = 'none' | 'free' | 'choices' | 'files' | 'names';
+export type ValueKind = 'none' | 'free' | 'choices' | 'files' | 'names' | 'profiles';
 
 export interface CompletedOption {
   long?: string;
@@ -47,6 +47,7 @@ function valueKind(o: Option): ValueKind {
   if (!o.required && !o.optional) return 'none';
   if (o.argChoices?.length) return 'choices';
   if (o.long && NAME_FLAGS.has(o.long)) return 'names';
+  if (o.long === '--profile') return 'profiles';
   if (o.long && FILE_FLAGS.has(o.long)) return 'files';
   return 'free';
 }

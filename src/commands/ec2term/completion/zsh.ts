@@ -9,6 +9,7 @@ function action(o: CompletedOption): string {
   if (o.value === 'choices') return `:value:(${o.choices.join(' ')})`;
   if (o.value === 'files') return ':file:_files';
   if (o.value === 'names') return ':instance:_ec2term_names';
+  if (o.value === 'profiles') return ':profile:_ec2term_profiles';
   return ':value: ';
 }
 
@@ -46,6 +47,11 @@ _ec2term_names() {
   local -a names
   names=(\${(f)"$(command ec2term __complete-names 2>/dev/null)"})
   compadd -a names
+}
+_ec2term_profiles() {
+  local -a profiles
+  profiles=(\${(f)"$(command ec2term __complete-profiles 2>/dev/null)"})
+  compadd -a profiles
 }
 _ec2term_scp_words() {
   local -a names
