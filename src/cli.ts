@@ -2,8 +2,9 @@
 // exit code. Loads only commander and the command's spec until the command really runs, so --help,
 // --version and usage errors never load the AWS SDK or ssh2.
 import { Command, CommanderError, Option } from 'commander';
-import type { CommandContext, CommandOptions, CommandSpec, GlobalOptions } from './commands/types.js';
-import { CancelledError, describeError, ExitCode } from './lib/errors.js';
+import type { CommandContext, CommandOptions, CommandResult, CommandSpec, GlobalOptions } from './commands/types.js';
+import type { Query } from './lib/query.js';
+import { CancelledError, describeError, ExitCode, UsageError } from './lib/errors.js';
 import { forTerminal } from './lib/untrusted.js';
 import type { Clock } from './lib/clock.js';
 import type { Dns } from './lib/dns.js';
@@ -12,6 +13,7 @@ import type { Fleets } from './lib/fleets.js';
 import { processIo, type Io } from './lib/io.js';
 import type { Prompt } from './lib/prompt.js';
 import { version } from './lib/version.js';
+import { chooseOutput, OUTPUT_FORMATS } from './lib/formats.js';
 
 const SPECS: Record<string, () => Promise<{ spec: CommandSpec }>> = {
   ec2launch: () => import('./commands/launch/spec.js'),
@@ -23,6 +25,13 @@ const SPECS: Record<string, () => Promise<{ spec: CommandSpec }>> = {
 
 export const PROGRAMS = Object.keys(SPECS);
 
+/** A program's spec (commander types only: cheap). */
+export async function loadSpec(program: string): Promise<CommandSpec> {
+  const load = SPECS[program];
+  if (!load) throw new Error(`unknown program ${program}`);
+  return (await load()).spec;
+}
+
 const EXIT_CODES_HELP = `Exit status:
   0 success, 1 failure, 2 usage or bad input, 3 not found or ambiguous name,
   4 AWS refused (credentials, permissions, limits), 5 timed out waiting, 130 cancelled`;
@@ -31,7 +40,9 @@ const ENVIRONMENT_HELP = `Environment:
   AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, BOTO_CONFIG (~/.boto),
   AWS_ENDPOINT_URL (_EC2, _ROUTE_53), EC2TERM_SANDBOX=1 (same as --sandbox), NO_COLOR,
   EC2TERM_AUTH_CODE (ec2launch's auth code, kept off the command line),
-  DEBUG=ec2term (stack traces), DEBUG=ec2term:ssh (also the SSH protocol trace)`;
+  DEBUG=ec2term (stack traces), DEBUG=ec2term:ssh (also the SSH protocol trace)
+Defaults: ~/.config/ec2term/config (or $XDG_CONFIG_HOME/ec2term/config) and EC2TERM_<KEY> variables;
+  a flag beats the variable, which beats the file (README "Configuration")`;
 
 /** Adds the options every command shares. */
 export function addGlobalOptions(cmd: Command): void {
@@ -40,7 +51,9 @@ export function addGlobalOptions(cmd: Command): void {
     .option('--profile <name>', 'AWS profile from ~/.aws/config')
     .option('--endpoint-url <url>', 'send AWS requests to this endpoint (also AWS_ENDPOINT_URL)')
     .option('--sandbox', 'use the embedded local sandbox (no AWS account needed; also EC2TERM_SANDBOX=1)')
-    .option('--json', 'print results as JSON on stdout')
+    .option('--json', 'print results as JSON on stdout (the same as --output json)')
+    .addOption(new Option(`${cmd.options.some((o) => o.short === '-o') ? '' : '-o, '}--output <format>`, 'json, text (tab-separated, as the AWS CLI; also tsv) or table').choices(OUTPUT_FORMATS))
+    .option('--query <jmespath>', 'a JMESPath expression applied to the JSON data, as the AWS CLI does (e.g. "[].name")')
     .option('-q, --quiet', 'print no progress or notices')
     .option('-v, --verbose', 'print what is being done, error causes and AWS request ids')
     .addOption(new Option('--no-color', 'no colours (also NO_COLOR)'));
@@ -90,13 +103,22 @@ export function buildProgram(spec: CommandSpec, io: Io): Command {
   return cmd;
 }
 
-function globalOptions(opts: CommandOptions): GlobalOptions {
+/** Pure: the shared options as commander parsed them (settings already applied). */
+export function globalOptions(opts: CommandOptions, spec: Pick<CommandSpec, 'name' | 'multiProfile'>): GlobalOptions {
+  const output = chooseOutput(opts.output, Boolean(opts.json));
+  const profiles = typeof opts.profile === 'string' ? [...new Set(opts.profile.split(',').map((p: string) => p.trim()).filter(Boolean))] : [];
+  if (typeof opts.profile === 'string' && profiles.length === 0) throw new UsageError(`bad --profile ${JSON.stringify(opts.profile)}: expected a profile name`);
+  if (profiles.length > 1 && !spec.multiProfile) throw new UsageError(`${spec.name} works in one profile at a time; only ec2list takes a comma list of profiles`);
+  if (typeof opts.query === 'string' && opts.query.trim() === '') throw new UsageError('bad --query "": expected a JMESPath expression such as "[].name"');
   return {
     region: opts.region,
-    profile: opts.profile,
+    profile: profiles.length === 1 ? profiles[0] : undefined,
+    profiles,
     endpointUrl: opts.endpointUrl,
     local: Boolean(opts.sandbox),
-    json: Boolean(opts.json),
+    json: output === 'json',
+    output,
+    query: opts.query,
     quiet: Boolean(opts.quiet),
     verbose: Boolean(opts.verbose),
     color: opts.color !== false,
@@ -142,9 +164,20 @@ export async function main(program: string, argv: string[], io: Io = processIo()
     }
     return fail(err);
   }
+  let global: GlobalOptions;
+  let query: Query | undefined;
+  try {
+    if (spec.readsSettings !== false) {
+      const { applySettings } = await import('./lib/settings.js');
+      await applySettings(cmd, spec.name, io.env);
+    }
+    global = globalOptions(cmd.opts(), spec);
+    verbose = global.verbose;
+    if (global.query !== undefined) query = await (await import('./lib/query.js')).compileQuery(global.query);
+  } catch (err) {
+    return fail(err);
+  }
   const opts = cmd.opts();
-  const global = globalOptions(opts);
-  verbose = global.verbose;
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -166,43 +199,48 @@ export async function main(program: string, argv: string[], io: Io = processIo()
     const out = new Output(io, { json: global.json, quiet: global.quiet, verbose: global.verbose, color: colorEnabled(io, global.color) }, program);
     status = out.status;
     const prompt = (deps.prompt ?? terminalPrompt)(io, controller.signal);
-    let aws: ReturnType<CommandContext['aws']> | undefined;
-    const openAws = deps.aws ?? (() =>
+    const openAws = deps.aws ?? ((c: Pick<CommandContext, 'global'>) =>
       Promise.all([import('./lib/aws.js'), import('./lib/target.js')]).then(([{ openAws }, { localTargetRequested }]) =>
         openAws(
-          { region: global.region, profile: global.profile, endpointUrl: global.endpointUrl, local: localTargetRequested(global.local, io.env) },
+          { region: c.global.region, profile: c.global.profile, endpointUrl: c.global.endpointUrl, local: localTargetRequested(c.global.local, io.env) },
           { env: io.env, out, prompt },
         ),
       ));
-    const ctx: CommandContext = {
-      program,
-      global,
-      io,
-      out,
-      prompt,
-      clock: deps.clock ?? systemClock,
-      signal: controller.signal,
-      aws: () => (aws ??= openAws({ global, io, out, prompt })),
-      ec2: (region, o) => {
-        const signal = o?.cancellable === false ? undefined : controller.signal;
-        if (deps.ec2) return deps.ec2(region, signal, ctx);
-        return Promise.all([ctx.aws(), import('./lib/ec2.js')]).then(([a, { sdkEc2 }]) => sdkEc2(a, region ?? a.region, signal));
-      },
-      dns: (o) => {
-        const signal = o?.cancellable === false ? undefined : controller.signal;
-        if (deps.dns) return deps.dns(signal, ctx);
-        return Promise.all([ctx.aws(), import('./lib/dns.js')]).then(([a, { sdkDns }]) => sdkDns(a, signal));
-      },
-      fleets: async (o) => {
-        const signal = o?.cancellable === false ? undefined : controller.signal;
-        if (deps.fleets) return deps.fleets(signal, ctx);
-        const [a, ec2, { sdkFleets }] = await Promise.all([ctx.aws(), ctx.ec2(undefined, o), import('./lib/fleets.js')]);
-        return sdkFleets(ec2, await a.autoScaling(), signal);
-      },
+    // One context per AWS profile (ec2list --profile a,b lists in each); the main one is the --profile given.
+    const contextFor = (g: GlobalOptions): CommandContext => {
+      let aws: ReturnType<CommandContext['aws']> | undefined;
+      const ctx: CommandContext = {
+        program,
+        global: g,
+        io,
+        out,
+        prompt,
+        clock: deps.clock ?? systemClock,
+        signal: controller.signal,
+        aws: () => (aws ??= openAws({ global: g, io, out, prompt })),
+        ec2: (region, o) => {
+          const signal = o?.cancellable === false ? undefined : controller.signal;
+          if (deps.ec2) return deps.ec2(region, signal, ctx);
+          return Promise.all([ctx.aws(), import('./lib/ec2.js')]).then(([a, { sdkEc2 }]) => sdkEc2(a, region ?? a.region, signal));
+        },
+        dns: (o) => {
+          const signal = o?.cancellable === false ? undefined : controller.signal;
+          if (deps.dns) return deps.dns(signal, ctx);
+          return Promise.all([ctx.aws(), import('./lib/dns.js')]).then(([a, { sdkDns }]) => sdkDns(a, signal));
+        },
+        fleets: async (o) => {
+          const signal = o?.cancellable === false ? undefined : controller.signal;
+          if (deps.fleets) return deps.fleets(signal, ctx);
+          const [a, ec2, { sdkFleets }] = await Promise.all([ctx.aws(), ctx.ec2(undefined, o), import('./lib/fleets.js')]);
+          return sdkFleets(ec2, await a.autoScaling(), signal);
+        },
+        forProfile: (profile) => contextFor({ ...g, profile, profiles: [profile] }),
+      };
+      return ctx;
     };
+    const ctx = contextFor(global);
     const result = (await run(ctx, cmd.args, opts)) ?? {};
-    if (global.json && result.json !== undefined) out.printJson(result.json);
-    else result.render?.(out);
+    await printResult(ctx, result, query);
     out.status.end();
     return result.exitCode ?? ExitCode.ok;
   } catch (err) {
@@ -215,6 +253,30 @@ export async function main(program: string, argv: string[], io: Io = processIo()
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Prints a command's result in the chosen format: --query picks from the JSON data first (AWS CLI
+ * semantics), then json prints it, text prints it tab-separated (the command's own text when it has one
+ * and there is no query), and table is the command's own rendering (a plain table of a query's result).
+ */
+async function printResult(ctx: CommandContext, result: CommandResult, query: Query | undefined): Promise<void> {
+  const { out, global } = ctx;
+  const hasData = result.json !== undefined;
+  if (query && !hasData) throw new UsageError(`--query picks from JSON data, and ${ctx.program} printed none here`);
+  const data = query && hasData ? query.search(result.json) : result.json;
+  if (global.output === 'json' && hasData) return out.printJson(data);
+  if (global.output === 'text' && hasData && (query || !result.text)) {
+    const { textLines } = await import('./lib/formats.js');
+    return textLines(data).forEach((l) => out.line(l));
+  }
+  if (global.output === 'text' && result.text) return result.text(out);
+  if (query && hasData) {
+    const { tableLines } = await import('./lib/formats.js');
+    const width = ctx.io.stdoutIsTTY || ctx.io.env.COLUMNS ? ctx.io.columns() : Infinity;
+    return tableLines(data, width).forEach((l) => out.line(l));
+  }
+  result.render?.(out);
 }
 
 /**

@@ -13,11 +13,19 @@ import type { Prompt } from '../lib/prompt.js';
 /** The options every command has. */
 export interface GlobalOptions {
   region?: string;
+  /** The one profile in use (undefined: AWS_PROFILE or "default", or several given). */
   profile?: string;
+  /** --profile as a list: ec2list --profile a,b lists in each (other commands refuse more than one). */
+  profiles: string[];
   endpointUrl?: string;
   /** --sandbox: the local target (src/lib/target.ts) instead of AWS. */
   local: boolean;
+  /** --json, or --output json. */
   json: boolean;
+  /** --output (tsv is text); default table. */
+  output: 'json' | 'text' | 'table';
+  /** --query: a JMESPath expression over the JSON data (the runner applies it). */
+  query?: string;
   quiet: boolean;
   verbose: boolean;
   color: boolean;
@@ -42,6 +50,8 @@ export interface CommandContext {
   dns(opts?: ServiceOptions): Promise<Dns>;
   /** Fleets (Auto Scaling groups + launch templates) in the resolved region. */
   fleets(opts?: ServiceOptions): Promise<Fleets>;
+  /** The same context in another AWS profile (its own credentials, region and clients). */
+  forProfile(profile: string): CommandContext;
 }
 
 export interface ServiceOptions {
@@ -53,6 +63,8 @@ export interface CommandResult {
   exitCode?: number;
   json?: unknown;
   render?: (out: Output) => void;
+  /** --output text of this result when the command has its own (ec2list's TSV); else the AWS CLI's text of `json`. */
+  text?: (out: Output) => void;
 }
 
 // Commander hands options over as a loose record; each command narrows it in its own parser.
@@ -72,6 +84,10 @@ export interface CommandSpec {
   aliases?: Record<string, string>;
   /** Options after the first argument belong to it (ec2ssh's remote command). */
   passThrough?: boolean;
+  /** ec2list: --profile takes a comma list. */
+  multiProfile?: boolean;
+  /** false: the config file and EC2TERM_* settings do not apply (ec2term's own commands). */
+  readsSettings?: boolean;
   configure(cmd: Command): void;
   load(): Promise<{ run: RunCommand }>;
 }

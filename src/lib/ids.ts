@@ -18,6 +18,11 @@ export const EICE_ID = /^eice-[0-9a-f]{17}$/;
 export const IAM_PROFILE_NAME = /^[\w+=,.@-]{1,128}$/;
 export const IAM_PROFILE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:instance-profile\/([\w+=,.@/-]{1,512})$/;
 
+/** t3.small, c7gn.xlarge: a family, a dot, a size. */
+export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** An EC2 key pair name as ec2term accepts it. */
+export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
 /** Looser than INSTANCE_ID on purpose: anything that looks like an instance id (so it is never a name). */
 export const LOOKS_LIKE_INSTANCE_ID = /^i-[0-9a-f]+$/i;
 

@@ -7,6 +7,11 @@ export function configDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CONFIG_HOME || join(homeDir(env), '.config'), 'ec2term');
 }
 
+/** $XDG_CACHE_HOME/ec2term, else ~/.cache/ec2term: what can be lost (the completion names). */
+export function cacheDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(homeDir(env), '.cache'), 'ec2term');
+}
+
 /** ec2term's own known_hosts, keyed by instance id (OpenSSH format, usable with HostKeyAlias). */
 export function knownHostsPath(env: NodeJS.ProcessEnv): string {
   return env.EC2TERM_KNOWN_HOSTS || join(configDir(env), 'known_hosts');

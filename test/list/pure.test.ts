@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { InstanceInfo } from '../../src/lib/instances.js';
+import type { GlobalOptions } from '../../src/commands/types.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { displayWidth } from '../../src/lib/table.js';
 import { checkConsent, parseListOptions } from '../../src/commands/list/options.js';
@@ -14,7 +15,7 @@ import { filterByPatterns, ROW_KEYS, sortRows, toHealth, toRow } from '../../src
 import { ROOT } from '../helpers/run.js';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
-const G = { local: false, json: false, quiet: false, verbose: false, color: false };
+const G: GlobalOptions = { local: false, json: false, output: 'table', profiles: [], quiet: false, verbose: false, color: false };
 
 function inst(p: Partial<InstanceInfo> & { id: string }): InstanceInfo {
   return { region: 'us-east-1', state: 'running', managed: false, sshPort: 22, securityGroups: [], tags: {}, ...p };
@@ -50,11 +51,13 @@ describe('options', () => {
       [[], { yes: true }, {}],
       [[], { dryRun: true }, {}],
       [[], { watch: true, terminate: ['x'] }, {}],
-      [[], { watch: true }, { json: true }],
+      [[], { watch: true }, { json: true, output: 'json' }],
+      [[], { watch: true }, { output: 'text' }],
+      [[], { watch: true }, { query: '[].name' }],
+      [[], { terminate: ['x'] }, { profiles: ['a', 'b'] }],
       [[], { watch: true, interval: '0.5s' }, {}],
       [[], { interval: 'soon' }, {}],
       [[], { sort: 'colour' }, {}],
-      [[], { output: 'tsv' }, { json: true }],
       [[], { deleteSnapshot: ['snap-xyz'] }, {}],
       [['lab'], { terminate: ['web'] }, {}],
       [[], { snapshots: true, stop: ['x'] }, {}],

@@ -21,7 +21,21 @@ export function sandboxEnvLines(url: string, region: string, accessKeyId: string
 
 export const run: RunCommand = async (ctx, args, options): Promise<CommandResult> => {
   const [topic, action] = args;
-  if (topic !== 'sandbox') throw new UsageError(`unknown topic "${topic}": expected "sandbox"`);
+  if (topic === 'completion') {
+    const script = await (await import('./completion/script.js')).completionScript(action);
+    return { render: (out) => out.io.stdout.write(script) };
+  }
+  // Hidden: what completion scripts call for instance names (recent ec2list listings, plain words only).
+  if (topic === '__complete-names') {
+    const names = await (await import('../../lib/name-cache.js')).readNameCache(ctx.io.env, ctx.clock.now());
+    return { render: (out) => out.io.stdout.write(names.map((n) => `${n}\n`).join('')) };
+  }
+  // Hidden: the AWS profiles in ~/.aws/config and ~/.aws/credentials, for --profile.
+  if (topic === '__complete-profiles') {
+    const profiles = await (await import('../../lib/name-cache.js')).awsProfileNames(ctx.io.env);
+    return { render: (out) => out.io.stdout.write(profiles.map((n) => `${n}\n`).join('')) };
+  }
+  if (topic !== 'sandbox') throw new UsageError(`unknown topic "${topic}": expected "sandbox" or "completion"`);
   if (!ACTIONS.includes(action as Action)) throw new UsageError(`unknown action "${action}": expected ${ACTIONS.join(', ')}`);
   const client = await import('../../sandbox/client.js');
   const env = ctx.io.env;

@@ -174,6 +174,7 @@ function blockDevices(plan: LaunchPlan, image: ImageChoice): RunInstancesCommand
 /** The RunInstances request for one host. */
 export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids: { keyName?: string; groupId?: string; memberGroupId?: string }): RunInstancesCommandInput {
   const volumeTags = [
+    ...Object.entries(plan.tags).map(([Key, Value]) => ({ Key, Value })),
     { Key: TAGS.managed, Value: 'true' },
     { Key: TAGS.name, Value: prep.host.name },
   ];

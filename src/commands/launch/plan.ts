@@ -3,7 +3,7 @@
 // before any AWS request.
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../lib/errors.js';
-import { cidrFamily, IMAGE_ID, IPV4, SNAPSHOT_ID } from '../../lib/ids.js';
+import { cidrFamily, IMAGE_ID, INSTANCE_TYPE, IPV4, KEY_NAME, SNAPSHOT_ID } from '../../lib/ids.js';
 import { placementWords, planPlacement, type PlacementOptions, type PlacementPlan } from './placement.js';
 import { TAGS } from '../../lib/instances.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
@@ -83,6 +83,8 @@ export interface LaunchOptions extends PlacementOptions {
   otherOpts?: string;
   openServer?: boolean;
   oauthFile?: string;
+  /** --tag KEY=VALUE, repeatable: the user's own tags. */
+  tag?: string[];
 }
 
 export interface IngressRule {
@@ -161,13 +163,13 @@ export interface LaunchPlan {
   userDataOnly: boolean;
   dryRun: boolean;
   yes: boolean;
+  /** The user's --tag tags (checked), on the instance and its volumes. */
+  tags: Record<string, string>;
   warnings: string[];
 }
 
 const APT_NAME = /^[a-z0-9][a-z0-9+.-]{0,99}$/;
 const PIP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]+\])?((==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!-]+)?$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
 const GTERM_OPT = /^--[a-z][a-z0-9_]*(=[A-Za-z0-9_.,:@/+-]*)?$/;
 /**
@@ -183,6 +185,38 @@ const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const AUTH_CODE = /^[A-Za-z0-9-]+$/;
 export const AUTH_CODE_MAX = 16;
 export const AUTH_CODE_MIN = 8;
+
+/** Tags ec2term itself may put on an instance (TAGS): the rest of EC2's 50 are the user's. */
+export const MAX_USER_TAGS = 38;
+/** EC2's portable tag characters: letters, digits, spaces and + - = . _ : / @ (Unicode letters count). */
+const TAG_TEXT = /^[\p{L}\p{N}\p{Zs}+\-=._:/@]*$/u;
+
+/**
+ * Pure: --tag KEY=VALUE values -> tags, checked as AWS checks them (key 1-128 characters, value up to
+ * 256, the portable characters) plus what is not the user's to set: the reserved aws: prefix, ec2term's
+ * own ec2term: tags and Name (NAME sets it).
+ */
+export function parseTags(values: string[] | undefined): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const raw of values ?? []) {
+    const eq = raw.indexOf('=');
+    const shown = JSON.stringify([...raw].length > 60 ? `${[...raw].slice(0, 60).join('')}…` : raw);
+    if (eq <= 0) throw new UsageError(`bad --tag ${shown}: expected KEY=VALUE, e.g. --tag project=atlas`);
+    const key = raw.slice(0, eq);
+    const value = raw.slice(eq + 1);
+    if ([...key].length > 128) throw new UsageError(`bad --tag ${shown}: a key has at most 128 characters`);
+    if ([...value].length > 256) throw new UsageError(`bad --tag ${shown}: a value has at most 256 characters`);
+    if (!TAG_TEXT.test(key) || !TAG_TEXT.test(value)) throw new UsageError(`bad --tag ${shown}: use letters, digits, spaces and + - = . _ : / @`);
+    if (key.trim() === '') throw new UsageError(`bad --tag ${shown}: the key is blank`);
+    if (/^aws:/i.test(key)) throw new UsageError(`bad --tag ${shown}: keys starting with aws: are reserved for AWS`);
+    if (/^ec2term:/i.test(key)) throw new UsageError(`bad --tag ${shown}: ec2term: tags are ec2term's own (it sets them)`);
+    if (key === TAGS.name) throw new UsageError(`bad --tag ${shown}: the Name tag is NAME, the argument`);
+    if (key in tags) throw new UsageError(`bad --tag ${shown}: the key ${JSON.stringify(key)} is given twice`);
+    tags[key] = value;
+  }
+  if (Object.keys(tags).length > MAX_USER_TAGS) throw new UsageError(`too many --tag: at most ${MAX_USER_TAGS} (EC2 allows 50 tags and ec2term uses the rest)`);
+  return tags;
+}
 
 /** Pure: Graviton types (t4g, m7g, c7gn, ...) run arm64 images; the rest x86_64. */
 export function architectureFor(instanceType: string): 'arm64' | 'x86_64' {
@@ -277,6 +311,7 @@ export function securityGroupFor(role: GraphTermRole, opts: { graphtermPort: boo
 export function planLaunch(o: LaunchOptions): LaunchPlan {
   const warnings: string[] = [];
   const baseName = checkName(o.name);
+  const tags = parseTags(o.tag);
   const dot = baseName.indexOf('.');
   const domain = dot > 0 ? baseName.slice(dot + 1) : undefined;
   const count = positiveInt(o.count, '--count', 1, MAX_COUNT) ?? 1;
@@ -496,6 +531,7 @@ export function planLaunch(o: LaunchOptions): LaunchPlan {
     userDataOnly: Boolean(o.userData),
     dryRun: Boolean(o.dryRun),
     yes: Boolean(o.yes),
+    tags,
     warnings,
   };
 }
@@ -532,6 +568,7 @@ export function launchTag(plan: LaunchPlan): string {
 /** Pure: every tag an instance gets at launch (expires-at is added once the launch time is known). */
 export function instanceTags(plan: LaunchPlan, host: HostPlan): Record<string, string> {
   return {
+    ...plan.tags,
     [TAGS.name]: host.name,
     [TAGS.managed]: 'true',
     [TAGS.user]: plan.user,
@@ -614,6 +651,7 @@ export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
   flag('--create-zone', o.createZone);
   flag('--replace', o.replace);
   flag('--keep-on-failure', o.keepOnFailure);
+  for (const t of o.tag ?? []) words.push(`--tag=${t}`);
   words.push(...placementWords(o));
   if (o.name) words.push(o.name);
   return shellJoin(words);

@@ -107,6 +107,7 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
     iamProfile: str(o.iamProfile),
     eip,
     keyPair: o.keyPair === false ? false : undefined,
+    tag: Array.isArray(o.tag) ? o.tag.map(String) : undefined,
   };
 }
 

@@ -14,6 +14,7 @@ export const spec: CommandSpec = {
     'ec2launch --allow-from 203.0.113.7/32 --ttl 4h lab  reachable from one address, gone after 4 hours',
     'ec2launch --subnet subnet-0abc... --no-key-pair lab a private subnet, reached through EC2 Instance Connect',
     'ec2launch --eip lab                                 an Elastic IP: the same address after stop/start',
+    'ec2launch --tag project=atlas --tag owner=me lab     extra tags on the instance and its volumes',
     'ec2launch --form                                    fill in a form (prefilled from the other flags)',
     'ec2launch --user-data --pylab lab                   print the generated user-data script',
   ],
@@ -55,6 +56,7 @@ export const spec: CommandSpec = {
       .option('--iam-profile <name|arn>', 'IAM instance profile for the instance')
       .option('--eip [alloc-id]', 'an Elastic IP, so the address survives stop/start: a new one (released by ec2list --terminate), or this allocation')
       .option('--no-key-pair', 'launch with no key pair: logins push a one-time key with EC2 Instance Connect (Amazon Linux 2/2023, Ubuntu 16.04+)')
+      .option('--tag <KEY=VALUE>', 'an extra tag on the instance and its volumes (repeatable; not aws:, ec2term: or Name)', (v: string, prev: string[] = []) => [...prev, v])
       .option('--ttl <duration>', 'the instance powers off and terminates itself after this long (e.g. 4h, 2d)')
       .addOption(new Option('--wait <phase>', 'how far to wait: running, ssh, ready (setup finished) or none').choices(['running', 'ssh', 'ready', 'none']))
       .option('--timeout <duration>', 'time limit of each waiting phase (default: running 5m, ssh 5m, ready 20m)')

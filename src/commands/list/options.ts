@@ -85,8 +85,8 @@ export function parseListOptions(args: string[], o: CommandOptions, global: Glob
     }
   }
 
-  const output: OutputFormat = global.json ? 'json' : ((o.output as OutputFormat | undefined) ?? 'table');
-  if (global.json && o.output && o.output !== 'json') throw new UsageError(`--json and --output ${o.output} disagree; choose one`);
+  // --output is shared by every command (the runner checks it against --json); text is ec2list's TSV.
+  const output: OutputFormat = global.output === 'text' ? 'tsv' : global.output;
   const sort = o.sort as string | undefined;
   if (sort !== undefined && !SORT_KEYS.includes(sort as SortKey)) {
     throw new UsageError(`bad --sort "${sort}": expected one of ${SORT_KEYS.join(', ')}`);
@@ -121,9 +121,13 @@ export function parseListOptions(args: string[], o: CommandOptions, global: Glob
   if (opts.includeUnmanaged && action?.kind !== 'terminate-all' && action?.kind !== 'delete-snapshot') {
     throw new UsageError('--include-unmanaged goes with --terminate-all or --delete-snapshot');
   }
+  if (global.query !== undefined && (opts.watch || action)) throw new UsageError('--query picks from a listing; it cannot be combined with --watch or an action');
+  if (global.profiles.length > 1 && (opts.watch || action || opts.snapshots)) {
+    throw new UsageError('--profile with several profiles lists instances; act, watch or list snapshots in one profile at a time');
+  }
   if (opts.watch) {
     if (action) throw new UsageError('--watch only lists; it cannot be combined with an action');
-    if (output !== 'table') throw new UsageError('--watch redraws a table; it cannot be combined with --json or --output tsv');
+    if (output !== 'table') throw new UsageError('--watch redraws a table; it cannot be combined with --json or --output text');
     if (opts.snapshots) throw new UsageError('--watch cannot be combined with --snapshots');
     if (opts.intervalMs < 1000) throw new UsageError('--interval must be at least 1s');
   }

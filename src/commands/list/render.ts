@@ -9,6 +9,8 @@ export interface RenderOptions {
   wide: boolean;
   /** Add a region column (several regions listed). */
   regionColumn: boolean;
+  /** Add a profile column (--profile with several profiles). */
+  profileColumn?: boolean;
   headers: boolean;
   width: number;
   paint?: Palette;
@@ -77,9 +79,10 @@ export function priceCell(v: number | null): string {
 }
 
 /** The columns of the main table. Priorities: higher stays longer when the width is short. */
-export function listColumns(o: Pick<RenderOptions, 'wide' | 'regionColumn' | 'paint'>): Column<ListRow>[] {
+export function listColumns(o: Pick<RenderOptions, 'wide' | 'regionColumn' | 'profileColumn' | 'paint'>): Column<ListRow>[] {
   const p = o.paint;
   const cols: Column<ListRow>[] = [];
+  if (o.profileColumn) cols.push({ header: 'PROFILE', value: (r) => dash(r.profile), priority: 8 });
   if (o.regionColumn) cols.push({ header: 'REGION', value: (r) => r.region, priority: 7 });
   cols.push(
     { header: 'NAME', value: (r) => dash(r.name), priority: 10, shrink: true, paint: p ? (t) => p.bold(t) : undefined },
@@ -114,8 +117,9 @@ export function renderList(rows: ListRow[], o: RenderOptions): string[] {
 }
 
 /** The TSV fields, named as the JSON keys (nested values flattened). */
-export function tsvFields(o: Pick<RenderOptions, 'wide'>): [string, (r: ListRow) => string | number | null][] {
+export function tsvFields(o: Pick<RenderOptions, 'wide' | 'profileColumn'>): [string, (r: ListRow) => string | number | null][] {
   const fields: [string, (r: ListRow) => string | number | null][] = [
+    ...(o.profileColumn ? [['profile', (r: ListRow) => r.profile ?? null] as [string, (r: ListRow) => string | null]] : []),
     ['region', (r) => r.region],
     ['name', (r) => r.name],
     ['dnsRecord', (r) => r.dnsRecord],
@@ -149,7 +153,7 @@ export function tsvFields(o: Pick<RenderOptions, 'wide'>): [string, (r: ListRow)
 export const tsvCell = (v: string | number | null | undefined) => (v === null || v === undefined || v === '' ? '-' : forTerminal(String(v)));
 
 /** Pure: one line per instance, tab-separated, "-" for empty (so awk's field numbers hold). */
-export function renderTsv(rows: ListRow[], o: Pick<RenderOptions, 'wide' | 'headers'>): string[] {
+export function renderTsv(rows: ListRow[], o: Pick<RenderOptions, 'wide' | 'headers' | 'profileColumn'>): string[] {
   const fields = tsvFields(o);
   const lines = rows.map((r) => fields.map(([, f]) => tsvCell(f(r))).join('\t'));
   return o.headers ? [fields.map(([k]) => k).join('\t'), ...lines] : lines;

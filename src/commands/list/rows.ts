@@ -37,6 +37,8 @@ export interface VolumeRow {
 
 /** One instance as --json prints it. */
 export interface ListRow {
+  /** With --profile a,b only: the AWS profile the row was listed in (the first key then). */
+  profile?: string;
   region: string;
   id: string;
   name: string | null;

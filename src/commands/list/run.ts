@@ -5,7 +5,7 @@ import type { InstanceStatus } from '@aws-sdk/client-ec2';
 import type { AwsContext } from '../../lib/aws.js';
 import type { Dns } from '../../lib/dns.js';
 import type { Ec2 } from '../../lib/ec2.js';
-import { CancelledError, describeError, Ec2termError, ExitCode, fromAwsError, NotFoundError } from '../../lib/errors.js';
+import { CancelledError, describeError, Ec2termError, ExitCode, fromAwsError, NotFoundError, UsageError } from '../../lib/errors.js';
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import type { Output } from '../../lib/output.js';
 import { choices, resolveInstance, unmatchedPatterns } from '../../lib/resolve.js';
@@ -31,11 +31,13 @@ import { reachOf, type EndpointInfo } from '../../lib/access/route.js';
 import { findSnapshots, managedSnapshots, volumesByInstance, waitForSnapshots } from './storage.js';
 
 export const run: RunCommand = async (ctx, args, options) => {
+  if (ctx.global.profiles.length > 1 && (options.scale !== undefined || options.fleets)) throw new UsageError('--fleets and --scale work in one profile at a time');
   if (options.scale !== undefined) return (await import('./fleets.js')).scaleFleet(ctx, options);
   const opts = parseListOptions(args, options, ctx.global);
   checkConsent(opts, ctx.prompt.interactive);
   // Every concurrent SDK request listens on the one abort signal; many regions x pages is normal here.
   setMaxListeners(0, ctx.signal);
+  if (ctx.global.profiles.length > 1 && !opts.action && !opts.snapshots && !opts.watch) return listProfiles(ctx, opts);
   const aws = await ctx.aws();
   const fleet = await (await import('./fleets.js')).fleetCommand(ctx, opts, options);
   if (fleet) return fleet;
@@ -44,8 +46,16 @@ export const run: RunCommand = async (ctx, args, options) => {
   if (opts.snapshots) return listSnapshots(ctx, ec2s, opts);
   if (opts.watch) return watch(ctx, ec2s, opts);
   const { rows, failures } = await gather(ctx, ec2s, opts);
+  await rememberForCompletion(ctx, rows);
   return listResult(ctx, rows, failures, opts, ec2s.length);
 };
+
+/** Shell completion offers the names of live instances listed lately (src/lib/name-cache.ts). */
+async function rememberForCompletion(ctx: CommandContext, rows: ListRow[]): Promise<void> {
+  const live = rows.filter((r) => r.state !== 'terminated' && r.state !== 'shutting-down');
+  const { rememberNames } = await import('../../lib/name-cache.js');
+  await rememberNames(ctx.io.env, live.flatMap((r) => [r.name, r.dnsRecord]), ctx.clock.now());
+}
 
 // ---------------------------------------------------------------------------------------------
 // Regions
@@ -62,8 +72,11 @@ async function openRegions(ctx: CommandContext, aws: AwsContext, opts: ListOptio
 }
 
 interface RegionFailure {
+  /** The region, or "profile: region", or the profile when a whole profile failed. */
   region: string;
   error: unknown;
+  /** What else is still listed. */
+  others?: 'regions' | 'profiles';
 }
 
 /** Runs `fn` in every region concurrently; a failing region is collected, not fatal. */
@@ -84,7 +97,7 @@ async function perRegion<T>(ctx: CommandContext, ec2s: Ec2[], fn: (ec2: Ec2) => 
 function reportFailures(ctx: CommandContext, failures: RegionFailure[]): void {
   for (const f of failures) {
     const report = describeError(f.error, { verbose: ctx.global.verbose });
-    ctx.out.warn(`${f.region}: ${report.lines.join(' ')} (listing the other regions anyway)`);
+    ctx.out.warn(`${f.region}: ${report.lines.join(' ')} (listing the other ${f.others ?? 'regions'} anyway)`);
   }
 }
 
@@ -151,9 +164,36 @@ async function gather(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Prom
   return { rows: sortRows(items, opts.sort), failures };
 }
 
-function renderOptions(ctx: CommandContext, opts: ListOptions, regionColumn: boolean): RenderOptions {
+/**
+ * --profile a,b: every profile listed at once, each with its own credentials and region(s), rows tagged
+ * with their profile. A profile that fails (no such profile, expired credentials) is one line on stderr;
+ * the others' rows are shown and the exit status is 1 (partial), as for regions.
+ */
+async function listProfiles(ctx: CommandContext, opts: ListOptions): Promise<CommandResult> {
+  const profiles = ctx.global.profiles;
+  const results = await Promise.all(
+    profiles.map(async (profile) => {
+      const c = ctx.forProfile(profile);
+      try {
+        const ec2s = await openRegions(c, await c.aws(), opts);
+        const { rows, failures } = await gather(c, ec2s, opts);
+        return { rows: rows.map((r) => ({ profile, ...r })), failures: failures.map((f) => ({ ...f, region: `${profile}: ${f.region}` })), regions: ec2s.map((e) => e.region) };
+      } catch (err) {
+        if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
+        return { rows: [], failures: [{ region: profile, error: err, others: 'profiles' as const }], regions: [] };
+      }
+    }),
+  );
+  const rows = opts.sort ? sortRows(results.flatMap((r) => r.rows), opts.sort) : results.flatMap((r) => r.rows);
+  await rememberForCompletion(ctx, rows);
+  const regions = new Set(results.flatMap((r) => r.regions));
+  const manyRegions = regions.size > 1 || results.some((r) => r.regions.length > 1);
+  return listResult(ctx, rows, results.flatMap((r) => r.failures), opts, manyRegions ? Math.max(2, regions.size) : 1, true);
+}
+
+function renderOptions(ctx: CommandContext, opts: ListOptions, regionColumn: boolean, profileColumn = false): RenderOptions {
   const fit = ctx.io.stdoutIsTTY || Boolean(ctx.io.env.COLUMNS);
-  return { wide: opts.wide, regionColumn, headers: opts.headers, width: fit ? ctx.io.columns() : Infinity, paint: ctx.out.paint };
+  return { wide: opts.wide, regionColumn, profileColumn, headers: opts.headers, width: fit ? ctx.io.columns() : Infinity, paint: ctx.out.paint };
 }
 
 /** Pure-ish: the lines of a listing (table + sections) for the table format. */
@@ -170,7 +210,7 @@ function emptyNote(opts: ListOptions, ec2s: number): string {
   return `no instances${what} ${where}${opts.includeTerminated ? '' : ' (terminated ones are hidden; --all shows them)'}`;
 }
 
-function listResult(ctx: CommandContext, rows: ListRow[], failures: RegionFailure[], opts: ListOptions, regions: number): CommandResult {
+function listResult(ctx: CommandContext, rows: ListRow[], failures: RegionFailure[], opts: ListOptions, regions: number, profileColumn = false): CommandResult {
   const multiRegion = regions > 1;
   reportFailures(ctx, failures);
   // Like `ls a nosuch`: what matched is shown, each pattern that matched nothing is named, exit 3.
@@ -181,11 +221,10 @@ function listResult(ctx: CommandContext, rows: ListRow[], failures: RegionFailur
   return {
     exitCode,
     json: rows,
+    text: (out) => renderTsv(rows, { ...opts, profileColumn }).forEach((l) => out.line(l)),
     render(out: Output) {
-      if (opts.output === 'json') return out.printJson(rows);
-      if (opts.output === 'tsv') return renderTsv(rows, opts).forEach((l) => out.line(l));
       if (rows.length === 0) return unmatched.length ? undefined : out.info(`${out.program}: ${emptyNote(opts, regions)}`);
-      tableLines(rows, opts, renderOptions(ctx, opts, regionColumn)).forEach((l) => out.line(l));
+      tableLines(rows, opts, renderOptions(ctx, opts, regionColumn, profileColumn)).forEach((l) => out.line(l));
     },
   };
 }
@@ -197,14 +236,12 @@ async function listSnapshots(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions
   return {
     exitCode: failures.length ? ExitCode.failure : ExitCode.ok,
     json: rows,
+    text(out) {
+      const keys = ['region', 'snapshotId', 'volumeId', 'instanceId', 'instanceName', 'device', 'sizeGiB', 'state', 'progress', 'startTime'] as const;
+      if (opts.headers) out.line(keys.join('\t'));
+      for (const r of rows) out.line(keys.map((k) => tsvCell(r[k])).join('\t'));
+    },
     render(out) {
-      if (opts.output === 'json') return out.printJson(rows);
-      if (opts.output === 'tsv') {
-        const keys = ['region', 'snapshotId', 'volumeId', 'instanceId', 'instanceName', 'device', 'sizeGiB', 'state', 'progress', 'startTime'] as const;
-        if (opts.headers) out.line(keys.join('\t'));
-        for (const r of rows) out.line(keys.map((k) => tsvCell(r[k])).join('\t'));
-        return;
-      }
       if (rows.length === 0) return out.info(`${out.program}: no snapshots made by ec2term`);
       renderSnapshots(rows, renderOptions(ctx, opts, ec2s.length > 1)).forEach((l) => out.line(l));
     },

@@ -10,7 +10,9 @@ export const spec: CommandSpec = {
     'ec2list                              # instances that are not terminated, current region',
     "ec2list 'lab*' --wide                # wildcards on Name tag, id, DNS record or address",
     'ec2list --region all --json | jq -r ".[].name"',
-    'ec2list --output tsv | cut -f1,3     # name and id',
+    'ec2list --output text | cut -f1,3    # name and id (tab-separated; also --output tsv)',
+    "ec2list --query '[?state==`running`].name' --output text",
+    'ec2list --profile work,home          # every profile\'s instances, with a PROFILE column',
     'ec2list --health                     # status checks and scheduled events',
     'ec2list --volumes lab                # EBS volumes of lab',
     'ec2list --snapshot lab               # snapshot lab\'s volumes (tagged ec2term:managed)',
@@ -20,15 +22,15 @@ export const spec: CommandSpec = {
     'ec2list --watch                      # redraw every 5 s until Ctrl-C',
     'ec2list --scale node=3 --yes         # a fleet (ec2launch --hosts) down to 3 hosts',
   ],
+  multiProfile: true,
   aliases: { '--kill': '--terminate', '--killall': '--terminate-all' },
   configure(cmd) {
     cmd
       .argument('[PATTERN...]', 'Name tag, instance id, DNS record or address; shell wildcards (* ?) allowed')
       .option('-a, --all', 'include terminated instances')
-      .addOption(new Option('-o, --output <format>', 'table, tsv or json (--json is the same as --output json)').choices(['table', 'tsv', 'json']))
       .option('-w, --wide', 'more columns: image, key, security groups, zone, launch parameters, hourly price')
       .option('--no-headers', 'no header line in table and tsv output')
-      .option('--sort <key>', 'sort by name, age, state, type, expires or region (default: region, name)')
+      .addOption(new Option('--sort <key>', 'sort by name, age, state, type, expires or region (default: region, name)').choices(['name', 'age', 'state', 'type', 'expires', 'region']))
       .option('--health', 'status checks and scheduled events (reboot, retirement, maintenance) with dates')
       .option('--volumes', "each instance's EBS volumes (size, type, state, device)")
       .option('--snapshots', 'list the snapshots ec2term made')

@@ -25,8 +25,9 @@ export const run: RunCommand = async (ctx, args, options) => {
   const missing = plan.identityFiles.find((f) => !existsSync(f));
   if (missing) throw new UsageError(`-i ${missing}: no such file`);
   // A session's stdout is the remote command's: JSON there would mix with it (`| jq` breaks).
-  if (ctx.global.json && plan.mode === 'connect' && !plan.noCommand) {
-    throw new UsageError('--json cannot share stdout with the remote command: drop --json (ec2ssh exits with the command\'s status), or use --print --json for the command line as JSON');
+  if ((ctx.global.output !== 'table' || ctx.global.query !== undefined) && plan.mode === 'connect' && !plan.noCommand) {
+    const flag = ctx.global.query !== undefined ? '--query' : ctx.global.json ? '--json' : `--output ${ctx.global.output}`;
+    throw new UsageError(`${flag} cannot share stdout with the remote command: drop it (ec2ssh exits with the command's status), or use --print --json for the command line as JSON`);
   }
   const aws = await ctx.aws();
   const ec2 = await ctx.ec2();
