@@ -112,10 +112,10 @@ export async function resolvePlacement(ec2: Ec2, plan: PlacementPlan, signal?: A
 }
 
 /** Pure: what RunInstances gets for the placement. */
-export function placementRequest(plan: PlacementPlan, where: ResolvedPlacement): Partial<RunInstancesCommandInput> {
+export function placementRequest(plan: PlacementPlan, where: ResolvedPlacement | undefined): Partial<RunInstancesCommandInput> {
   const out: Partial<RunInstancesCommandInput> = {};
-  if (where.subnetId) out.SubnetId = where.subnetId;
-  if (where.ipv6) out.Ipv6AddressCount = 1;
+  if (where?.subnetId) out.SubnetId = where.subnetId;
+  if (where?.ipv6) out.Ipv6AddressCount = 1;
   if (plan.iamProfile) out.IamInstanceProfile = plan.iamProfile;
   return out;
 }
