@@ -48,9 +48,10 @@ export const run: RunCommand = async (ctx, args, options) => {
   // connection. Some bad sources among good ones are left to the transfer (copies the rest, exit 1).
   const facts = await localFacts(localPathsToCheck(plan));
   checkLocal(plan, (p) => facts.get(p) ?? { kind: 'missing' });
-  const [{ connectToInstance, warmSsh2 }, { localFs, sftpFs }, { transfer, TransferConnectionLost }, { ProgressBar }] = await Promise.all([
+  const [{ connectToInstance, warmSsh2 }, { localFs }, { sftpPool, wantsWidth }, { transfer, TransferConnectionLost }, { ProgressBar }] = await Promise.all([
     import('../../lib/ssh/index.js'),
     import('../../lib/transfer/fs.js'),
+    import('../../lib/transfer/pool.js'),
     import('../../lib/transfer/engine.js'),
     import('../../lib/transfer/progress.js'),
   ]);
@@ -60,6 +61,8 @@ export const run: RunCommand = async (ctx, args, options) => {
 
   const sessions: SshSession[] = [];
   const remotes = new Map<string, TransferFs>();
+  // A big copy opens more SFTP channels on each connection (pool.ts: one window each on a long link).
+  const wideners: (() => void)[] = [];
   const local = localFs();
   const fsOf = (o: Operand): TransferFs => (o.kind === 'local' ? local : remotes.get(hostKey(o))!);
   const progress = ctx.io.stderrIsTTY && !ctx.global.quiet && !plan.options.quiet ? new ProgressBar(ctx.io.stderr, () => ctx.io.columns()) : undefined;
@@ -99,7 +102,9 @@ export const run: RunCommand = async (ctx, args, options) => {
           cause: err,
         });
       }
-      remotes.set(hostKey(h), sftpFs(sftp, h.host));
+      const pool = sftpPool(sftp, h.host);
+      wideners.push(() => pool.widen(() => session.sftp()));
+      remotes.set(hostKey(h), pool);
     }
 
     let summary;
@@ -114,7 +119,10 @@ export const run: RunCommand = async (ctx, args, options) => {
           parallel: plan.options.parallel,
           signal: ctx.signal,
           events: {
-            planned: (files, bytes) => progress?.start(files, bytes),
+            planned: (files, bytes) => {
+              progress?.start(files, bytes);
+              if (wantsWidth(files, bytes)) wideners.forEach((w) => w());
+            },
             fileStart: (job) => progress?.file(job.dst.display(job.dstPath)),
             bytes: (n) => progress?.add(n),
             fileDone: () => progress?.fileDone(),
