@@ -1,0 +1,151 @@
+// ec2ssh over a shared connection (src/lib/share): a reconnect within the persist time runs its command
+// through the master the first run left behind, with no name look-up and no SSH handshake. A run that
+// connected directly offers its connection's details to a new master for the runs after it.
+// Off with --no-share or EC2TERM_SHARE=0; forwards (-L/-R/-N/--tunnel) always connect directly.
+import type { ReadStream } from 'node:tty';
+import { UsageError } from '../../lib/errors.js';
+import { sandboxRequested } from '../../lib/aws.js';
+import type { SshSession } from '../../lib/ssh/connect.js';
+import type { IdentityCandidate } from '../../lib/ssh/keys.js';
+import type { CommandContext, CommandOptions } from '../types.js';
+import { wantsPty, type SshPlan } from './options.js';
+
+/** How long an idle master stays (OpenSSH's ControlPersist), unless --share-persist says otherwise. */
+export const DEFAULT_PERSIST_MS = 10 * 60_000;
+
+export interface ShareSettings {
+  dir: string;
+  /** The name cache's key for what the user typed, in this AWS scope. */
+  nameKey: string;
+  /** The AWS scope (sandbox, region, profile, endpoint): part of every key. */
+  scope: unknown[];
+  persistMs: number;
+}
+
+/** Pure: --share-persist SECONDS -> ms (0 = do not share). */
+export function parsePersist(value: unknown): number {
+  if (value === undefined) return DEFAULT_PERSIST_MS;
+  const s = String(value).trim();
+  if (!/^\d+$/.test(s) || Number(s) > 7 * 24 * 3600) throw new UsageError(`bad --share-persist "${s}": expected whole seconds (0 turns sharing off)`);
+  return Number(s) * 1000;
+}
+
+/** Pure: may this run use or start a shared connection, and under which keys? undefined when not. */
+export function shareSettings(
+  plan: SshPlan,
+  options: CommandOptions,
+  global: { region?: string; profile?: string; endpointUrl?: string; sandbox: boolean },
+  env: NodeJS.ProcessEnv,
+  keyOf: (parts: unknown[]) => string,
+  dir: string,
+): ShareSettings | undefined {
+  const persistMs = parsePersist(options.sharePersist);
+  if (options.share === false || /^(0|no|false|off)$/i.test(env.EC2TERM_SHARE ?? '') || persistMs === 0) return undefined;
+  if (plan.mode !== 'connect' || plan.noCommand || plan.tunnel || plan.localForwards.length || plan.remoteForwards.length || !plan.target) return undefined;
+  const sandbox = sandboxRequested(global.sandbox, env);
+  const scope = [
+    sandbox ? `sandbox:${env.EC2TERM_SANDBOX_DIR ?? ''}` : 'aws',
+    global.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
+    global.profile ?? env.AWS_PROFILE ?? '',
+    global.endpointUrl ?? env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL ?? '',
+  ];
+  const nameKey = keyOf([...scope, plan.target, plan.user ?? '', plan.port ?? '', plan.identityFiles]);
+  return { dir, nameKey, scope, persistMs };
+}
+
+export async function settingsFor(ctx: CommandContext, plan: SshPlan, options: CommandOptions): Promise<ShareSettings | undefined> {
+  const { keyOf, shareDir } = await import('../../lib/share/paths.js');
+  return shareSettings(plan, options, ctx.global, ctx.io.env, keyOf, shareDir(ctx.io.env));
+}
+
+/**
+ * The fast path: the name cache knows the target and a master holding it answers. Returns the exit
+ * status, or undefined (then connect as usual) when there is no usable master; mismatches drop the entry.
+ */
+export async function trySharedSession(ctx: CommandContext, plan: SshPlan, s: ShareSettings): Promise<{ code: number; signal?: string } | undefined> {
+  const [{ readName, dropName }, { privateDirProblem, socketPath }, { runShared }] = await Promise.all([
+    import('../../lib/share/names.js'),
+    import('../../lib/share/paths.js'),
+    import('../../lib/share/client.js'),
+  ]);
+  const entry = await readName(s.dir, s.nameKey);
+  if (!entry) return undefined;
+  const problem = await privateDirProblem(s.dir).catch((err: Error) => err.message);
+  if (problem) {
+    ctx.out.warn(`not using shared connections: ${problem}`);
+    return undefined;
+  }
+  const stdin = ctx.io.stdin as ReadStream;
+  const pty = wantsPty(plan, Boolean(stdin.isTTY));
+  const out = ctx.io.stdout as NodeJS.WriteStream;
+  const raw = pty && stdin.isTTY && typeof stdin.setRawMode === 'function';
+  const outcome = await runShared(socketPath(s.dir, entry.socketKey), entry.instanceId, {
+    op: plan.command === undefined ? 'shell' : 'exec',
+    command: plan.command,
+    pty: pty ? { term: ctx.io.env.TERM || 'xterm-256color', rows: out.rows || 24, cols: out.columns || 80 } : undefined,
+    stdin: plan.nullStdin ? undefined : stdin,
+    stdout: ctx.io.stdout,
+    stderr: ctx.io.stderr,
+    signal: ctx.signal,
+    onStarted: (resize) => {
+      const restore = () => raw && stdin.isTTY && stdin.setRawMode(false);
+      if (raw) stdin.setRawMode(true);
+      const onWinch = () => resize(out.rows || 24, out.columns || 80);
+      if (pty) process.on('SIGWINCH', onWinch);
+      process.once('exit', restore);
+      return () => {
+        restore();
+        process.off('exit', restore);
+        process.off('SIGWINCH', onWinch);
+      };
+    },
+  });
+  if (outcome.kind === 'done') {
+    ctx.out.detail(`ran over the shared connection to ${entry.instanceId}`);
+    return outcome.status;
+  }
+  ctx.out.detail(outcome.kind === 'mismatch' ? `shared connection holds ${outcome.instanceId}, not ${entry.instanceId}: connecting directly` : `no shared connection (${outcome.why}): connecting directly`);
+  if (outcome.kind === 'mismatch' || outcome.stale) await dropName(s.dir, s.nameKey);
+  return undefined;
+}
+
+/**
+ * After a direct connect: remember the name and, unless a master for this connection answers already,
+ * start one. Never fails the run: sharing is an optimisation.
+ */
+export async function offerShare(ctx: CommandContext, s: ShareSettings, session: SshSession, identities: IdentityCandidate[], hostKeyAlgorithms?: string[]): Promise<void> {
+  try {
+    const fingerprint = session.hostKeyFingerprint;
+    if (!fingerprint) return;
+    const [{ writeName }, { keyOf, privateDirProblem, socketPath }, { pingShared, spawnMaster }] = await Promise.all([
+      import('../../lib/share/names.js'),
+      import('../../lib/share/paths.js'),
+      import('../../lib/share/client.js'),
+    ]);
+    const problem = await privateDirProblem(s.dir);
+    if (problem) {
+      ctx.out.detail(`not sharing the connection: ${problem}`);
+      return;
+    }
+    // Identities as the master can load them alone: files and agents (a key held in memory stays here).
+    const ids = identities
+      .filter((i) => i.kind !== 'key')
+      .map((i) => (i.kind === 'file' ? { kind: 'file' as const, path: i.path, why: i.why, explicit: i.explicit } : i));
+    const socketKey = keyOf([...s.scope, session.instance.id, session.host, session.port, session.user, ids]);
+    const socket = socketPath(s.dir, socketKey);
+    const live = await pingShared(socket);
+    if (!live || live.instanceId !== session.instance.id || live.fingerprint !== fingerprint) {
+      spawnMaster({
+        socket, persistMs: s.persistMs, host: session.host, port: session.port, user: session.user, identities: ids,
+        fingerprint, hostKeyAlgorithms, instanceId: session.instance.id,
+      });
+      ctx.out.detail(`sharing this connection for ${Math.round(s.persistMs / 1000)} s idle (--no-share to not)`);
+    }
+    await writeName(s.dir, s.nameKey, {
+      instanceId: session.instance.id, host: session.host, port: session.port, user: session.user, fingerprint, socketKey,
+      expiresAt: Date.now() + s.persistMs,
+    });
+  } catch (err) {
+    ctx.out.detail(`not sharing the connection: ${(err as Error).message}`);
+  }
+}
