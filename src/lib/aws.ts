@@ -120,9 +120,7 @@ export function quietSdk(env: NodeJS.ProcessEnv = process.env): void {
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 
-export function sandboxRequested(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(flag) || env.EC2TERM_SANDBOX === '1' || env.EC2TERM_SANDBOX === 'true';
-}
+export { sandboxRequested } from './sandbox-flag.js';
 
 /** Decides region, endpoints and credentials (asking for keys on first run) and returns a client factory. */
 export async function openAws(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {

@@ -18,7 +18,7 @@ import { hostAlias, opensshArgs, opensshCommand, sshConfigBlock, type OpenSshTar
 import { sshConfigComment } from '../../lib/untrusted.js';
 import type { CommandContext, CommandResult, RunCommand } from '../types.js';
 import { planSsh, wantsPty, GRAPHTERM_PORT, type SshPlan } from './options.js';
-import { offerShare, settingsFor, trySharedSession, type ShareSettings } from './shared.js';
+import { offerShare, settingsFor, sharedIoOf, trySharedSession, type ShareSettings } from './shared.js';
 
 export const run: RunCommand = async (ctx, args, options) => {
   const plan = planSsh(args, options);
@@ -32,7 +32,7 @@ export const run: RunCommand = async (ctx, args, options) => {
   // A reconnect through a shared connection needs no AWS call and no handshake (shared.ts).
   const share = plan.mode === 'connect' ? await settingsFor(ctx, plan, options) : undefined;
   if (share) {
-    const status = await trySharedSession(ctx, plan, share);
+    const status = await trySharedSession(sharedIoOf(ctx), plan, share);
     if (status) return { exitCode: status.code };
   }
   const aws = await ctx.aws();

@@ -4,7 +4,7 @@
 // Off with --no-share or EC2TERM_SHARE=0; forwards (-L/-R/-N/--tunnel) always connect directly.
 import type { ReadStream } from 'node:tty';
 import { UsageError } from '../../lib/errors.js';
-import { sandboxRequested } from '../../lib/aws.js';
+import { nameKeyFor, shareOffInEnv, shareScope } from '../../lib/share/key.js';
 import type { SshSession } from '../../lib/ssh/connect.js';
 import type { IdentityCandidate } from '../../lib/ssh/keys.js';
 import type { CommandContext, CommandOptions } from '../types.js';
@@ -18,7 +18,7 @@ export interface ShareSettings {
   /** The name cache's key for what the user typed, in this AWS scope. */
   nameKey: string;
   /** The AWS scope (sandbox, region, profile, endpoint): part of every key. */
-  scope: unknown[];
+  scope: string[];
   persistMs: number;
 }
 
@@ -36,33 +36,43 @@ export function shareSettings(
   options: CommandOptions,
   global: { region?: string; profile?: string; endpointUrl?: string; sandbox: boolean },
   env: NodeJS.ProcessEnv,
-  keyOf: (parts: unknown[]) => string,
   dir: string,
 ): ShareSettings | undefined {
   const persistMs = parsePersist(options.sharePersist);
-  if (options.share === false || /^(0|no|false|off)$/i.test(env.EC2TERM_SHARE ?? '') || persistMs === 0) return undefined;
+  if (options.share === false || shareOffInEnv(env) || persistMs === 0) return undefined;
   if (plan.mode !== 'connect' || plan.noCommand || plan.tunnel || plan.localForwards.length || plan.remoteForwards.length || !plan.target) return undefined;
-  const sandbox = sandboxRequested(global.sandbox, env);
-  const scope = [
-    sandbox ? `sandbox:${env.EC2TERM_SANDBOX_DIR ?? ''}` : 'aws',
-    global.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
-    global.profile ?? env.AWS_PROFILE ?? '',
-    global.endpointUrl ?? env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL ?? '',
-  ];
-  const nameKey = keyOf([...scope, plan.target, plan.user ?? '', plan.port ?? '', plan.identityFiles]);
-  return { dir, nameKey, scope, persistMs };
+  const scope = shareScope(global, env);
+  return { dir, nameKey: nameKeyFor(scope, { ...plan, target: plan.target }), scope, persistMs };
 }
 
 export async function settingsFor(ctx: CommandContext, plan: SshPlan, options: CommandOptions): Promise<ShareSettings | undefined> {
-  const { keyOf, shareDir } = await import('../../lib/share/paths.js');
-  return shareSettings(plan, options, ctx.global, ctx.io.env, keyOf, shareDir(ctx.io.env));
+  const { shareDir } = await import('../../lib/share/paths.js');
+  return shareSettings(plan, options, ctx.global, ctx.io.env, shareDir(ctx.io.env));
 }
+
+/** What the fast path needs of a run: its streams, environment, interruption and messages. */
+export interface SharedIo {
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  signal?: AbortSignal;
+  detail(text: string): void;
+  warn(text: string): void;
+}
+
+export const sharedIoOf = (ctx: CommandContext): SharedIo => ({
+  ...ctx.io,
+  signal: ctx.signal,
+  detail: (t) => ctx.out.detail(t),
+  warn: (t) => ctx.out.warn(t),
+});
 
 /**
  * The fast path: the name cache knows the target and a master holding it answers. Returns the exit
  * status, or undefined (then connect as usual) when there is no usable master; mismatches drop the entry.
  */
-export async function trySharedSession(ctx: CommandContext, plan: SshPlan, s: ShareSettings): Promise<{ code: number; signal?: string } | undefined> {
+export async function trySharedSession(io: SharedIo, plan: Pick<SshPlan, 'command' | 'pty' | 'nullStdin'>, s: Pick<ShareSettings, 'dir' | 'nameKey'>): Promise<{ code: number; signal?: string } | undefined> {
   const [{ readName, dropName }, { privateDirProblem, socketPath }, { runShared }] = await Promise.all([
     import('../../lib/share/names.js'),
     import('../../lib/share/paths.js'),
@@ -72,21 +82,21 @@ export async function trySharedSession(ctx: CommandContext, plan: SshPlan, s: Sh
   if (!entry) return undefined;
   const problem = await privateDirProblem(s.dir).catch((err: Error) => err.message);
   if (problem) {
-    ctx.out.warn(`not using shared connections: ${problem}`);
+    io.warn(`not using shared connections: ${problem}`);
     return undefined;
   }
-  const stdin = ctx.io.stdin as ReadStream;
+  const stdin = io.stdin as ReadStream;
   const pty = wantsPty(plan, Boolean(stdin.isTTY));
-  const out = ctx.io.stdout as NodeJS.WriteStream;
+  const out = io.stdout as NodeJS.WriteStream;
   const raw = pty && stdin.isTTY && typeof stdin.setRawMode === 'function';
   const outcome = await runShared(socketPath(s.dir, entry.socketKey), entry.instanceId, {
     op: plan.command === undefined ? 'shell' : 'exec',
     command: plan.command,
-    pty: pty ? { term: ctx.io.env.TERM || 'xterm-256color', rows: out.rows || 24, cols: out.columns || 80 } : undefined,
+    pty: pty ? { term: io.env.TERM || 'xterm-256color', rows: out.rows || 24, cols: out.columns || 80 } : undefined,
     stdin: plan.nullStdin ? undefined : stdin,
-    stdout: ctx.io.stdout,
-    stderr: ctx.io.stderr,
-    signal: ctx.signal,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    signal: io.signal,
     onStarted: (resize) => {
       const restore = () => raw && stdin.isTTY && stdin.setRawMode(false);
       if (raw) stdin.setRawMode(true);
@@ -101,10 +111,10 @@ export async function trySharedSession(ctx: CommandContext, plan: SshPlan, s: Sh
     },
   });
   if (outcome.kind === 'done') {
-    ctx.out.detail(`ran over the shared connection to ${entry.instanceId}`);
+    io.detail(`ran over the shared connection to ${entry.instanceId}`);
     return outcome.status;
   }
-  ctx.out.detail(outcome.kind === 'mismatch' ? `shared connection holds ${outcome.instanceId}, not ${entry.instanceId}: connecting directly` : `no shared connection (${outcome.why}): connecting directly`);
+  io.detail(outcome.kind === 'mismatch' ? `shared connection holds ${outcome.instanceId}, not ${entry.instanceId}: connecting directly` : `no shared connection (${outcome.why}): connecting directly`);
   if (outcome.kind === 'mismatch' || outcome.stale) await dropName(s.dir, s.nameKey);
   return undefined;
 }
