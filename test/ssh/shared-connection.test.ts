@@ -164,6 +164,27 @@ describe('ec2ssh over a shared connection (OpenSSH sshd, instance from the sandb
     assert.match(tty.stdout, /\/dev\/pts\//);
   });
 
+  it('ec2scp copies through the same master (several SFTP channels), with DescribeInstances failing', async () => {
+    await untilShared();
+    const work = mkdtempSync(join(tmpdir(), 'ec2term-share-scp-'));
+    try {
+      const data = randomBytes(9 * 1024 * 1024 + 11);
+      writeFileSync(join(work, 'big.bin'), data);
+      await sb.admin('POST', '/_sandbox/faults', { rules: [{ service: 'ec2', kind: '500' }] });
+      const remote = join(sshd.dir, `shared-${process.pid}.bin`);
+      const up = await runBin('ec2scp', ['--verbose', join(work, 'big.bin'), `lab:${remote}`], { env, timeoutMs: 60_000 });
+      assert.equal(up.code, 0, up.stderr);
+      assert.match(up.stderr, /copying over the shared connection/);
+      const down = await runBin('ec2scp', [`lab:${remote}`, join(work, 'back.bin')], { env, timeoutMs: 60_000 });
+      assert.equal(down.code, 0, down.stderr);
+      assert.ok(readFileSync(remote).equals(data));
+      assert.ok(readFileSync(join(work, 'back.bin')).equals(data));
+    } finally {
+      await sb.admin('DELETE', '/_sandbox/faults');
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it('an entry naming another instance, or a dead master, is dropped and the run connects directly', async () => {
     await untilShared();
     const entries = readdirSync(shareDir()).filter((f) => f.endsWith('.name.json'));

@@ -55,8 +55,11 @@ export const run: RunCommand = async (ctx, args, options) => {
     import('../../lib/transfer/engine.js'),
     import('../../lib/transfer/progress.js'),
   ]);
-  const aws = await ctx.aws();
-  const ec2 = await ctx.ec2();
+  const { offerScpShare, scpShareSettings, sharedSftpFor } = await import('./shared.js');
+  const share = await scpShareSettings(ctx, plan, options);
+  // AWS only when some host has no shared connection to use (shared.ts).
+  let awsAndEc2: Promise<[Awaited<ReturnType<typeof ctx.aws>>, Awaited<ReturnType<typeof ctx.ec2>>]> | undefined;
+  const clients = () => (awsAndEc2 ??= Promise.all([ctx.aws(), ctx.ec2()]));
   warmSsh2();
 
   const sessions: SshSession[] = [];
@@ -77,6 +80,14 @@ export const run: RunCommand = async (ctx, args, options) => {
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (const h of plan.hosts) {
+      const viaMaster = share ? await sharedSftpFor(ctx, share, h) : undefined;
+      if (viaMaster) {
+        const pool = sftpPool(viaMaster.sftp, h.host);
+        wideners.push(() => pool.widen(viaMaster.open));
+        remotes.set(hostKey(h), pool);
+        continue;
+      }
+      const [aws, ec2] = await clients();
       const instance = await resolveInstance(h.host, { ec2, prompt: ctx.prompt }, { purpose: 'copy files with' });
       const session = await connectToInstance(instance, {
         aws,
@@ -93,6 +104,11 @@ export const run: RunCommand = async (ctx, args, options) => {
         program: ctx.program,
       });
       sessions.push(session);
+      if (share) {
+        const { planTarget } = await import('../../lib/ssh/connect.js');
+        const target = await planTarget(session.instance, { aws, ec2, user: session.user, identityFile: plan.options.identityFile, port: plan.options.port, env: ctx.io.env });
+        await offerScpShare(ctx, share, h, session, target.identities);
+      }
       let sftp;
       try {
         sftp = await session.sftp();

@@ -8,10 +8,10 @@ import { nameKeyFor, shareOffInEnv, shareScope } from '../../lib/share/key.js';
 import type { SshSession } from '../../lib/ssh/connect.js';
 import type { IdentityCandidate } from '../../lib/ssh/keys.js';
 import type { CommandContext, CommandOptions } from '../types.js';
+import { DEFAULT_PERSIST_MS } from '../../lib/share/defaults.js';
 import { wantsPty, type SshPlan } from './options.js';
 
-/** How long an idle master stays (OpenSSH's ControlPersist), unless --share-persist says otherwise. */
-export const DEFAULT_PERSIST_MS = 10 * 60_000;
+export { DEFAULT_PERSIST_MS };
 
 export interface ShareSettings {
   dir: string;
@@ -119,43 +119,8 @@ export async function trySharedSession(io: SharedIo, plan: Pick<SshPlan, 'comman
   return undefined;
 }
 
-/**
- * After a direct connect: remember the name and, unless a master for this connection answers already,
- * start one. Never fails the run: sharing is an optimisation.
- */
-export async function offerShare(ctx: CommandContext, s: ShareSettings, session: SshSession, identities: IdentityCandidate[], hostKeyAlgorithms?: string[]): Promise<void> {
-  try {
-    const fingerprint = session.hostKeyFingerprint;
-    if (!fingerprint) return;
-    const [{ writeName }, { keyOf, privateDirProblem, socketPath }, { pingShared, spawnMaster }] = await Promise.all([
-      import('../../lib/share/names.js'),
-      import('../../lib/share/paths.js'),
-      import('../../lib/share/client.js'),
-    ]);
-    const problem = await privateDirProblem(s.dir);
-    if (problem) {
-      ctx.out.detail(`not sharing the connection: ${problem}`);
-      return;
-    }
-    // Identities as the master can load them alone: files and agents (a key held in memory stays here).
-    const ids = identities
-      .filter((i) => i.kind !== 'key')
-      .map((i) => (i.kind === 'file' ? { kind: 'file' as const, path: i.path, why: i.why, explicit: i.explicit } : i));
-    const socketKey = keyOf([...s.scope, session.instance.id, session.host, session.port, session.user, ids]);
-    const socket = socketPath(s.dir, socketKey);
-    const live = await pingShared(socket);
-    if (!live || live.instanceId !== session.instance.id || live.fingerprint !== fingerprint) {
-      spawnMaster({
-        socket, persistMs: s.persistMs, host: session.host, port: session.port, user: session.user, identities: ids,
-        fingerprint, hostKeyAlgorithms, instanceId: session.instance.id,
-      });
-      ctx.out.detail(`sharing this connection for ${Math.round(s.persistMs / 1000)} s idle (--no-share to not)`);
-    }
-    await writeName(s.dir, s.nameKey, {
-      instanceId: session.instance.id, host: session.host, port: session.port, user: session.user, fingerprint, socketKey,
-      expiresAt: Date.now() + s.persistMs,
-    });
-  } catch (err) {
-    ctx.out.detail(`not sharing the connection: ${(err as Error).message}`);
-  }
+/** After a direct connect: remember the name and start a master for the runs after this one (offer.ts). */
+export async function offerShare(ctx: CommandContext, s: ShareSettings, session: SshSession, identities: IdentityCandidate[]): Promise<void> {
+  const { offerConnection } = await import('../../lib/share/offer.js');
+  await offerConnection(s, session, identities, (t) => ctx.out.detail(t));
 }

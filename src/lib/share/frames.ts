@@ -28,7 +28,8 @@ export interface Hello {
   v: 1;
   /** The master's secret (its 0600 token file): proof the client runs as the master's user. */
   token: string;
-  op: 'exec' | 'shell' | 'ping';
+  /** sftp: after `started`, the socket carries the SFTP subsystem's raw bytes both ways (no frames). */
+  op: 'exec' | 'shell' | 'ping' | 'sftp';
   command?: string;
   pty?: { term: string; rows: number; cols: number };
   env?: Record<string, string>;

@@ -140,6 +140,7 @@ function serve(sock: Socket, conn: SshConnection, token: string, cfg: MasterConf
         send(FRAME.started, JSON.stringify({ instanceId: cfg.instanceId, host: cfg.host, port: cfg.port, user: cfg.user, fingerprint: cfg.fingerprint }));
         return void sock.end();
       }
+      if (hello.op === 'sftp') return void startSftp();
       return void start(hello);
     }
     if (!channel) return void pending.push({ type, payload: Buffer.from(payload) });
@@ -183,7 +184,34 @@ function serve(sock: Socket, conn: SshConnection, token: string, cfg: MasterConf
     send(FRAME.started, JSON.stringify({ instanceId: cfg.instanceId }));
     for (const f of pending.splice(0)) onFrame(f.type, f.payload);
   };
+  // The SFTP subsystem as raw bytes: ec2scp's SFTP client speaks to the server through this socket.
+  let raw: ClientChannel | undefined;
+  const startSftp = async () => {
+    let ch: ClientChannel;
+    try {
+      ch = await new Promise<ClientChannel>((resolve, reject) => conn.client.subsys('sftp', (err: Error | undefined, c: ClientChannel) => (err ? reject(err) : resolve(c))));
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+    const ident = (conn.client as unknown as { _protocol?: { _remoteIdentRaw?: string } })._protocol?._remoteIdentRaw ?? '';
+    send(FRAME.started, JSON.stringify({ instanceId: cfg.instanceId, serverIdent: ident }));
+    raw = ch;
+    ch.on('data', (b: Buffer) => {
+      if (!sock.write(b)) {
+        ch.pause();
+        sock.once('drain', () => ch.resume());
+      }
+    });
+    ch.on('close', () => sock.end());
+  };
   sock.on('data', (b: Buffer) => {
+    if (raw) {
+      if (!raw.write(b)) {
+        sock.pause();
+        raw.once('drain', () => sock.resume());
+      }
+      return;
+    }
     try {
       for (const f of reader.push(b)) onFrame(f.type, f.payload);
     } catch {
@@ -191,6 +219,6 @@ function serve(sock: Socket, conn: SshConnection, token: string, cfg: MasterConf
     }
   });
   // The client went away (Ctrl-C, killed): its remote command goes too.
-  sock.on('close', () => channel?.close());
-  sock.on('error', () => channel?.close());
+  sock.on('close', () => (channel ?? raw)?.close());
+  sock.on('error', () => (channel ?? raw)?.close());
 }
