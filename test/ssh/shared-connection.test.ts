@@ -55,7 +55,7 @@ test('--share-persist: whole seconds, 0 turns sharing off, default ten minutes',
 });
 
 test('which runs share, and a name key for each scope and target', () => {
-  const g = { sandbox: false };
+  const g = { local: false };
   const env = { AWS_REGION: 'eu-west-1' };
   const on = (argv: string[], opts: Record<string, unknown> = {}, e: NodeJS.ProcessEnv = env) => shareSettings(planSsh(argv, opts), opts, g, e, '/d') !== undefined;
   assert.equal(on(['lab', 'true']), true);

@@ -27,7 +27,7 @@ import {
 import { renderHealth, renderList, renderSnapshots, renderTsv, renderVolumes, tsvCell, type RenderOptions, type SnapshotRow } from './render.js';
 import { forTerminal } from '../../lib/untrusted.js';
 import { filterByPatterns, sortRows, toRow, type ListRow } from './rows.js';
-import { createSnapshot, deleteSnapshot, findSnapshots, managedSnapshots, volumesByInstance, waitForSnapshots } from './storage.js';
+import { findSnapshots, managedSnapshots, volumesByInstance, waitForSnapshots } from './storage.js';
 
 export const run: RunCommand = async (ctx, args, options) => {
   if (options.scale !== undefined) return (await import('./fleets.js')).scaleFleet(ctx, options);
@@ -36,7 +36,7 @@ export const run: RunCommand = async (ctx, args, options) => {
   // Every concurrent SDK request listens on the one abort signal; many regions x pages is normal here.
   setMaxListeners(0, ctx.signal);
   const aws = await ctx.aws();
-  const fleet = await (await import('./fleets.js')).fleetCommand(ctx, aws, opts, options);
+  const fleet = await (await import('./fleets.js')).fleetCommand(ctx, opts, options);
   if (fleet) return fleet;
   const ec2s = await openRegions(ctx, aws, opts);
   if (opts.action) return runAction(ctx, aws, ec2s, opts);
@@ -95,7 +95,7 @@ async function gatherRegion(ctx: CommandContext, ec2: Ec2, opts: ListOptions, no
   const [instances, byId, volumes] = await Promise.all([
     ec2.describeInstances({ states }),
     opts.health ? fullStatus(ec2) : exceptionalStatus(ec2),
-    opts.volumes ? volumesByInstance(ec2, undefined, ctx.signal) : Promise.resolve(undefined),
+    opts.volumes ? volumesByInstance(ec2) : Promise.resolve(undefined),
   ]);
   return filterByPatterns(instances, opts.patterns).map((i) =>
     toRow(i, now, byId.get(i.id) ?? (!opts.health && i.state === 'running' ? ALL_OK : undefined), volumes ? (volumes.get(i.id) ?? []) : undefined),
@@ -172,7 +172,7 @@ function listResult(ctx: CommandContext, rows: ListRow[], failures: RegionFailur
 }
 
 async function listSnapshots(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Promise<CommandResult> {
-  const { items, failures } = await perRegion<SnapshotRow>(ctx, ec2s, (e) => managedSnapshots(e, ctx.signal));
+  const { items, failures } = await perRegion<SnapshotRow>(ctx, ec2s, (e) => managedSnapshots(e));
   const rows = items.sort((a, b) => a.region.localeCompare(b.region) || (a.startTime ?? '').localeCompare(b.startTime ?? '') || a.snapshotId.localeCompare(b.snapshotId));
   reportFailures(ctx, failures);
   return {
@@ -269,7 +269,7 @@ async function makePlan(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Pr
       const withVolumes = await Promise.all(
         [...new Set(targets.map((t) => t.region))].map(async (region) => {
           const mine = targets.filter((t) => t.region === region);
-          const volumes = await volumesByInstance(byRegion.get(region)!, mine.map((t) => t.id), ctx.signal);
+          const volumes = await volumesByInstance(byRegion.get(region)!, mine.map((t) => t.id));
           return mine.map((instance) => ({
             instance,
             volumes: (volumes.get(instance.id) ?? []).map((v) => ({ volumeId: v.volumeId, device: v.device ?? undefined, sizeGiB: v.sizeGiB ?? undefined })),
@@ -279,7 +279,7 @@ async function makePlan(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Pr
       return planSnapshots(withVolumes.flat(), planOpts);
     }
     case 'delete-snapshot': {
-      const { items, failures } = await perRegion(ctx, ec2s, (e) => findSnapshots(e, action.names, ctx.signal));
+      const { items, failures } = await perRegion(ctx, ec2s, (e) => findSnapshots(e, action.names));
       if (failures.length) {
         reportFailures(ctx, failures);
         throw new Ec2termError(`could not look for the snapshots in ${failures.map((f) => f.region).join(', ')}; nothing was changed`);
@@ -398,7 +398,7 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
           break;
         }
         case 'snapshot': {
-          const snap = await createSnapshot(ec2, step, ctx.signal);
+          const snap = await ec2.createSnapshot(step.volumeId, step.description, step.tags);
           (result.snapshots ??= []).push(snap);
           note(`snapshot ${snap} of ${step.volumeId}${step.device ? ` (${step.device})` : ''} started`);
           break;
@@ -409,7 +409,7 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
           break;
         }
         case 'delete-snapshot': {
-          await deleteSnapshot(ec2, step.snapshotId, ctx.signal);
+          await ec2.deleteSnapshot(step.snapshotId);
           note('deleted');
           break;
         }

@@ -76,7 +76,7 @@ function resolve(ctx: CommandContext, plan: SshPlan, ec2: Ec2, purpose: string):
 function identityFileFor(ctx: CommandContext, plan: SshPlan, aws: AwsContext, i: InstanceInfo): string | undefined {
   if (plan.identityFiles.length) return plan.identityFiles[0];
   if (!i.keyName) return undefined;
-  return keyFileCandidates(ctx.io.env, { keyName: i.keyName, region: i.region, sandboxDir: aws.sandbox?.dir }).find((p) => existsSync(p));
+  return keyFileCandidates(ctx.io.env, { keyName: i.keyName, region: i.region, keyDir: aws.local?.keyDir }).find((p) => existsSync(p));
 }
 
 async function connect(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2: Ec2, share?: ShareSettings): Promise<CommandResult> {

@@ -34,7 +34,7 @@ export function parsePersist(value: unknown): number {
 export function shareSettings(
   plan: SshPlan,
   options: CommandOptions,
-  global: { region?: string; profile?: string; endpointUrl?: string; sandbox: boolean },
+  global: { region?: string; profile?: string; endpointUrl?: string; local: boolean },
   env: NodeJS.ProcessEnv,
   dir: string,
 ): ShareSettings | undefined {

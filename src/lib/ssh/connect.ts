@@ -169,7 +169,7 @@ export async function planTarget(instance: InstanceInfo, o: Pick<ConnectOptions,
     identityFiles: files,
     keyName: instance.keyName,
     region: instance.region,
-    sandboxDir: o.aws.sandbox?.dir,
+    keyDir: o.aws.local?.keyDir,
   });
   return {
     instance,
