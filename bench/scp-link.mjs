@@ -63,7 +63,8 @@ try {
   await tagInstance(fakeSb, lab.id, { 'ec2term:ssh-port': String(link.port), 'ec2term:user': sshd.user });
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `${lab.id} ${sshd.hostPublicKey}\n[${lab.publicIp}]:${link.port} ${sshd.hostPublicKey}\n`, { mode: 0o600 });
-  const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts };
+  // Its own connection each run (as scp's): a shared one would add a local hop and save only the handshake.
+  const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts, EC2TERM_SHARE: '0' };
 
   const big = join(sshd.dir, 'big.bin');
   const fd = openSync(big, 'w');
