@@ -125,7 +125,8 @@ try {
 }
 
 function whyShort(d) {
+  const common = 'OpenSSH is bound by its 2 MiB window per round trip and does not slow down on a loaded machine; ec2scp is bound by CPU (ssh2 encrypts in one JavaScript thread, and sshd and the relay share the cores), so its lead shrinks with the load';
   return d === 'up'
-    ? 'sends are bounded by sshd\'s 2 MiB window per channel (ec2scp uses 6 channels = 12 MiB per round trip); past that ssh2\'s JavaScript crypto on a shared CPU is the limit: more channels or a second connection would not help it'
-    : 'downloads are bounded by the requests in flight (16 MiB per file) and ssh2\'s JavaScript crypto on a shared CPU';
+    ? `${common}; uploads use 6 channels (12 MiB per round trip): a second connection, i.e. a second process encrypting, would close it`
+    : `${common}; a download keeps 16 MiB in flight per file: more in flight, or a second connection decrypting, would close it`;
 }
