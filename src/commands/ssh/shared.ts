@@ -17,7 +17,7 @@ export interface ShareSettings {
   dir: string;
   /** The name cache's key for what the user typed, in this AWS scope. */
   nameKey: string;
-  /** The AWS scope (sandbox, region, profile, endpoint): part of every key. */
+  /** The AWS scope (local target, region, profile, endpoint): part of every key. */
   scope: string[];
   persistMs: number;
 }

@@ -1,7 +1,7 @@
 // Which shared connection a run may use: the AWS scope it looks names up in and the words that name the
 // target. One definition for the full path (src/commands/ssh/shared.ts) and the fast entry (fast.ts).
 // Light on purpose (node:crypto, node:path, target.ts's flag check): the fast entry loads it before anything else.
-import { localTargetRequested } from '../target.js';
+import { localTargetIdentity, localTargetRequested } from '../target.js';
 import { keyOf } from './paths.js';
 
 export interface ScopeInput {
@@ -12,10 +12,10 @@ export interface ScopeInput {
   local?: boolean;
 }
 
-/** Pure: the parts of the AWS scope a name is looked up in (sandbox and its folder, region, profile, endpoint). */
+/** Pure: the parts of the AWS scope a name is looked up in (the local target and which one, region, profile, endpoint). */
 export function shareScope(g: ScopeInput, env: NodeJS.ProcessEnv): string[] {
   return [
-    localTargetRequested(g.local, env) ? `local:${env.EC2TERM_SANDBOX_DIR ?? ''}` : 'aws',
+    localTargetRequested(g.local, env) ? `local:${localTargetIdentity(env)}` : 'aws',
     g.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
     g.profile ?? env.AWS_PROFILE ?? '',
     g.endpointUrl ?? env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL ?? '',
