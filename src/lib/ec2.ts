@@ -1,6 +1,6 @@
 // The EC2 operations on instances that several commands share, behind a small interface (`Ec2`)
 // so pure logic can be tested with a stub, and the one SDK-backed implementation of it.
-import type { EC2Client, Filter, InstanceStatus, InstanceStateChange, Snapshot, Volume } from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, InstanceStatus, Image, InstanceStateChange, Snapshot, Volume } from '@aws-sdk/client-ec2';
 import type { AwsContext } from './aws.js';
 import { fromAwsError } from './errors.js';
 import { LIVE_STATES, toInstanceInfo, type InstanceInfo } from './instances.js';
@@ -28,6 +28,8 @@ export interface Ec2 {
   terminate(ids: string[]): Promise<InstanceStateChange[]>;
   /** Regions enabled for the account. */
   regions(): Promise<string[]>;
+  /** Images by id, or those `owners` publish that match `filters`; `doing` names the lookup in errors. */
+  images(query: { ids?: string[]; owners?: string[]; filters?: Filter[] }, doing?: string): Promise<Image[]>;
   /** EBS volumes: every one in the region, or those attached to `instanceIds`. */
   volumes(instanceIds?: string[]): Promise<Volume[]>;
   /** Snapshots this account owns, narrowed by `filters`. */
@@ -115,6 +117,10 @@ export async function sdkEc2(aws: AwsContext, region = aws.region, signal?: Abor
     async start(ids) {
       const res = await call('starting', () => client.send(new sdk.StartInstancesCommand({ InstanceIds: ids }), opts));
       return res.StartingInstances ?? [];
+    },
+    async images(query, doing = 'reading image details') {
+      const res = await call(doing, () => client.send(new sdk.DescribeImagesCommand({ ImageIds: query.ids, Owners: query.owners, Filters: query.filters }), opts));
+      return res.Images ?? [];
     },
     async volumes(instanceIds) {
       const out: Volume[] = [];
