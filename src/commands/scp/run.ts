@@ -47,18 +47,24 @@ export const run: RunCommand = async (ctx, args, options) => {
   // connection. Some bad sources among good ones are left to the transfer (copies the rest, exit 1).
   const facts = await localFacts(localPathsToCheck(plan));
   checkLocal(plan, (p) => facts.get(p) ?? { kind: 'missing' });
-  const [{ connectToInstance, warmSsh2 }, { localFs, sftpFs }, { transfer, TransferConnectionLost }, { ProgressBar }] = await Promise.all([
+  const [{ connectToInstance, warmSsh2 }, { localFs }, { sftpPool, wantsWidth }, { transfer, TransferConnectionLost }, { ProgressBar }] = await Promise.all([
     import('../../lib/ssh/index.js'),
     import('../../lib/transfer/fs.js'),
+    import('../../lib/transfer/pool.js'),
     import('../../lib/transfer/engine.js'),
     import('../../lib/transfer/progress.js'),
   ]);
-  const aws = await ctx.aws();
-  const ec2 = await ctx.ec2();
+  const { offerScpShare, scpShareSettings, sharedSftpFor } = await import('./shared.js');
+  const share = await scpShareSettings(ctx, plan, options);
+  // AWS only when some host has no shared connection to use (shared.ts).
+  let awsAndEc2: Promise<[Awaited<ReturnType<typeof ctx.aws>>, Awaited<ReturnType<typeof ctx.ec2>>]> | undefined;
+  const clients = () => (awsAndEc2 ??= Promise.all([ctx.aws(), ctx.ec2()]));
   warmSsh2();
 
   const sessions: SshSession[] = [];
   const remotes = new Map<string, TransferFs>();
+  // A big copy opens more SFTP channels on each connection (pool.ts: one window each on a long link).
+  const wideners: (() => void)[] = [];
   const local = localFs();
   const fsOf = (o: Operand): TransferFs => (o.kind === 'local' ? local : remotes.get(hostKey(o))!);
   const progress = ctx.io.stderrIsTTY && !ctx.global.quiet && !plan.options.quiet ? new ProgressBar(ctx.out.status, () => ctx.io.columns()) : undefined;
@@ -70,6 +76,14 @@ export const run: RunCommand = async (ctx, args, options) => {
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (const h of plan.hosts) {
+      const viaMaster = share ? await sharedSftpFor(ctx, share, h) : undefined;
+      if (viaMaster) {
+        const pool = sftpPool(viaMaster.sftp, h.host);
+        wideners.push(() => pool.widen(viaMaster.open));
+        remotes.set(hostKey(h), pool);
+        continue;
+      }
+      const [aws, ec2] = await clients();
       const instance = await resolveInstance(h.host, { ec2, prompt: ctx.prompt }, { purpose: 'copy files with' });
       const session = await connectToInstance(instance, {
         aws,
@@ -86,6 +100,11 @@ export const run: RunCommand = async (ctx, args, options) => {
         program: ctx.program,
       });
       sessions.push(session);
+      if (share) {
+        const { planTarget } = await import('../../lib/ssh/connect.js');
+        const target = await planTarget(session.instance, { aws, ec2, user: session.user, identityFile: plan.options.identityFile, port: plan.options.port, env: ctx.io.env });
+        await offerScpShare(ctx, share, h, session, target.identities);
+      }
       let sftp;
       try {
         sftp = await session.sftp();
@@ -95,7 +114,9 @@ export const run: RunCommand = async (ctx, args, options) => {
           cause: err,
         });
       }
-      remotes.set(hostKey(h), sftpFs(sftp, h.host));
+      const pool = sftpPool(sftp, h.host);
+      wideners.push(() => pool.widen(() => session.sftp()));
+      remotes.set(hostKey(h), pool);
     }
 
     let summary;
@@ -110,7 +131,10 @@ export const run: RunCommand = async (ctx, args, options) => {
           parallel: plan.options.parallel,
           signal: ctx.signal,
           events: {
-            planned: (files, bytes) => progress?.start(files, bytes),
+            planned: (files, bytes) => {
+              progress?.start(files, bytes);
+              if (wantsWidth(files, bytes)) wideners.forEach((w) => w());
+            },
             fileStart: (job) => progress?.file(job.dst.display(job.dstPath)),
             bytes: (n) => progress?.add(n),
             fileDone: () => progress?.fileDone(),

@@ -20,6 +20,7 @@ export const spec: CommandSpec = {
       .option('-P, --port <port>', 'SSH port on the instance (default: its ec2term:ssh-port tag, else 22)')
       .option('--resume', 'continue partial files (a leftover .part file or a shorter target), checking the overlap')
       .option('--parallel <n>', 'files copied at the same time (default 4)')
+      .option('--no-share', 'connect afresh and leave no shared connection (also EC2TERM_SHARE=0); by default one is used and kept, as for ec2ssh')
       .option('--accept-new', 'trust a host key seen for the first time even if the console shows no fingerprint (weaker)');
   },
   load: () => import('./run.js'),

@@ -10,7 +10,7 @@ import { keyFileCandidates, knownHostsPath } from '../../lib/paths.js';
 import { noPrompt } from '../../lib/prompt.js';
 import { resolveInstance, matchesPattern } from '../../lib/resolve.js';
 import type { AwsContext } from '../../lib/aws.js';
-import { connectToInstance, pinHostKey, usersForImages, type ConnectOptions } from '../../lib/ssh/connect.js';
+import { connectToInstance, pinHostKey, planTarget, usersForImages, type ConnectOptions } from '../../lib/ssh/connect.js';
 import { warmSsh2 } from '../../lib/ssh/connection.js';
 import { startLocalForward, startRemoteForward, type ActiveForward } from '../../lib/ssh/forward.js';
 import { KnownHosts } from '../../lib/ssh/knownhosts.js';
@@ -18,6 +18,7 @@ import { hostAlias, opensshArgs, opensshCommand, sshConfigBlock, type OpenSshTar
 import { sshConfigComment } from '../../lib/untrusted.js';
 import type { CommandContext, CommandResult, RunCommand } from '../types.js';
 import { planSsh, wantsPty, GRAPHTERM_PORT, type SshPlan } from './options.js';
+import { offerShare, settingsFor, sharedIoOf, trySharedSession, type ShareSettings } from './shared.js';
 
 export const run: RunCommand = async (ctx, args, options) => {
   const plan = planSsh(args, options);
@@ -29,6 +30,12 @@ export const run: RunCommand = async (ctx, args, options) => {
     const flag = ctx.global.query !== undefined ? '--query' : ctx.global.json ? '--json' : `--output ${ctx.global.output}`;
     throw new UsageError(`${flag} cannot share stdout with the remote command: drop it (ec2ssh exits with the command's status), or use --print --json for the command line as JSON`);
   }
+  // A reconnect through a shared connection needs no AWS call and no handshake (shared.ts).
+  const share = plan.mode === 'connect' ? await settingsFor(ctx, plan, options) : undefined;
+  if (share) {
+    const status = await trySharedSession(sharedIoOf(ctx), plan, share);
+    if (status) return { exitCode: status.code };
+  }
   const aws = await ctx.aws();
   const ec2 = await ctx.ec2();
   switch (plan.mode) {
@@ -39,7 +46,7 @@ export const run: RunCommand = async (ctx, args, options) => {
     case 'print':
       return print(ctx, plan, aws, ec2);
     default:
-      return connect(ctx, plan, aws, ec2);
+      return connect(ctx, plan, aws, ec2, share);
   }
 };
 
@@ -73,10 +80,13 @@ function identityFileFor(ctx: CommandContext, plan: SshPlan, aws: AwsContext, i:
   return keyFileCandidates(ctx.io.env, { keyName: i.keyName, region: i.region, keyDir: aws.local?.keyDir }).find((p) => existsSync(p));
 }
 
-async function connect(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2: Ec2): Promise<CommandResult> {
+async function connect(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2: Ec2, share?: ShareSettings): Promise<CommandResult> {
   warmSsh2();
   const instance = await resolve(ctx, plan, ec2, 'log in to');
   const session = await connectToInstance(instance, connectOptions(ctx, plan, aws, ec2));
+  const offered = share
+    ? planTarget(session.instance, { ...connectOptions(ctx, plan, aws, ec2), user: session.user }).then((t) => offerShare(ctx, share, session, t.identities), () => undefined)
+    : undefined;
   const forwards: ActiveForward[] = [];
   const warn = (t: string) => ctx.out.warn(t);
   try {
@@ -116,6 +126,7 @@ async function connect(ctx: CommandContext, plan: SshPlan, aws: AwsContext, ec2:
     });
     return { exitCode: status.code, json: { instance: instance.id, exitCode: status.code, signal: status.signal } };
   } finally {
+    await offered;
     await Promise.all(forwards.map((f) => f.close().catch(() => {})));
     await Promise.race([session.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
   }

@@ -40,6 +40,8 @@ export const spec: CommandSpec = {
       .option('--tunnel', 'forward the GraphTerm port (8900) to localhost and print the URL')
       .option('--connect-timeout <seconds>', 'give up connecting after this long (default 20)')
       .option('--keepalive <seconds>', 'send keep-alives this often; drop the connection after 3 unanswered (default 30; 0 off)')
+      .option('--no-share', 'connect afresh and leave no shared connection (also EC2TERM_SHARE=0); by default a connection is kept for later runs')
+      .option('--share-persist <seconds>', 'how long an idle shared connection stays (default 600; 0 = do not share)')
       .option('--accept-new', 'trust a host key on first contact WITHOUT checking it against the console output (weaker; for images that print no fingerprints)')
       .option('--forget-host-key', "remove the instance's pinned host key (after it was rebuilt) and exit")
       .option('--print', 'print the equivalent OpenSSH command (pinning the host key first) and exit')

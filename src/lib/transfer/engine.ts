@@ -28,7 +28,7 @@ export interface TransferOptions {
   parallel?: number;
   /** Bytes per request (default: the server's limit, at most 256 KiB). */
   chunkSize?: number;
-  /** Bytes in flight per file (default 8 MiB): slots = inFlight / chunk. */
+  /** Bytes in flight per file (default 16 MiB, a 1 Gbit/s x 100 ms link's worth): slots = inFlight / chunk. */
   inFlight?: number;
   /** Applied to copies without -p (default: this process's umask). */
   umask?: number;
@@ -383,7 +383,7 @@ async function tailMatches(src: ReadHandle, job: FileJob, partial: Partial, resu
 export const RESUME_BACKOFF_BYTES = 17 * 1024 * 1024;
 
 function slotsFor(chunk: number, o: TransferOptions): number {
-  return Math.max(2, Math.min(64, Math.round((o.inFlight ?? 8 * 1024 * 1024) / chunk)));
+  return Math.max(2, Math.min(64, Math.round((o.inFlight ?? 16 * 1024 * 1024) / chunk)));
 }
 
 /** Copies one file through a temporary name (or appends to a partial one with --resume). */
@@ -392,7 +392,7 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
   const chunk = Math.max(1024, Math.min(o.chunkSize ?? Infinity, src.maxChunk, dst.maxChunk));
   const size = stat.size;
   const srcLabel = src.display(job.srcPath);
-  const reader = await src.openRead(job.srcPath);
+  const reader = await src.openRead(job.srcPath, size);
   let writer: WriteHandle | undefined;
   let tmp: string | undefined;
   let keepTmp = false;
@@ -417,11 +417,11 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
         start === size ? `${dst.display(job.dstPath)}: already complete` : `${dst.display(job.dstPath)}: resuming after ${start} of ${count(size, 'byte')}`,
       );
       tmp = partial.path;
-      writer = await dst.openWrite(partial.path, 'append', 0o600);
+      writer = await dst.openWrite(partial.path, 'append', 0o600, size);
     } else {
       tmp = dst.join(dst.dirname(job.dstPath), partName(dst.basename(job.dstPath)));
       // Owner read/write while copying (a read-only source must still be resumable); final mode set below.
-      writer = await dst.openWrite(tmp, 'create', (job.mode & 0o777) | 0o600);
+      writer = await dst.openWrite(tmp, 'create', (job.mode & 0o777) | 0o600, size);
     }
     // From here a failure with --resume keeps the partial file for the next run.
     keepTmp = Boolean(o.resume);
