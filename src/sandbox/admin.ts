@@ -5,6 +5,7 @@ import { SANDBOX_REGIONS } from './constants.js';
 import { parseDelays } from './delays.js';
 import { bulkInstances } from './ec2/instances.js';
 import { parseFaults } from './faults.js';
+import { FIXED_INSTANCE_PROFILES } from './ec2/placement.js';
 import type { Sandbox } from './world.js';
 
 function json(res: ServerResponse, status: number, v: unknown): void {
@@ -29,6 +30,8 @@ function summary(s: Sandbox) {
     regions[name] = {
       instances: byState, keyPairs: Object.keys(r.keyPairs).length, securityGroups: Object.keys(r.securityGroups).length,
       volumes: Object.keys(r.volumes).length, snapshots: Object.keys(r.snapshots).length,
+      vpcs: Object.keys(r.vpcs ?? {}).length, subnets: Object.keys(r.subnets ?? {}).length,
+      addresses: Object.keys(r.addresses ?? {}).length, instanceConnectEndpoints: Object.keys(r.instanceConnectEndpoints ?? {}).length,
     };
   }
   return {
@@ -61,6 +64,24 @@ export async function handleAdmin(s: Sandbox, method: string, url: string, body:
       case 'GET faults': return json(res, 200, { rules: s.faults.rules });
       case 'POST faults': s.faults.set(parseFaults(input)); return json(res, 200, { rules: s.faults.rules });
       case 'DELETE faults': s.faults.clear(); return json(res, 200, { rules: [] });
+      case 'GET clock': return json(res, 200, { now: new Date(s.now()).toISOString(), offsetMs: s.world.clockOffsetMs ?? 0 });
+      case 'POST clock': {
+        const ms = Number(input.advanceMs);
+        if (!Number.isFinite(ms) || ms < 0 || ms > 366 * 86400_000) return json(res, 400, { error: 'advanceMs must be a number of milliseconds, 0 to a year (the clock only moves forward)' });
+        s.advanceClock(ms);
+        await s.persister.flush();
+        return json(res, 200, { now: new Date(s.now()).toISOString(), offsetMs: s.world.clockOffsetMs ?? 0 });
+      }
+      case 'GET instance-profiles': return json(res, 200, { profiles: [...FIXED_INSTANCE_PROFILES, ...(s.world.instanceProfiles ?? [])] });
+      case 'POST instance-profiles': {
+        const name = String(input.name ?? '');
+        if (!/^[\w+=,.@-]{1,128}$/.test(name)) return json(res, 400, { error: 'name must be 1-128 of letters, digits and +=,.@_-' });
+        const list = (s.world.instanceProfiles ??= []);
+        if (!list.includes(name) && !FIXED_INSTANCE_PROFILES.includes(name)) list.push(name);
+        s.changed();
+        await s.persister.flush();
+        return json(res, 200, { profiles: [...FIXED_INSTANCE_PROFILES, ...list] });
+      }
       case 'GET requests': return json(res, 200, { requests: s.requestLog });
       case 'DELETE requests': s.requestLog = []; return json(res, 200, { requests: [] });
       case 'POST bulk-instances': {

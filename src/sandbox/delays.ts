@@ -9,12 +9,17 @@ export interface Delays {
   changeInsync: number;
   volume: number;
   snapshot: number;
+  /** SendSSHPublicKey -> the instance's SSH accepts the key (eventual consistency). */
+  instanceConnectKey: number;
+  /** Instance Connect Endpoint create-in-progress -> create-complete, and delete-in-progress -> gone. */
+  eiceCreate: number;
+  eiceDelete: number;
 }
 
 export const DELAY_PRESETS: Record<'realistic' | 'fast' | 'zero', Delays> = {
-  realistic: { pendingToRunning: 3000, setup: 4000, stopping: 3000, shuttingDown: 2000, changeInsync: 2000, volume: 1500, snapshot: 3000 },
-  fast: { pendingToRunning: 150, setup: 200, stopping: 100, shuttingDown: 100, changeInsync: 100, volume: 50, snapshot: 100 },
-  zero: { pendingToRunning: 0, setup: 0, stopping: 0, shuttingDown: 0, changeInsync: 0, volume: 0, snapshot: 0 },
+  realistic: { pendingToRunning: 3000, setup: 4000, stopping: 3000, shuttingDown: 2000, changeInsync: 2000, volume: 1500, snapshot: 3000, instanceConnectKey: 500, eiceCreate: 4000, eiceDelete: 2000 },
+  fast: { pendingToRunning: 150, setup: 200, stopping: 100, shuttingDown: 100, changeInsync: 100, volume: 50, snapshot: 100, instanceConnectKey: 20, eiceCreate: 100, eiceDelete: 50 },
+  zero: { pendingToRunning: 0, setup: 0, stopping: 0, shuttingDown: 0, changeInsync: 0, volume: 0, snapshot: 0, instanceConnectKey: 0, eiceCreate: 0, eiceDelete: 0 },
 };
 
 /** Accepts a preset name, a JSON object string, or an object; unknown keys are an error. */

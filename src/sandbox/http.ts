@@ -10,10 +10,13 @@ import { faultError } from './faults.js';
 import { requestId as newRequestId } from './ids.js';
 import { route53ErrorXml, routeRoute53 } from './route53.js';
 import { verifySigV4 } from './sigv4.js';
+import { handleInstanceConnect, instanceConnectErrorJson } from './connect/api.js';
 import type { Sandbox } from './world.js';
 import { adminAuthorized, handleAdmin } from './admin.js';
 import { MAX_ADMIN_BODY_BYTES, MAX_API_BODY_BYTES } from './limits.js';
 import type { SandboxSecrets } from './private.js';
+import type { Duplex } from 'node:stream';
+import { tunnelUpgrades } from './connect/tunnel.js';
 
 export function isLoopback(addr: string | undefined): boolean {
   return !!addr && (addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.'));
@@ -52,6 +55,14 @@ export function createSandboxServer(s: Sandbox, info: () => Record<string, unkno
     });
   });
   server.keepAliveTimeout = 30_000;
+  const upgrade = tunnelUpgrades(s, secrets);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isLoopback(req.socket.remoteAddress)) { socket.destroy(); return; }
+    try { upgrade(req, socket, head); } catch (e) {
+      process.stderr.write(`sandbox: internal error in a tunnel: ${(e as Error)?.stack ?? e}\n`);
+      socket.destroy();
+    }
+  });
   const controller = startAutoScalingController(s);
   server.on('close', () => controller.stop());
   return server;
@@ -77,13 +88,16 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
   }
 
   // EC2 and Auto Scaling share the Query protocol on `/`: the signature's scope names the service.
-  const service = path.startsWith('/2013-04-01/') ? 'route53' : /Credential=[^/,]*\/[^/,]*\/[^/,]*\/autoscaling\//.test(String(req.headers.authorization ?? '')) ? 'autoscaling' : 'ec2';
-  const errorXml = service === 'route53' ? route53ErrorXml : service === 'autoscaling' ? autoScalingErrorXml : ec2ErrorXml;
+  const scope = /Credential=[^/,]*\/[^/,]*\/[^/,]*\/([a-z0-9-]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+  const service = path.startsWith('/2013-04-01/') ? 'route53' : scope === 'autoscaling' || scope === 'ec2-instance-connect' ? scope : 'ec2';
+  const json = service === 'ec2-instance-connect';
+  const errorXml = service === 'route53' ? route53ErrorXml : service === 'autoscaling' ? autoScalingErrorXml : json ? instanceConnectErrorJson : ec2ErrorXml;
+  const errorType = json ? 'application/x-amz-json-1.1' : 'text/xml;charset=UTF-8';
   const body = await readBody(req, MAX_API_BODY_BYTES);
   if (!body) {
     const e = new ApiError('RequestEntityTooLarge', `Request bodies are limited to ${MAX_API_BODY_BYTES} bytes.`, 413);
     s.log({ time: new Date().toISOString(), service, action: 'Unknown', region: SANDBOX_DEFAULT_REGION, status: e.status, errorCode: e.code });
-    return refuse(res, 413, errorXml(e, newRequestId()), 'text/xml;charset=UTF-8');
+    return refuse(res, 413, errorXml(e, newRequestId()), errorType);
   }
   const rid = newRequestId();
   const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
@@ -91,7 +105,9 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
   let region = service === 'route53' ? 'us-east-1' : SANDBOX_DEFAULT_REGION;
   let ec2Params: Params | undefined;
   const r53 = service === 'route53' ? routeRoute53(req.method ?? 'GET', path) : undefined;
-  if (service !== 'route53') {
+  const target = String(req.headers['x-amz-target'] ?? '');
+  if (json) action = target.slice(target.indexOf('.') + 1) || 'Unknown';
+  else if (service !== 'route53') {
     const form = req.method === 'POST' ? body.toString('utf8') : '';
     ec2Params = Params.fromQuery(query && form ? `${query}&${form}` : query || form);
     action = ec2Params.str('Action') ?? 'Unknown';
@@ -100,7 +116,7 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
   const log = (status: number, errorCode?: string) => s.log({ time: new Date().toISOString(), service, action, region, status, errorCode });
   const fail = (e: ApiError) => {
     log(e.status, e.code);
-    send(res, e.status, errorXml(e, rid), { 'x-amzn-RequestId': rid });
+    send(res, e.status, errorXml(e, rid), { 'x-amzn-RequestId': rid, ...(json ? { 'Content-Type': errorType, 'x-amzn-ErrorType': e.code } : {}) });
   };
 
   try {
@@ -121,7 +137,12 @@ async function handle(s: Sandbox, req: IncomingMessage, res: ServerResponse, inf
 
   s.settle();
   try {
-    if (service === 'autoscaling') {
+    if (json) {
+      const out = handleInstanceConnect(s, region, target, body, rid);
+      await s.persister.flush();
+      log(200);
+      send(res, 200, out, { 'x-amzn-RequestId': rid, 'Content-Type': 'application/x-amz-json-1.1' });
+    } else if (service === 'autoscaling') {
       if (!ec2Params!.str('Action')) throw new ApiError('MissingAction', 'The request must contain the parameter Action');
       const xml = await handleAutoScaling(s, region, ec2Params!, action, rid);
       if (AUTOSCALING_MUTATING.test(action)) await s.persister.flush();

@@ -123,3 +123,40 @@ export function verifySigV4(req: SignedRequest, guessedService: string, creds: C
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw authError(service, 'mismatch', '');
   return { region, service, accessKeyId: keyId };
 }
+
+/**
+ * Verifies a SigV4 presigned URL (X-Amz-* in the query, as the AWS CLI signs EICE's openTunnel). The
+ * payload hash may be the empty body's or UNSIGNED-PAYLOAD (SDK presigners differ). Throws ApiError.
+ */
+export function verifyPresigned(req: { method: string; url: string; headers: IncomingHttpHeaders }, creds: Credentials, now = Date.now()): Verified {
+  const q = req.url.indexOf('?');
+  const path = q < 0 ? req.url : req.url.slice(0, q);
+  const query = q < 0 ? '' : req.url.slice(q + 1);
+  const params = new URLSearchParams(query);
+  const algo = params.get('X-Amz-Algorithm'), cred = params.get('X-Amz-Credential'), date = params.get('X-Amz-Date');
+  const expires = Number(params.get('X-Amz-Expires') ?? 'NaN'), signedHeaders = params.get('X-Amz-SignedHeaders'), signature = params.get('X-Amz-Signature');
+  if (algo !== 'AWS4-HMAC-SHA256' || !cred || !date || !signedHeaders || !signature) throw new ApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  const scope = cred.split('/');
+  if (scope.length !== 5 || scope[4] !== 'aws4_request') throw new ApiError('IncompleteSignature', 'Credential should be scoped correctly', 403);
+  const [keyId, day, region, service] = scope as [string, string, string, string];
+  if (keyId !== creds.accessKeyId) throw new ApiError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+  const t = amzDateToMs(date);
+  if (!Number.isFinite(t) || date.slice(0, 8) !== day) throw new ApiError('IncompleteSignature', 'X-Amz-Date is malformed', 403);
+  if (!(expires >= 1 && expires <= 604800) || now > t + expires * 1000 || t - now > MAX_SKEW_MS) throw new ApiError('ExpiredToken', 'The presigned URL has expired.', 403);
+  const names = signedHeaders.split(';');
+  if (!names.includes('host')) throw new ApiError('IncompleteSignature', 'Signed headers must include host.', 403);
+  const canonHeaders = names.map((n) => {
+    const v = req.headers[n];
+    return `${n}:${String(Array.isArray(v) ? v.join(',') : v ?? '').trim().replace(/\s+/g, ' ')}\n`;
+  }).join('');
+  const unsignedQuery = query.split('&').filter((kv) => kv && !kv.startsWith('X-Amz-Signature=')).join('&');
+  const kSigning = hmac(hmac(hmac(hmac('AWS4' + creds.secretAccessKey, day), region), service), 'aws4_request');
+  const got = Buffer.from(signature, 'hex');
+  for (const payload of [sha256hex(''), 'UNSIGNED-PAYLOAD']) {
+    const canonical = [req.method, canonicalPath(path), canonicalQuery(unsignedQuery), canonHeaders, signedHeaders, payload].join('\n');
+    const toSign = ['AWS4-HMAC-SHA256', date, `${day}/${region}/${service}/aws4_request`, sha256hex(canonical)].join('\n');
+    const expected = createHmac('sha256', kSigning).update(toSign).digest();
+    if (got.length === expected.length && timingSafeEqual(got, expected)) return { region, service, accessKeyId: keyId };
+  }
+  throw new ApiError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.', 403);
+}

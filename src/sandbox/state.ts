@@ -25,8 +25,27 @@ export interface Instance {
   instanceType: string;
   keyName?: string;
   az: string;
+  /** '' on an IPv6-only instance. */
   privateIp: string;
+  /**
+   * The instance's own loopback address (127.N.x.y): its public IPv4 when it has one, and what its
+   * services (GraphTerm, -L localhost) bind to either way.
+   */
   publicIp: string;
+  /** No public IPv4 (subnet without MapPublicIpOnLaunch, AssociatePublicIpAddress=false, IPv6-only). */
+  noPublicIp?: boolean;
+  /** Absent on instances from worlds saved before VPCs: the default subnet of `az`. */
+  subnetId?: string;
+  vpcId?: string;
+  ipv6Addresses?: string[];
+  networkInterfaceId?: string;
+  /** The Elastic IP associated (its address is then publicIp). */
+  eipAllocationId?: string;
+  /** Whether the instance gets an automatic public IPv4 when it has no Elastic IP. */
+  autoPublicIp?: boolean;
+  iamProfile?: { arn: string; id: string };
+  /** Keys pushed by SendSSHPublicKey: accepted from `from` until `until` (sandbox clock). */
+  connectKeys?: { user: string; publicKey: string; from: number; until: number }[];
   launchTime: number;
   state: InstanceStateName;
   /** When the current state began (sandbox ms clock); transitions are computed lazily from it. */
@@ -59,7 +78,7 @@ export interface Instance {
 
 export interface KeyPair { id: string; name: string; type: 'rsa' | 'ed25519'; fingerprint: string; publicKey: string; createTime: number; tags: Tags }
 export interface IpRange { cidr: string; description?: string }
-export interface Permission { protocol: string; fromPort?: number; toPort?: number; ranges: IpRange[]; groups: string[] }
+export interface Permission { protocol: string; fromPort?: number; toPort?: number; ranges: IpRange[]; ipv6Ranges?: IpRange[]; groups: string[] }
 export interface SecurityGroup { id: string; name: string; description: string; vpcId: string; ingress: Permission[]; egress: Permission[]; tags: Tags }
 export interface Volume {
   id: string; size: number; az: string; snapshotId?: string; volumeType: string; createTime: number;
@@ -68,6 +87,37 @@ export interface Volume {
   tags: Tags;
 }
 export interface Snapshot { id: string; volumeId: string; volumeSize: number; description: string; startTime: number; state: 'pending' | 'completed'; tags: Tags }
+
+export interface Vpc {
+  id: string; cidrBlock: string; isDefault: boolean; tags: Tags;
+  /** Secondary IPv4 blocks are not modelled; IPv6: Amazon-provided /56 blocks. */
+  ipv4AssociationId: string;
+  ipv6Blocks: { associationId: string; cidr: string }[];
+  dhcpOptionsId: string;
+}
+export interface Subnet {
+  id: string; vpcId: string; az: string; tags: Tags;
+  /** Absent on IPv6-only (Ipv6Native) subnets. */
+  cidrBlock?: string;
+  ipv6Cidr?: { associationId: string; cidr: string };
+  ipv6Native: boolean;
+  defaultForAz: boolean;
+  mapPublicIpOnLaunch: boolean;
+  assignIpv6AddressOnCreation: boolean;
+  /** Next host number handed out in the IPv4 block (AWS keeps the first four and the last). */
+  nextHost: number;
+  nextIpv6Host: number;
+}
+export interface ElasticIp {
+  allocationId: string; publicIp: string; tags: Tags;
+  instanceId?: string; associationId?: string;
+}
+export type InstanceConnectEndpointState = 'create-in-progress' | 'create-complete' | 'create-failed' | 'delete-in-progress' | 'delete-complete';
+export interface InstanceConnectEndpoint {
+  id: string; vpcId: string; subnetId: string; az: string; securityGroupIds: string[]; preserveClientIp: boolean;
+  dnsName: string; fipsDnsName: string; networkInterfaceIds: string[]; createdAt: number; clientToken?: string;
+  state: InstanceConnectEndpointState; stateSince: number; tags: Tags;
+}
 
 export interface ClientTokenRecord { reservationId: string; paramsHash: string; instanceIds: string[] }
 
@@ -84,6 +134,11 @@ export interface Region {
   launchTemplates?: Record<string, LaunchTemplate>;
   /** Auto Scaling groups and their activities (autoscaling/model.ts). */
   autoScaling?: AutoScaling;
+  /** By id; the default VPC and its subnets are made on first use (ec2/vpcs.ts network()). */
+  vpcs?: Record<string, Vpc>;
+  subnets?: Record<string, Subnet>;
+  addresses?: Record<string, ElasticIp>;
+  instanceConnectEndpoints?: Record<string, InstanceConnectEndpoint>;
 }
 
 export interface RecordSet { name: string; type: string; ttl?: number; values: string[]; setIdentifier?: string; weight?: number; alias?: { hostedZoneId: string; dnsName: string; evaluateTargetHealth: boolean } }
@@ -97,6 +152,10 @@ export interface World {
   regions: Record<string, Region>;
   zones: Record<string, Zone>;
   changes: Record<string, Change>;
+  /** Moved forward by POST /_sandbox/clock; the sandbox clock is Date.now() + this. */
+  clockOffsetMs?: number;
+  /** IAM instance profiles added by POST /_sandbox/instance-profiles. */
+  instanceProfiles?: string[];
 }
 
 export function emptyWorld(): World {

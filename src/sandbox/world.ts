@@ -1,6 +1,7 @@
 // The running sandbox: state, settings, persistence, and the instance lifecycle (lazy transitions
 // plus one timer for the next due transition, so 10,000 idle instances cost nothing).
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { TAGS } from '../lib/instances.js';
@@ -12,6 +13,7 @@ import { consoleOutput, simulateSetup, startInstanceEndpoint, type InstanceEndpo
 import { bootGraphTerm, canBoot, type GraphTermBoot } from './graphterm/boot.js';
 import { findRuntime } from './graphterm/runtime.js';
 import { publicDns } from './ec2/instances.js';
+import { instanceConnectKeys } from './connect/keys.js';
 
 /** Terminated instances stay visible this long, as on EC2. */
 export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
@@ -42,7 +44,14 @@ export class Sandbox {
     for (const r of Object.values(world.regions)) for (const i of Object.values(r.instances)) this.track(i);
   }
 
-  now(): number { return Date.now(); }
+  /** The sandbox clock: the machine's, plus whatever POST /_sandbox/clock moved it forward by. */
+  now(): number { return Date.now() + (this.world.clockOffsetMs ?? 0); }
+
+  advanceClock(ms: number): void {
+    this.world.clockOffsetMs = (this.world.clockOffsetMs ?? 0) + ms;
+    this.changed();
+    this.settle();
+  }
   changed(): void { this.persister.markDirty(); }
 
   log(e: LogEntry): void {
@@ -188,18 +197,28 @@ export class Sandbox {
     if (!i.hostKey || this.endpoints.has(i.id)) return;
     const region = this.world.regions[i.region];
     const kp = i.keyName ? region?.keyPairs[i.keyName] : undefined;
+    const v4 = !i.noPublicIp, v6 = !!i.ipv6Addresses?.length;
     const base = {
       instanceId: i.id, hostKey: i.hostKey, authorizedKeys: kp ? [kp.publicKey] : [],
       rootDir: this.instanceRoot(i), user: INSTANCE_USER,
       sessionEnv: () => this.boots.get(i.id)?.sessionEnv,
+      extraKeys: (user: string) => instanceConnectKeys(this, i, user),
+      vpcPeer: (ip: string, port: number) => {
+        const peer = Object.values(this.world.regions[i.region]?.instances ?? {})
+          .find((x) => x.privateIp === ip && x.state === 'running' && (x.vpcId ?? '') === (i.vpcId ?? ''));
+        if (!peer) return undefined;
+        const ep = this.endpoints.get(peer.id);
+        return port === 22 ? (ep ? { inject: (st: Duplex) => ep.inject(st) } : undefined) : { host: peer.sshHost ?? peer.publicIp };
+      },
+      listenV4: v4, listenV6: v6,
     };
     mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true, mode: 0o700 });
     const attempts: { host: string; port: number }[] = [];
     const host = i.sshHost ?? i.publicIp;
-    attempts.push({ host, port: i.sshPort ?? 0 });
+    attempts.push({ host, port: v4 || v6 ? i.sshPort ?? 0 : 0 });
     if (i.sshPort) attempts.push({ host, port: 0 });
     // Where 127.10.x.y cannot be bound (non-Linux loopback), fall back to 127.0.0.1 with its own port.
-    if (host !== '127.0.0.1') attempts.push({ host: '127.0.0.1', port: 0 });
+    if (host !== '127.0.0.1' && v4) attempts.push({ host: '127.0.0.1', port: 0 });
     let lastErr: unknown;
     for (const a of attempts) {
       try {
@@ -207,14 +226,23 @@ export class Sandbox {
         if (this.closed || (i.state !== 'pending' && i.state !== 'running')) { await ep.close(); return; }
         this.endpoints.set(i.id, ep);
         i.sshHost = ep.host;
-        i.sshPort = ep.port;
-        // Its SSH endpoint is not on port 22: the tag ec2ssh honours everywhere.
-        i.tags[TAGS.sshPort] = String(ep.port);
+        // Its SSH endpoint is not on port 22: the tag ec2ssh honours everywhere. A private-only instance
+        // listens nowhere: no port to publish (it is reached through an Instance Connect Endpoint).
+        if (ep.port) { i.sshPort = ep.port; i.tags[TAGS.sshPort] = String(ep.port); } else delete i.tags[TAGS.sshPort];
         this.changed();
         return;
       } catch (e) { lastErr = e; }
     }
     throw lastErr;
+  }
+
+  /** After the instance's public address changed while it runs (an Elastic IP): SSH moves to it. */
+  async rebindEndpoint(i: Instance): Promise<void> {
+    const ep = this.endpoints.get(i.id);
+    if (!ep) return;
+    this.endpoints.delete(i.id);
+    await ep.close().catch(() => {});
+    if (i.state === 'running') await this.startEndpoint(i).catch((e) => { process.stderr.write(`sandbox: SSH endpoint for ${i.id} failed to move: ${(e as Error).message}\n`); });
   }
 
   async stopEndpoint(id: string): Promise<void> {
@@ -239,7 +267,8 @@ export class Sandbox {
         address: i.sshHost ?? i.publicIp, publicDnsName: publicDns(i), instanceId: i.id,
         addressOfPrivateIp: (ip) => {
           const r = this.world.regions[i.region];
-          const s = r && Object.values(r.instances).find((x) => x.privateIp === ip && x.state === 'running');
+          const s = r && (Object.values(r.instances).find((x) => x.privateIp === ip && x.state === 'running' && x.vpcId === i.vpcId)
+            ?? Object.values(r.instances).find((x) => x.privateIp === ip && x.state === 'running'));
           return s ? s.sshHost ?? s.publicIp : undefined;
         },
         alive: () => !this.closed && i.state === 'running' && this.boots.get(i.id) === boot,
@@ -276,7 +305,7 @@ export class Sandbox {
   console(i: Instance): string {
     if (!i.hostKey) return '';
     const booted = !!i.bootedAt && i.state !== 'pending';
-    return consoleOutput({ instanceId: i.id, hostKey: i.hostKey, privateIp: i.privateIp, hostname: `ip-${i.privateIp.replace(/\./g, '-')}`, booted });
+    return consoleOutput({ instanceId: i.id, hostKey: i.hostKey, privateIp: i.privateIp || i.ipv6Addresses?.[0] || '', hostname: i.privateIp ? `ip-${i.privateIp.replace(/\./g, '-')}` : i.id, booted });
   }
 
   /** After a restart: running instances get their endpoints back. */

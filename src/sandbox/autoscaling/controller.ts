@@ -52,6 +52,9 @@ function launchOne(s: Sandbox, region: string, g: Group): GroupInstance {
   const token = `asg-${randomUUID()}`;
   const extra: Record<string, string> = { MinCount: '1', MaxCount: '1', 'Placement.AvailabilityZone': az, ClientToken: token };
   if (g.mixed?.overrides[0]) extra.InstanceType = g.mixed.overrides[0];
+  // The group's subnet in that zone (VPCZoneIdentifier) wins over the template's, as in Auto Scaling.
+  const subnet = g.subnets.find((id) => r.subnets?.[id]?.az === az);
+  if (subnet) extra[Object.keys(v.data).some((k) => k.startsWith('NetworkInterface.')) ? 'NetworkInterface.1.SubnetId' : 'SubnetId'] = subnet;
   if (lifecycle === 'spot') extra['InstanceMarketOptions.MarketType'] = 'spot';
   const propagated = g.tags.filter((x) => x.propagateAtLaunch);
   if (propagated.length) {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from '../errors.js';
 import { SANDBOX_ACCOUNT_ID } from '../ids.js';
 import { azsOf, findType } from '../ec2/catalog.js';
-import { subnetOf } from '../ec2/instances.js';
+import { network } from '../ec2/vpcs.js';
 import { findTemplate } from '../ec2/launch-templates.js';
 import { paginate, type Params } from '../ec2/params.js';
 import type { Region } from '../state.js';
@@ -50,13 +50,14 @@ function mixedPolicy(r: Region, p: Params): MixedPolicy {
   };
 }
 
-/** Where the group may launch: VPCZoneIdentifier subnets (the default VPC's, one per zone) or zones. */
-function placement(region: string, p: Params): { azs: string[]; subnets: string[] } | undefined {
+/** Where the group may launch: VPCZoneIdentifier subnets (any VPC's) or zones. */
+function placement(s: Sandbox, region: string, p: Params): { azs: string[]; subnets: string[] } | undefined {
   const zones = azsOf(region);
   const subnetIds = (p.str('VPCZoneIdentifier') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
   if (subnetIds.length) {
+    const known = network(s, region).subnets;
     const azs = subnetIds.map((id) => {
-      const az = zones.find((z) => subnetOf(z) === id);
+      const az = known[id]?.az;
       if (!az) throw invalid(`The subnet ID '${id}' does not exist`);
       return az;
     });
@@ -94,7 +95,7 @@ export function createAutoScalingGroup(s: Sandbox, region: string, p: Params) {
   if (max === undefined) throw invalid("1 validation error detected: Value null at 'maxSize' failed to satisfy constraint: Member must not be null");
   const desired = count(p, 'DesiredCapacity', 'desiredCapacity') ?? min;
   checkSizes(min, max, desired);
-  const where = placement(region, p);
+  const where = placement(s, region, p);
   if (!where) throw invalid('At least one Availability Zone or VPC Subnet is required.');
   const template = sources[0] === 'LaunchTemplate' ? templateSpec(r, p.sub('LaunchTemplate')) : undefined;
   const mixed = sources[0] === 'MixedInstancesPolicy' ? mixedPolicy(r, p.sub('MixedInstancesPolicy')) : undefined;
@@ -118,7 +119,7 @@ export function updateAutoScalingGroup(s: Sandbox, region: string, p: Params) {
   // A new bound that excludes the current capacity moves it, as AWS does.
   const desired = count(p, 'DesiredCapacity', 'desiredCapacity') ?? Math.min(max, Math.max(min, g.desired));
   checkSizes(min, max, desired);
-  const where = placement(region, p);
+  const where = placement(s, region, p);
   const template = p.sub('LaunchTemplate').map.size ? templateSpec(r, p.sub('LaunchTemplate')) : undefined;
   const mixed = p.sub('MixedInstancesPolicy').map.size ? mixedPolicy(r, p.sub('MixedInstancesPolicy')) : undefined;
   Object.assign(g, { min, max, desired }, where ?? {});

@@ -9,6 +9,9 @@ import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from '.
 import { Params } from './params.js';
 import { authorizeSecurityGroupIngress, createSecurityGroup, deleteSecurityGroup, describeSecurityGroups, revokeSecurityGroupIngress } from './securitygroups.js';
 import { createTags, deleteTags } from './tags.js';
+import { associateVpcCidrBlock, createSubnet, createVpc, deleteSubnet, deleteVpc, describeSubnets, describeVpcs, modifySubnetAttribute } from './vpcs.js';
+import { allocateAddress, associateAddress, describeAddresses, disassociateAddress, releaseAddress } from './addresses.js';
+import { createInstanceConnectEndpoint, deleteInstanceConnectEndpoint, describeInstanceConnectEndpoints } from './eice.js';
 import { attachVolume, createSnapshot, createVolume, deleteSnapshot, deleteVolume, describeSnapshots, describeVolumes, detachVolume } from './volumes.js';
 
 export const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -53,9 +56,25 @@ const ACTIONS: Record<string, Handler> = {
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
   ModifyLaunchTemplate: modifyLaunchTemplate,
   DeleteLaunchTemplate: deleteLaunchTemplate,
+  CreateVpc: createVpc,
+  DescribeVpcs: describeVpcs,
+  DeleteVpc: deleteVpc,
+  AssociateVpcCidrBlock: associateVpcCidrBlock,
+  CreateSubnet: createSubnet,
+  DescribeSubnets: describeSubnets,
+  DeleteSubnet: deleteSubnet,
+  ModifySubnetAttribute: modifySubnetAttribute,
+  AllocateAddress: allocateAddress,
+  AssociateAddress: associateAddress,
+  DisassociateAddress: disassociateAddress,
+  ReleaseAddress: releaseAddress,
+  DescribeAddresses: describeAddresses,
+  CreateInstanceConnectEndpoint: createInstanceConnectEndpoint,
+  DescribeInstanceConnectEndpoints: describeInstanceConnectEndpoints,
+  DeleteInstanceConnectEndpoint: deleteInstanceConnectEndpoint,
 };
 
-export const MUTATING = /^(Run|Stop|Start|Terminate|Create|Delete|Import|Authorize|Revoke|Attach|Detach|Modify)/;
+export const MUTATING = /^(Run|Stop|Start|Terminate|Create|Delete|Import|Authorize|Revoke|Attach|Detach|Modify|Associate|Disassociate|Allocate|Release)/;
 
 /** Runs one EC2 action; returns the XML document (throws ApiError for AWS-shaped failures). */
 export async function handleEc2(s: Sandbox, region: string, p: Params, action: string, requestId: string): Promise<string> {

@@ -5,12 +5,14 @@ import { ApiError, dryRunOk } from '../errors.js';
 import { newId, SANDBOX_ACCOUNT_ID } from '../ids.js';
 import { STATE_CODES, type BlockDevice, type Instance, type Region, type Tags, type Volume } from '../state.js';
 import { generateHostKey } from '../sshbridge.js';
-import { vpcIdFor, type Sandbox } from '../world.js';
+import type { Sandbox } from '../world.js';
 import { azsOf, findImage, findType, imagesOf } from './catalog.js';
 import { compileFilters } from './filters.js';
 import { esc, RawXml } from '../xml.js';
 import { paginate, tagSet, type Params } from './params.js';
-import { groupByIdOrName } from './securitygroups.js';
+import { hasPublicIp, networkXml, privateDns, publicDns, subnetIdOf, vpcIdOf } from './instance-network.js';
+import { addressesFor, placementOf } from './placement.js';
+import { dropAddressOf } from './addresses.js';
 import { MAX_BULK_PER_CALL, MAX_INSTANCES_PER_REGION, MAX_USER_DATA_BYTES } from '../limits.js';
 
 const ID_RE = /^i-[0-9a-f]{8,17}$/;
@@ -24,18 +26,8 @@ export function findInstances(r: Region, ids: string[]): Instance[] {
   return ids.map((id) => r.instances[id]!);
 }
 
-const dashed = (ip: string) => ip.replace(/\./g, '-');
-export const publicDns = (i: Instance) => (i.state === 'running' || i.state === 'pending' || i.state === 'stopping')
-  ? (i.region === 'us-east-1' ? `ec2-${dashed(i.publicIp)}.compute-1.amazonaws.com` : `ec2-${dashed(i.publicIp)}.${i.region}.compute.amazonaws.com`) : '';
-export const privateDns = (i: Instance) => i.state === 'terminated' ? '' : (i.region === 'us-east-1' ? `ip-${dashed(i.privateIp)}.ec2.internal` : `ip-${dashed(i.privateIp)}.${i.region}.compute.internal`);
-const hasPublicIp = (i: Instance) => i.state === 'running' || i.state === 'pending' || i.state === 'stopping';
-
-const subnetIds = new Map<string, string>();
-export const subnetOf = (az: string): string => {
-  let v = subnetIds.get(az);
-  if (!v) subnetIds.set(az, (v = `subnet-${createHash('md5').update(az).digest('hex').slice(0, 17)}`));
-  return v;
-};
+export { publicDns, privateDns } from './instance-network.js';
+export { subnetOf } from './vpcs.js';
 const tag = (k: string, v: string | number | boolean | undefined) => (v === undefined ? '' : `<${k}>${typeof v === 'string' ? esc(v) : v}</${k}>`);
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -46,13 +38,14 @@ const iso = (t: number) => new Date(t).toISOString();
  */
 const xmlCache = new WeakMap<Instance, { key: string; xml: string }>();
 export function instanceItemXml(i: Instance): string {
-  const key = `${i.state}|${i.stateSince}|${i.publicIp}|${i.stateTransitionReason}|${i.blockDevices.length}|${i.groups.length}|${JSON.stringify(i.tags)}`;
+  const key = `${i.state}|${i.stateSince}|${i.publicIp}|${i.noPublicIp}|${i.eipAllocationId}|${i.stateTransitionReason}|${i.blockDevices.length}|${i.groups.length}|${JSON.stringify(i.tags)}`;
   const hit = xmlCache.get(i);
   if (hit && hit.key === key) return hit.xml;
   const live = i.state !== 'terminated';
   const groups = i.groups.map((g) => `<item><groupId>${g.groupId}</groupId><groupName>${esc(g.groupName)}</groupName></item>`).join('');
   const bdm = live ? i.blockDevices.map((b) => `<item><deviceName>${b.deviceName}</deviceName><ebs><volumeId>${b.volumeId}</volumeId><status>attached</status><attachTime>${iso(b.attachTime)}</attachTime><deleteOnTermination>${b.deleteOnTermination}</deleteOnTermination></ebs></item>`).join('') : '';
   const tags = Object.entries(i.tags).map(([k, v]) => `<item><key>${esc(k)}</key><value>${esc(v)}</value></item>`).join('');
+  const net = networkXml(i, groups, iso);
   const reason = i.stateReason ? `<stateReason><code>${esc(i.stateReason.code)}</code><message>${esc(i.stateReason.message)}</message></stateReason>` : '';
   const xml = '<item>'
     + `<instanceId>${i.id}</instanceId><imageId>${i.imageId}</imageId>`
@@ -61,12 +54,11 @@ export function instanceItemXml(i: Instance): string {
     + tag('reason', i.stateTransitionReason || undefined) + tag('keyName', i.keyName) + tag('amiLaunchIndex', i.amiLaunchIndex)
     + `<instanceType>${i.instanceType}</instanceType><launchTime>${iso(i.launchTime)}</launchTime>`
     + `<placement><availabilityZone>${i.az}</availabilityZone><groupName/><tenancy>default</tenancy></placement>`
-    + (live ? `<subnetId>${subnetOf(i.az)}</subnetId><vpcId>${vpcIdFor(i.region)}</vpcId><privateIpAddress>${i.privateIp}</privateIpAddress>` : '')
-    + (hasPublicIp(i) ? `<ipAddress>${i.publicIp}</ipAddress>` : '')
+    + net.addresses
     + `<groupSet>${groups}</groupSet>${reason}`
     + `<architecture>${i.architecture}</architecture><rootDeviceType>ebs</rootDeviceType><rootDeviceName>${i.rootDeviceName}</rootDeviceName>`
     + `<blockDeviceMapping>${bdm}</blockDeviceMapping><virtualizationType>hvm</virtualizationType>`
-    + tag('clientToken', i.clientToken) + tag('instanceLifecycle', i.lifecycle) + `<tagSet>${tags}</tagSet>`
+    + tag('clientToken', i.clientToken) + tag('instanceLifecycle', i.lifecycle) + `<tagSet>${tags}</tagSet>` + net.interfaces
     // EC2 sends more static fields (hypervisor, cpuOptions, metadataOptions...); the sandbox leaves them
     // out because the SDK's XML parser cost grows with every byte of a 1000-instance page.
     + '</item>';
@@ -135,13 +127,8 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
   roomFor(r, max);
   const keyName = p.str('KeyName');
   if (keyName !== undefined && !r.keyPairs[keyName]) throw new ApiError('InvalidKeyPair.NotFound', `The key pair '${keyName}' does not exist`);
-  const groups = [
-    ...p.list('SecurityGroupId').map((id) => groupByIdOrName(r, region, id)),
-    ...p.list('SecurityGroup').map((n) => groupByIdOrName(r, region, undefined, n)),
-  ];
-  if (groups.length === 0) groups.push(Object.values(r.securityGroups).find((g) => g.name === 'default')!);
-  const az = p.sub('Placement').str('AvailabilityZone') ?? azsOf(region)[0]!;
-  if (!azsOf(region).includes(az)) throw new ApiError('InvalidParameterValue', `Invalid availability zone: [${az}]`);
+  const pl = placementOf(s, r, region, p);
+  const { groups, az } = pl;
   const userData = p.str('UserData') ?? '';
   if (userData) {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(userData.replace(/\s/g, ''))) throw new ApiError('InvalidParameterValue', 'Invalid BASE64 encoding of user data.');
@@ -181,7 +168,8 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
   const created: Instance[] = [];
   for (let n = 0; n < max; n++) {
     const id = newId('i');
-    const { publicIp, privateIp } = s.allocAddresses();
+    const { publicIp } = s.allocAddresses();
+    const net = addressesFor(pl);
     const blockDevices: BlockDevice[] = [];
     for (const [dev, m] of mappings) {
       const v: Volume = { id: newId('vol'), size: m.size, az, snapshotId: m.snapshotId, volumeType: m.volumeType, createTime: now, state: 'in-use', attachment: { instanceId: id, device: dev, attachTime: now, deleteOnTermination: m.deleteOnTermination }, tags: { ...volumeTags } };
@@ -189,7 +177,7 @@ export function runInstances(s: Sandbox, region: string, p: Params) {
       blockDevices.push({ deviceName: dev, volumeId: v.id, deleteOnTermination: m.deleteOnTermination, attachTime: now });
     }
     const inst: Instance = {
-      id, region, reservationId, ownerId: SANDBOX_ACCOUNT_ID, imageId, instanceType: type.name, keyName, az, privateIp, publicIp,
+      id, region, reservationId, ownerId: SANDBOX_ACCOUNT_ID, imageId, instanceType: type.name, keyName, az, publicIp, ...net, iamProfile: pl.iamProfile,
       launchTime: now, state: 'pending', stateSince: now, stateTransitionReason: '',
       groups: groups.map((g) => ({ groupId: g.id, groupName: g.name })), blockDevices, rootDeviceName: image.rootDeviceName,
       architecture: image.architecture, shutdownBehavior: shutdown, userData, clientToken: token, amiLaunchIndex: n,
@@ -232,7 +220,7 @@ export function bulkInstances(s: Sandbox, region: string, count: number, namePre
 
 const INSTANCE_FILTERS = new Set(['instance-id', 'instance-state-name', 'instance-state-code', 'dns-name', 'ip-address', 'private-ip-address',
   'private-dns-name', 'key-name', 'image-id', 'instance-type', 'availability-zone', 'reservation-id', 'architecture', 'launch-time',
-  'instance.group-id', 'instance.group-name', 'group-id', 'group-name', 'client-token', 'vpc-id', 'root-device-name', 'network-interface.addresses.association.public-ip']);
+  'instance.group-id', 'instance.group-name', 'group-id', 'group-name', 'client-token', 'vpc-id', 'subnet-id', 'ipv6-address', 'network-interface.ipv6-addresses.ipv6-address', 'iam-instance-profile.arn', 'root-device-name', 'network-interface.addresses.association.public-ip']);
 
 function instanceField(i: Instance, f: string): (string | undefined)[] {
   switch (f) {
@@ -241,7 +229,7 @@ function instanceField(i: Instance, f: string): (string | undefined)[] {
     case 'instance-state-code': return [String(STATE_CODES[i.state])];
     case 'dns-name': return [publicDns(i)];
     case 'ip-address': case 'network-interface.addresses.association.public-ip': return [hasPublicIp(i) ? i.publicIp : undefined];
-    case 'private-ip-address': return [i.privateIp];
+    case 'private-ip-address': return [i.privateIp || undefined];
     case 'private-dns-name': return [privateDns(i)];
     case 'key-name': return [i.keyName];
     case 'image-id': return [i.imageId];
@@ -253,7 +241,10 @@ function instanceField(i: Instance, f: string): (string | undefined)[] {
     case 'instance.group-id': case 'group-id': return i.groups.map((g) => g.groupId);
     case 'instance.group-name': case 'group-name': return i.groups.map((g) => g.groupName);
     case 'client-token': return [i.clientToken];
-    case 'vpc-id': return [vpcIdFor(i.region)];
+    case 'vpc-id': return [vpcIdOf(i)];
+    case 'subnet-id': return [subnetIdOf(i)];
+    case 'ipv6-address': case 'network-interface.ipv6-addresses.ipv6-address': return i.ipv6Addresses ?? [];
+    case 'iam-instance-profile.arn': return [i.iamProfile?.arn];
     case 'root-device-name': return [i.rootDeviceName];
     case 'tag-key': return Object.keys(i.tags);
     case 'tag-value': return Object.values(i.tags);
@@ -382,9 +373,12 @@ export async function startInstances(s: Sandbox, region: string, p: Params) {
     if (prev === 'stopped') {
       // As on EC2 (without an Elastic IP): a new public address and DNS name on every start; the private
       // address stays. The SSH endpoint follows the new address (the 127.0.0.1 fallback stays put).
-      const old = i.publicIp;
-      i.publicIp = s.allocAddresses().publicIp;
-      if (i.sshHost === old) i.sshHost = undefined;
+      // An Elastic IP stays; an instance without a public address keeps its hidden loopback one.
+      if (!i.eipAllocationId && !i.noPublicIp) {
+        const old = i.publicIp;
+        i.publicIp = s.allocAddresses().publicIp;
+        if (i.sshHost === old) i.sshHost = undefined;
+      }
       s.setState(i, 'pending', s.now(), '');
     }
     out.push(changeXml(i, prev));
@@ -401,6 +395,7 @@ export async function terminateInstances(s: Sandbox, region: string, p: Params) 
   for (const i of insts) {
     const prev = i.state;
     if (prev !== 'terminated' && prev !== 'shutting-down') {
+      dropAddressOf(r, i);
       s.setState(i, 'shutting-down', s.now(), `User initiated (${stamp(s)})`);
       await s.stopEndpoint(i.id);
     }

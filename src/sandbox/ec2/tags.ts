@@ -13,6 +13,10 @@ const NOT_FOUND: Record<string, [string, (id: string) => string]> = {
   sg: ['InvalidGroup.NotFound', (id) => `The security group '${id}' does not exist`],
   key: ['InvalidKeyPair.NotFound', (id) => `The key pair '${id}' does not exist`],
   ami: ['InvalidAMIID.NotFound', (id) => `The image id '[${id}]' does not exist`],
+  vpc: ['InvalidVpcID.NotFound', (id) => `The vpc ID '${id}' does not exist`],
+  subnet: ['InvalidSubnetID.NotFound', (id) => `The subnet ID '${id}' does not exist`],
+  eipalloc: ['InvalidAllocationID.NotFound', (id) => `The allocation ID '${id}' does not exist`],
+  eice: ['InvalidInstanceConnectEndpointId.NotFound', (id) => `The instance connect endpoint ID '${id}' does not exist`],
 };
 
 function tagsOfResource(r: Region, region: string, id: string): Tags {
@@ -26,6 +30,10 @@ function tagsOfResource(r: Region, region: string, id: string): Tags {
     case 'sg': t = r.securityGroups[id]?.tags; break;
     case 'key': t = Object.values(r.keyPairs).find((k) => k.id === id)?.tags; break;
     case 'ami': if (findImage(region, id)) t = (r.otherTags[id] ??= {}); break;
+    case 'vpc': t = r.vpcs?.[id]?.tags; break;
+    case 'subnet': t = r.subnets?.[id]?.tags; break;
+    case 'eipalloc': t = r.addresses?.[id]?.tags; break;
+    case 'eice': t = r.instanceConnectEndpoints?.[id]?.tags; break;
   }
   if (!t) { const [code, msg] = NOT_FOUND[m[1]!]!; throw new ApiError(code, msg(id)); }
   return t;
