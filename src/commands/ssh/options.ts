@@ -276,7 +276,8 @@ export function planSsh(args: string[], opts: CommandOptions, configText?: strin
     throw new UsageError(`missing TARGET: give an instance name, id, DNS name or address, e.g. ec2ssh lab${mode === 'forget' ? '' : ' uptime'}`);
   }
   const split = splitUserTarget(first);
-  plan.target = split.target;
+  // -F: `Host lab` + `HostName i-0abc` (or another name) says which instance the alias means.
+  plan.target = settings.hostName?.replace(/%h/g, split.target).replace(/%%/g, '%') ?? split.target;
   plan.user ??= split.user;
   if (rest.length > 0) plan.command = rest.join(' ');
   if (mode === 'forget' && plan.command) throw new UsageError('--forget-host-key takes only the instance name');

@@ -29,6 +29,8 @@ export interface SshSettings {
   logLevel?: LogLevel;
   /** One-line notices for stderr (an option mapped to something else). */
   notes: string[];
+  /** HostName from an -F file: the instance word to resolve instead of the alias typed. */
+  hostName?: string;
 }
 
 export function emptySettings(): SshSettings {
@@ -88,6 +90,8 @@ export const CONNECTION_KEYS = [
 ];
 
 /** Keys refused on purpose, with the reason (one line each). */
+const SPELLING = [...CONNECTION_KEYS, 'ControlMaster', 'ControlPath', 'ControlPersist', 'HostKeyAlias', 'HostName', 'LocalCommand', 'PermitLocalCommand'];
+
 const REFUSED: Record<string, string> = {
   controlmaster: 'ec2ssh shares no connections (each run connects on its own)',
   controlpath: 'ec2ssh shares no connections (each run connects on its own)',
@@ -105,7 +109,13 @@ const REFUSED: Record<string, string> = {
  */
 export function applyConnectionOption(s: SshSettings, key: string, value: string, what: string): boolean {
   const v = value.toLowerCase();
-  const name = `${what} ${CONNECTION_KEYS.find((k) => k.toLowerCase() === key) ?? key}`;
+  const name = `${what} ${SPELLING.find((k) => k.toLowerCase() === key) ?? key}`;
+  if (what === '-F' && key === 'hostname') {
+    s.hostName ??= value;
+    return true;
+  }
+  // In a config file (written for OpenSSH as well) such keys are OpenSSH's business: left alone.
+  if (REFUSED[key] && what === '-F') return true;
   if (REFUSED[key]) throw new UsageError(`${name}=${value}: not supported: ${REFUSED[key]}`);
   switch (key) {
     case 'user':
