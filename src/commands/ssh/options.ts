@@ -3,15 +3,9 @@ import { UsageError } from '../../lib/errors.js';
 import type { CommandOptions } from '../types.js';
 import { parseForwardSpec, type ForwardSpec } from '../../lib/ssh/forward.js';
 import { parseDynamicSpec, type DynamicSpec } from '../../lib/ssh/socks.js';
-import { configOptionsFor } from '../../lib/ssh/config-file.js';
 import {
-  applyConnectionOption,
-  emptySettings,
-  jumpHosts,
+  connectionSettings,
   portNumber,
-  seconds,
-  splitOption,
-  userName,
   yesNo,
   type HostKeyPolicy,
   type LogLevel,
@@ -45,6 +39,8 @@ export interface ConnectionPlan {
   logLevel?: LogLevel;
   /** One-line notices to print (options mapped to something else). */
   notes: string[];
+  /** HostName from the -F file's block. */
+  hostName?: string;
 }
 
 export interface SshPlan extends ConnectionPlan {
@@ -148,48 +144,6 @@ function applySessionOption(p: SessionOptionTarget, key: string, value: string, 
   }
 }
 
-function unknownOption(what: string, text: string, sessionKeys: boolean): UsageError {
-  return new UsageError(`${what} ${text}: unknown or unsupported option (see docs/ssh.md for the ${sessionKeys ? 'ec2ssh' : 'ec2scp'} list)`);
-}
-
-/** Pure: `-o` words then config-file pairs into settings (+ the session keys when `session` is given). */
-export function applyOptions(s: SshSettings, oWords: string[], fileOptions: [string, string][], session?: SessionOptionTarget): void {
-  for (const o of oWords) {
-    const [key, value] = splitOption(o);
-    if (applyConnectionOption(s, key, value, '-o')) continue;
-    if (session && applySessionOption(session, key, value, '-o')) continue;
-    throw unknownOption('-o', o, Boolean(session));
-  }
-  for (const [key, value] of fileOptions) {
-    // A config file holds options for OpenSSH too: keys ec2ssh does not know are left to OpenSSH.
-    if (applyConnectionOption(s, key, value, '-F')) continue;
-    if (session) applySessionOption(session, key, value, '-F');
-  }
-}
-
-/** Pure: the flags every SSH-using command shares (-4 -6 -A -C -J -p -i -l, -o, -F text) -> settings. */
-export function connectionSettings(opts: CommandOptions, hostWord: string | undefined, configText: string | undefined, session?: SessionOptionTarget): SshSettings {
-  const s = emptySettings();
-  if (opts['4'] && opts['6']) throw new UsageError('-4 and -6 cannot be combined');
-  if (opts['4']) s.family = 4;
-  if (opts['6']) s.family = 6;
-  if (opts.A) s.forwardAgent = true;
-  if (opts.a) s.forwardAgent = false;
-  if (opts.C) s.compression = true;
-  if (opts.J !== undefined) s.jump = jumpHosts(String(opts.J), '-J');
-  if (opts.login !== undefined) s.user = userName(String(opts.login), '-l');
-  if (opts.port !== undefined) s.port = portNumber(String(opts.port), opts.P !== undefined ? '-P' : '-p');
-  if (opts.connectTimeout !== undefined) s.connectTimeoutMs = seconds(String(opts.connectTimeout), '--connect-timeout');
-  if (opts.keepalive !== undefined) s.keepAliveMs = seconds(String(opts.keepalive), '--keepalive', true);
-  if (opts.acceptNew) s.hostKeyPolicy = 'accept-new';
-  if (opts.B) s.batch = true;
-  const identities = opts.identity === undefined ? [] : Array.isArray(opts.identity) ? opts.identity : [opts.identity];
-  s.identityFiles.push(...identities.map(String));
-  const fileOptions = configText !== undefined && hostWord !== undefined ? configOptionsFor(configText, hostWord) : [];
-  applyOptions(s, (opts.o ?? []) as string[], fileOptions, session);
-  return s;
-}
-
 /** Pure: settings -> the connection plan with ec2ssh's defaults. */
 export function withDefaults(s: SshSettings): ConnectionPlan {
   return {
@@ -209,6 +163,7 @@ export function withDefaults(s: SshSettings): ConnectionPlan {
     forwardAgent: s.forwardAgent ?? false,
     logLevel: s.logLevel,
     notes: s.notes,
+    hostName: s.hostName,
   };
 }
 
@@ -230,7 +185,7 @@ export function planSsh(args: string[], opts: CommandOptions, configText?: strin
     escapeChar: opts.e === undefined ? undefined : parseEscapeChar(String(opts.e)),
   };
   if (opts.t && opts.T) throw new UsageError('-t and -T cannot be combined');
-  const settings = connectionSettings(opts, hostWordOf(args, opts), configText, session);
+  const settings = connectionSettings(opts, hostWordOf(args, opts), configText, (key, value, what) => applySessionOption(session, key, value, what));
   if (session.clearForwards) {
     session.localForwards = [];
     session.remoteForwards = [];

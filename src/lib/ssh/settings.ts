@@ -4,6 +4,7 @@
 // Keys ec2ssh cannot honour are refused with the reason, never silently ignored.
 import { UsageError } from '../errors.js';
 import { loginUserProblem } from '../untrusted.js';
+import { configOptionsFor } from './config-file.js';
 
 export type HostKeyPolicy = 'verify' | 'accept-new';
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
@@ -200,4 +201,50 @@ export function applyConnectionOption(s: SshSettings, key: string, value: string
     default:
       return false;
   }
+}
+
+/** A command's own keys (ec2ssh's session options): true when it took the key. */
+export type OwnOption = (key: string, value: string, what: string) => boolean;
+
+/** Pure: `-o` words then config-file pairs into settings (and the command's own keys). */
+export function applyOptions(s: SshSettings, oWords: string[], fileOptions: [string, string][], own?: OwnOption, program = 'ec2ssh'): void {
+  for (const o of oWords) {
+    const [key, value] = splitOption(o);
+    if (applyConnectionOption(s, key, value, '-o')) continue;
+    if (own?.(key, value, '-o')) continue;
+    throw new UsageError(`-o ${o}: unknown or unsupported option (the ${program} list is in docs/${program === 'ec2scp' ? 'scp' : 'ssh'}.md)`);
+  }
+  for (const [key, value] of fileOptions) {
+    // A config file holds options for OpenSSH too: keys ec2ssh does not know are left to OpenSSH.
+    if (applyConnectionOption(s, key, value, '-F')) continue;
+    own?.(key, value, '-F');
+  }
+}
+
+/**
+ * Pure: the flags every SSH-using command shares (-4 -6 -A -a -C -J -B -p/-P -i -l, --accept-new,
+ * -o, and the -F file's text for `hostWord`) -> settings. Flags come first, so they win.
+ */
+// Commander hands options over as a loose record.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function connectionSettings(opts: Record<string, any>, hostWord: string | undefined, configText: string | undefined, own?: OwnOption, program = 'ec2ssh'): SshSettings {
+  const s = emptySettings();
+  if (opts['4'] && opts['6']) throw new UsageError('-4 and -6 cannot be combined');
+  if (opts['4']) s.family = 4;
+  if (opts['6']) s.family = 6;
+  if (opts.A) s.forwardAgent = true;
+  if (opts.a) s.forwardAgent = false;
+  if (opts.C) s.compression = true;
+  if (opts.J !== undefined) s.jump = jumpHosts(String(opts.J), '-J');
+  if (opts.login !== undefined) s.user = userName(String(opts.login), '-l');
+  if (opts.port !== undefined) s.port = portNumber(String(opts.port), program === 'ec2scp' ? '-P' : '-p');
+  if (opts.connectTimeout !== undefined) s.connectTimeoutMs = seconds(String(opts.connectTimeout), '--connect-timeout');
+  if (opts.keepalive !== undefined) s.keepAliveMs = seconds(String(opts.keepalive), '--keepalive', true);
+  if (opts.acceptNew) s.hostKeyPolicy = 'accept-new';
+  if (opts.B) s.batch = true;
+  const identities = opts.identity === undefined ? [] : Array.isArray(opts.identity) ? opts.identity : [opts.identity];
+  s.identityFiles.push(...identities.map(String));
+  const fileOptions = configText !== undefined && hostWord !== undefined ? configOptionsFor(configText, hostWord) : [];
+  applyOptions(s, (opts.o ?? []) as string[], fileOptions, own, program);
+  return s;
 }

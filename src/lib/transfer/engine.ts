@@ -33,6 +33,8 @@ export interface TransferOptions {
   umask?: number;
   signal?: AbortSignal;
   events?: TransferEvents;
+  /** -l: waits until `n` more bytes may go (shared by every file: one limit for the whole copy). */
+  throttle?: (n: number) => Promise<void>;
 }
 
 export interface FileJob {
@@ -424,7 +426,7 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
     }
     // From here a failure with --resume keeps the partial file for the next run.
     keepTmp = Boolean(o.resume);
-    await copyRange(reader, writer, { start, end: size, chunk, slots: slotsFor(chunk, o), signal: o.signal, onBytes, sourceLabel: srcLabel });
+    await copyRange(reader, writer, { start, end: size, chunk, slots: slotsFor(chunk, o), signal: o.signal, onBytes, sourceLabel: srcLabel, throttle: o.throttle });
     if (o.preserve) await writer.setAttrs({ mode: job.mode, atime: stat.atime, mtime: stat.mtime });
     else if (!partial?.inPlace && (job.mode & 0o600) !== 0o600) await writer.setAttrs({ mode: job.mode });
     await writer.close();
