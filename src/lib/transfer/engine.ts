@@ -128,7 +128,7 @@ export async function expandSource(fs: TransferFs, path: string, refuse: (msg: s
   const segments = path.split('/');
   if (!segments.some(hasGlob)) return [segments.map(unescapeGlob).join('/')];
   let bases = [path.startsWith('/') ? '/' : ''];
-  for (const seg of segments) {
+  for (const [index, seg] of segments.entries()) {
     if (seg === '') continue;
     const next: string[] = [];
     for (const base of bases) {
@@ -142,7 +142,9 @@ export async function expandSource(fs: TransferFs, path: string, refuse: (msg: s
         throw err;
       });
       usableEntries(fs, dir, entries, () => {}); // a lie anywhere in the listing stops the copy
-      const wanted = matchNames(entries.map((e) => e.name), seg).map((name) => ({ name }));
+      // Before the last segment (`proj/*/*.log`) only folders (or links, perhaps to one) lead on, as in the shell.
+      const leads = segments.slice(index + 1).some((x) => x !== '') ? entries.filter((e) => e.stat.isDirectory || e.stat.isSymlink) : entries;
+      const wanted = matchNames(leads.map((e) => e.name), seg).map((name) => ({ name }));
       for (const { name } of usableEntries(fs, dir, wanted, refuse)) next.push(base === '' ? name : fs.join(base, name));
     }
     bases = next;
