@@ -10,6 +10,7 @@ import { homeDir, tildify } from '../../lib/config-files.js';
 import type { Ec2 } from '../../lib/ec2.js';
 import { NotFoundError, UsageError } from '../../lib/errors.js';
 import { readIfExists, writeFileAtomic } from '../../lib/fsutil.js';
+import { LOOKS_LIKE_INSTANCE_ID } from '../../lib/ids.js';
 import { label, LIVE_STATES, type InstanceInfo } from '../../lib/instances.js';
 import { knownHostsPath } from '../../lib/paths.js';
 import { matchesPattern, resolveInstance } from '../../lib/resolve.js';
@@ -63,6 +64,11 @@ export async function sshConfig(ctx: CommandContext, plan: SshPlan, aws: AwsCont
   const written: { id: string; host: string; pinned: boolean }[] = [];
   const taken = new Map<string, string>([...blocks].map(([id, b]) => [/^Host (.*)$/m.exec(b)?.[1] ?? '', id]));
   for (const i of instances) {
+    // The id goes into the marker line, HostKeyAlias and the ProxyCommand: only a real id shape may.
+    if (!LOOKS_LIKE_INSTANCE_ID.test(i.id)) {
+      ctx.out.warn(`left out an instance whose id ${JSON.stringify(i.id)} is not an instance id`);
+      continue;
+    }
     let alias = hostAlias(i.name, i.id);
     const owner = taken.get(alias);
     if (owner && owner !== i.id) alias = i.id;
