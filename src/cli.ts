@@ -8,6 +8,7 @@ import { forTerminal } from './lib/untrusted.js';
 import type { Clock } from './lib/clock.js';
 import type { Dns } from './lib/dns.js';
 import type { Ec2 } from './lib/ec2.js';
+import type { Fleets } from './lib/fleets.js';
 import { processIo, type Io } from './lib/io.js';
 import type { Prompt } from './lib/prompt.js';
 import { version } from './lib/version.js';
@@ -93,7 +94,7 @@ function globalOptions(opts: CommandOptions): GlobalOptions {
     region: opts.region,
     profile: opts.profile,
     endpointUrl: opts.endpointUrl,
-    sandbox: Boolean(opts.sandbox),
+    local: Boolean(opts.sandbox),
     json: Boolean(opts.json),
     quiet: Boolean(opts.quiet),
     verbose: Boolean(opts.verbose),
@@ -112,6 +113,7 @@ export interface RunnerDeps {
   /** EC2 and Route 53 for a region: tests hand in memory ones (test/helpers/memory-aws.ts). */
   ec2?: (region: string | undefined, signal: AbortSignal | undefined, ctx: CommandContext) => Promise<Ec2>;
   dns?: (signal: AbortSignal | undefined, ctx: CommandContext) => Promise<Dns>;
+  fleets?: (signal: AbortSignal | undefined, ctx: CommandContext) => Promise<Fleets>;
 }
 
 /** Runs one program with its arguments and returns the exit code. Never throws. */
@@ -160,9 +162,9 @@ export async function main(program: string, argv: string[], io: Io = processIo()
     const prompt = (deps.prompt ?? terminalPrompt)(io, controller.signal);
     let aws: ReturnType<CommandContext['aws']> | undefined;
     const openAws = deps.aws ?? (() =>
-      import('./lib/aws.js').then(({ openAws, sandboxRequested }) =>
+      Promise.all([import('./lib/aws.js'), import('./lib/target.js')]).then(([{ openAws }, { localTargetRequested }]) =>
         openAws(
-          { region: global.region, profile: global.profile, endpointUrl: global.endpointUrl, sandbox: sandboxRequested(global.sandbox, io.env) },
+          { region: global.region, profile: global.profile, endpointUrl: global.endpointUrl, local: localTargetRequested(global.local, io.env) },
           { env: io.env, out, prompt },
         ),
       ));
@@ -184,6 +186,12 @@ export async function main(program: string, argv: string[], io: Io = processIo()
         const signal = o?.cancellable === false ? undefined : controller.signal;
         if (deps.dns) return deps.dns(signal, ctx);
         return Promise.all([ctx.aws(), import('./lib/dns.js')]).then(([a, { sdkDns }]) => sdkDns(a, signal));
+      },
+      fleets: async (o) => {
+        const signal = o?.cancellable === false ? undefined : controller.signal;
+        if (deps.fleets) return deps.fleets(signal, ctx);
+        const [a, ec2, { sdkFleets }] = await Promise.all([ctx.aws(), ctx.ec2(undefined, o), import('./lib/fleets.js')]);
+        return sdkFleets(ec2, await a.autoScaling(), signal);
       },
     };
     const result = (await run(ctx, cmd.args, opts)) ?? {};

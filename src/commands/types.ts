@@ -5,6 +5,7 @@ import type { AwsContext } from '../lib/aws.js';
 import type { Clock } from '../lib/clock.js';
 import type { Dns } from '../lib/dns.js';
 import type { Ec2 } from '../lib/ec2.js';
+import type { Fleets } from '../lib/fleets.js';
 import type { Io } from '../lib/io.js';
 import type { Output } from '../lib/output.js';
 import type { Prompt } from '../lib/prompt.js';
@@ -14,7 +15,8 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   endpointUrl?: string;
-  sandbox: boolean;
+  /** --sandbox: the local target (src/lib/target.ts) instead of AWS. */
+  local: boolean;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -38,6 +40,8 @@ export interface CommandContext {
   ec2(region?: string, opts?: ServiceOptions): Promise<Ec2>;
   /** Route 53, the same way. */
   dns(opts?: ServiceOptions): Promise<Dns>;
+  /** Fleets (Auto Scaling groups + launch templates) in the resolved region. */
+  fleets(opts?: ServiceOptions): Promise<Fleets>;
 }
 
 export interface ServiceOptions {

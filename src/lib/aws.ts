@@ -4,12 +4,11 @@ import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { SandboxInfo } from '../sandbox/client.js';
 import { isRegionName, parseRegionList } from './ids.js';
-import { SANDBOX_DEFAULT_REGION } from '../sandbox/constants.js';
 import { awsConfigPath, checkCredentialFiles, profileName, profileRegionFrom, readBoto, readIniFile, tildify } from './config-files.js';
 import { resolveCredentials } from './credentials.js';
 import { UsageError } from './errors.js';
+import { LOCAL_TARGET_FLAG, openLocalTarget, type LocalTarget } from './target.js';
 import type { Output } from './output.js';
 import type { Prompt } from './prompt.js';
 import { version } from './version.js';
@@ -18,7 +17,8 @@ export interface AwsSettings {
   region?: string;
   profile?: string;
   endpointUrl?: string;
-  sandbox: boolean;
+  /** Talk to the local target (target.ts) instead of AWS. */
+  local: boolean;
 }
 
 export interface AwsDeps {
@@ -33,11 +33,11 @@ export interface AwsContext {
   regionSource: string;
   credentialSource: string;
   endpoints: Endpoints;
-  /** Set when talking to the embedded sandbox. */
-  sandbox?: SandboxInfo;
+  /** Set when talking to the local target instead of AWS. */
+  local?: LocalTarget;
   ec2(region?: string): Promise<EC2Client>;
   route53(): Promise<Route53Client>;
-  /** Auto Scaling (fleets), at the EC2 endpoint: the sandbox serves both, as does one --endpoint-url. */
+  /** Auto Scaling (fleets), at the EC2 endpoint: the local target serves both, as does one --endpoint-url. */
   autoScaling(region?: string): Promise<AutoScalingClient>;
 }
 
@@ -120,20 +120,16 @@ export function quietSdk(env: NodeJS.ProcessEnv = process.env): void {
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 
-export function sandboxRequested(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(flag) || env.EC2TERM_SANDBOX === '1' || env.EC2TERM_SANDBOX === 'true';
-}
-
 /** Decides region, endpoints and credentials (asking for keys on first run) and returns a client factory. */
 export async function openAws(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {
   quietSdk();
   const { env, out } = deps;
-  // Before any SDK client: the SDK reads ~/.aws/* itself, sandbox or not.
+  // Before any SDK client: the SDK reads ~/.aws/* itself, whatever the target.
   await checkCredentialFiles(env);
-  if (settings.sandbox && settings.endpointUrl) {
-    throw new UsageError(`--endpoint-url "${settings.endpointUrl}" conflicts with --sandbox (EC2TERM_SANDBOX): the sandbox has its own endpoint`);
+  if (settings.local && settings.endpointUrl) {
+    throw new UsageError(`--endpoint-url "${settings.endpointUrl}" conflicts with ${LOCAL_TARGET_FLAG}: it has its own endpoint`);
   }
-  if (settings.sandbox) return openSandbox(settings, deps);
+  if (settings.local) return openLocal(settings, deps);
 
   const endpoints = chooseEndpoints(settings.endpointUrl, env);
   const profile = profileName(settings.profile, env);
@@ -168,17 +164,15 @@ export async function openAws(settings: AwsSettings, deps: AwsDeps): Promise<Aws
   return makeContext(chosen.region, chosen.source, creds.source, endpoints, creds.provider);
 }
 
-async function openSandbox(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {
-  const { ensureSandbox } = await import('../sandbox/client.js');
-  const info = await ensureSandbox(deps.env);
+async function openLocal(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {
+  const local = await openLocalTarget(deps.env, (p) => tildify(p, deps.env));
   const list = settings.region ? parseRegionList(settings.region) : undefined;
   const fromEnv = deps.env.AWS_REGION && isRegionName(deps.env.AWS_REGION) ? deps.env.AWS_REGION : undefined;
-  const region = Array.isArray(list) ? list[0] : (fromEnv ?? SANDBOX_DEFAULT_REGION);
-  deps.out.detail(`sandbox: ${info.url} (state in ${tildify(info.dir, deps.env)}), region ${region}`);
-  // The sandbox's own keys, read from its 0600 secrets file by ensureSandbox.
-  const provider: AwsCredentialIdentityProvider = async () => ({ accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey });
-  const ctx = makeContext(region, settings.region ? '--region' : 'sandbox default', 'sandbox', { ec2: info.url, route53: info.url }, provider);
-  return { ...ctx, sandbox: info };
+  const region = Array.isArray(list) ? list[0] : (fromEnv ?? local.defaultRegion);
+  deps.out.detail(`${local.description}, region ${region}`);
+  const provider: AwsCredentialIdentityProvider = async () => ({ accessKeyId: local.accessKeyId, secretAccessKey: local.secretAccessKey });
+  const ctx = makeContext(region, settings.region ? '--region' : `${local.flag} default`, local.flag, { ec2: local.endpoint, route53: local.endpoint }, provider);
+  return { ...ctx, local };
 }
 
 function makeContext(

@@ -1,5 +1,5 @@
 // Reads the SSH host key blocks that cloud-init writes to an instance's console, so a client can pin the
-// host key before its first SSH login. Pure (no I/O, no sandbox imports): the CLI uses it against AWS too.
+// host key before its first SSH login. Pure (no I/O, no local-target imports): the CLI uses it against AWS too.
 import { createHash } from 'node:crypto';
 
 export interface ConsoleFingerprints {

@@ -1,5 +1,6 @@
 // Typed errors and the one place that turns any error into a one-line message and an exit code.
 // Light on purpose: the runner imports it on every call, --help included.
+import { LOCAL_TARGET_FLAG } from './target.js';
 import { forTerminal } from './untrusted.js';
 
 /** Exit codes, documented in the README. ec2ssh also passes the remote command's status through. */
@@ -132,7 +133,7 @@ const CREDENTIAL_ERROR_NAMES = new Set(['CredentialsProviderError', 'TokenProvid
 /** What a new user must read when no credentials were found anywhere. */
 export const NO_CREDENTIALS_HINT =
   'put keys in ~/.boto ([Credentials] aws_access_key_id / aws_secret_access_key), run `aws configure` ' +
-  '(or `aws sso login`), set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or try everything locally with --sandbox';
+  `(or \`aws sso login\`), set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or try everything locally with ${LOCAL_TARGET_FLAG}`;
 
 interface AwsLikeError {
   name?: string;

@@ -20,6 +20,30 @@ export interface Fleet {
 
 const NOT_FOUND = /not found/i;
 
+/** What ec2list does with fleets: the seam tests replace with an in-memory world. */
+export interface Fleets {
+  /** Every ec2term fleet of the region. */
+  list(): Promise<Fleet[]>;
+  /** Fleet names that still have a launch template (its group may already be gone). */
+  templateNames(): Promise<Set<string>>;
+  resize(f: Fleet, hosts: number): Promise<void>;
+  /** Deletes the fleet's group (waiting for its instances) and template; the lines say what went. */
+  remove(group: string, o: { clock: Clock; warn: (t: string) => void }): Promise<string[]>;
+}
+
+export function sdkFleets(ec2: Ec2, asg: AutoScalingClient, signal?: AbortSignal): Fleets {
+  return {
+    list: () => describeFleets(asg, signal),
+    async templateNames() {
+      const { DescribeLaunchTemplatesCommand } = await import('@aws-sdk/client-ec2');
+      const page = await call('listing launch templates', () => ec2.client.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: 'tag-key', Values: [TAGS.fleet] }] }), { abortSignal: signal }));
+      return new Set((page.LaunchTemplates ?? []).map((t) => t.Tags?.find((x) => x.Key === TAGS.fleet)?.Value).filter((x): x is string => !!x));
+    },
+    resize: (f, hosts) => setFleetSize(asg, f, hosts),
+    remove: (group, o) => deleteFleet(ec2, asg, group, { ...o, signal }),
+  };
+}
+
 /** Every ec2term fleet of the region (groups tagged ec2term:fleet). */
 export async function describeFleets(asg: AutoScalingClient, signal?: AbortSignal): Promise<Fleet[]> {
   const { DescribeAutoScalingGroupsCommand } = await import('@aws-sdk/client-auto-scaling');

@@ -1,7 +1,6 @@
 // The instance model every command shares, built from EC2's Instance shape, and the tags ec2term
 // writes. Pure: no SDK import at run time.
 import type { Instance, Tag } from '@aws-sdk/client-ec2';
-import { SSH_PORT_TAG } from '../sandbox/constants.js';
 
 /** Tags ec2term writes on what it creates, so other commands (and other tools) can find them. */
 export const TAGS = {
@@ -29,8 +28,8 @@ export const TAGS = {
   joined: 'ec2term:joined',
   /** The GraphTerm role: "server" or "host". */
   role: 'ec2term:role',
-  /** The SSH port when it is not 22 (the sandbox sets it). */
-  sshPort: SSH_PORT_TAG,
+  /** The SSH port when it is not 22 (a local target sets it). */
+  sshPort: 'ec2term:ssh-port',
 } as const;
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';

@@ -15,21 +15,21 @@ export function knownHostsPath(env: NodeJS.ProcessEnv): string {
 export interface KeyLocation {
   keyName: string;
   region: string;
-  /** The sandbox's state folder when talking to the sandbox: its keys stay out of ~/.ssh. */
-  sandboxDir?: string;
+  /** The local target's key folder (target.ts): its keys stay out of ~/.ssh. */
+  keyDir?: string;
 }
 
 /** The file where ec2launch saves the private key of a key pair it created. */
 export function keyFilePath(env: NodeJS.ProcessEnv, k: KeyLocation): string {
   const file = `ec2term-${k.region}-${k.keyName}.pem`;
-  return k.sandboxDir ? join(k.sandboxDir, 'keys', file) : join(homeDir(env), '.ssh', file);
+  return k.keyDir ? join(k.keyDir, file) : join(homeDir(env), '.ssh', file);
 }
 
 /** Files that may hold a key pair's private key: ec2term's own, then the usual AWS download names. */
 export function keyFileCandidates(env: NodeJS.ProcessEnv, k: KeyLocation): string[] {
   const ssh = join(homeDir(env), '.ssh');
   const own = keyFilePath(env, k);
-  return k.sandboxDir ? [own] : [own, join(ssh, `${k.keyName}.pem`), join(ssh, k.keyName)];
+  return k.keyDir ? [own] : [own, join(ssh, `${k.keyName}.pem`), join(ssh, k.keyName)];
 }
 
 /** The usual OpenSSH identity files, tried after the launch key and the agent. */

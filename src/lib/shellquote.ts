@@ -15,6 +15,12 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Always single-quoted, even a plain word (which shellcheck would read as a command name in `f=file`). */
+export function shellQuoteAlways(word: string): string {
+  if (word.includes('\0')) throw new Error('a shell word cannot contain a NUL character');
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Quotes each word and joins them with spaces. */
 export function shellJoin(words: readonly string[]): string {
   return words.map(shellQuote).join(' ');

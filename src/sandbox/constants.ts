@@ -7,8 +7,6 @@ import { join } from 'node:path';
 export const SANDBOX_DEFAULT_REGION = 'us-east-1';
 /** Regions the sandbox answers for (DescribeRegions). */
 export const SANDBOX_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2'];
-/** The tag the sandbox puts on instances whose SSH endpoint is not on port 22; ec2ssh honours it everywhere. */
-export const SSH_PORT_TAG = 'ec2term:ssh-port';
 
 /** Where the sandbox keeps its state: $EC2TERM_SANDBOX_DIR, else $XDG_STATE_HOME/ec2term/sandbox, else ~/.local/state/ec2term/sandbox. */
 export function sandboxDir(env: NodeJS.ProcessEnv = process.env): string {

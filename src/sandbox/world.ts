@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
-import { SSH_PORT_TAG } from './constants.js';
+import { TAGS } from '../lib/instances.js';
 import type { Delays } from './delays.js';
 import { Faults } from './faults.js';
 import { emptyRegion, emptyWorld, Persister, type Instance, type InstanceStateName, type Region, type World } from './state.js';
@@ -208,7 +208,8 @@ export class Sandbox {
         this.endpoints.set(i.id, ep);
         i.sshHost = ep.host;
         i.sshPort = ep.port;
-        i.tags[SSH_PORT_TAG] = String(ep.port);
+        // Its SSH endpoint is not on port 22: the tag ec2ssh honours everywhere.
+        i.tags[TAGS.sshPort] = String(ep.port);
         this.changed();
         return;
       } catch (e) { lastErr = e; }

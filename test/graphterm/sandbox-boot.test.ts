@@ -58,3 +58,14 @@ test('a secondary host launched with --connect-to joins the server and shows in 
   assert.equal(hosts.code, 0, hosts.stderr);
   assert.match(hosts.stdout, /^node1$/m);
 });
+
+test('servers without --accept-hosts come up side by side: each host port stays on its own instance', async (t) => {
+  if (!graphtermRuntime(t)) return;
+  // GraphTerm's host port listens on "localhost" unless told otherwise; on one machine every sandbox
+  // instance would share it, and only the first server would ever start.
+  const runs = await Promise.all(['solo1', 'solo2'].map((name) => runBin('ec2launch', ['--yes', '--json', name], { env: sb!.env, timeoutMs: 150_000 })));
+  for (const r of runs) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.match((JSON.parse(r.stdout) as { instances: { setupStatus: string }[] }).instances[0]!.setupStatus, /^ok: gtermserver answering/);
+  }
+});

@@ -3,7 +3,7 @@
 import { CreateKeyPairCommand, CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, EC2Client, ImportKeyPairCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { keyFilePath } from '../../src/lib/paths.js';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestSandbox } from './sandbox.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -38,7 +38,7 @@ export async function launchInstance(
     const kp = await ec2.send(new CreateKeyPairCommand({ KeyName: keyName, KeyType: 'ed25519' }));
     material = kp.KeyMaterial!;
   }
-  const keyFile = keyFilePath({}, { keyName, region: REGION, sandboxDir: sb.dir });
+  const keyFile = keyFilePath({}, { keyName, region: REGION, keyDir: join(sb.dir, 'keys') });
   mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
   writeFileSync(keyFile, material.endsWith('\n') ? material : `${material}\n`, { mode: 0o600 });
   const images = (await ec2.send(new DescribeImagesCommand({ Owners: ['099720109477', 'amazon', '136693071363'] }))).Images ?? [];

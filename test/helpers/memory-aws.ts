@@ -7,12 +7,16 @@ import type { AwsContext } from '../../src/lib/aws.js';
 import type { Dns, DnsRecord } from '../../src/lib/dns.js';
 import type { Ec2 } from '../../src/lib/ec2.js';
 import { NotFoundError } from '../../src/lib/errors.js';
+import type { Fleet, Fleets } from '../../src/lib/fleets.js';
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../src/lib/instances.js';
 
 export interface MemoryWorld {
   instances: Map<string, InstanceInfo>;
   /** zone id -> zone name and records by "name type". */
   zones: Map<string, { name: string; records: Map<string, DnsRecord> }>;
+  /** Fleets by name (their groups), and fleet names with a launch template. */
+  fleets: Map<string, Fleet>;
+  templates: Set<string>;
   /** Every mutating call, as "Action id...", in order. */
   calls: string[];
 }
@@ -23,7 +27,7 @@ let addressSerial = 10;
 const nextAddress = () => `198.51.100.${addressSerial++ % 250}`;
 
 export function memoryWorld(): MemoryWorld {
-  return { instances: new Map(), zones: new Map(), calls: [] };
+  return { instances: new Map(), zones: new Map(), fleets: new Map(), templates: new Set(), calls: [] };
 }
 
 /** Adds a running instance; `tags` are merged over Name and ec2term:managed. */
@@ -160,8 +164,43 @@ export function memoryDns(w: MemoryWorld): Dns {
   };
 }
 
+/** Adds a fleet of `hosts` running instances, with its group and template. */
+export function addFleet(w: MemoryWorld, name: string, hosts: number): Fleet {
+  const instances = Array.from({ length: hosts }, () => ({ id: addInstance(w, `${name}-host`, { [TAGS.fleet]: name }).id, lifecycle: 'InService' }));
+  const f: Fleet = { name, group: `ec2term-${name}`, desired: hosts, max: hosts, instances, deleting: false };
+  w.fleets.set(name, f);
+  w.templates.add(name);
+  return f;
+}
+
+/** Fleets the way Auto Scaling behaves for ec2list: a resize is recorded, a removal takes the hosts with it. */
+export function memoryFleets(w: MemoryWorld): Fleets {
+  return {
+    list: async () => [...w.fleets.values()].map((f) => ({ ...f, instances: [...f.instances] })),
+    templateNames: async () => new Set(w.templates),
+    async resize(f, hosts) {
+      w.calls.push(`UpdateAutoScalingGroup ${f.group} ${hosts}`);
+      const live = w.fleets.get(f.name);
+      if (live) { live.desired = hosts; live.max = Math.max(live.max, hosts); }
+    },
+    async remove(group) {
+      const f = [...w.fleets.values()].find((x) => x.group === group);
+      const lines: string[] = [];
+      if (f) {
+        w.calls.push(`DeleteAutoScalingGroup ${group}`);
+        for (const m of f.instances) { const i = w.instances.get(m.id); if (i) i.state = 'terminated'; }
+        w.fleets.delete(f.name);
+        lines.push(`deleted the Auto Scaling group ${group}`);
+      }
+      const name = group.replace(/^ec2term-/, '');
+      if (w.templates.delete(name)) { w.calls.push(`DeleteLaunchTemplate ${group}`); lines.push(`deleted the launch template ${group}`); }
+      return lines;
+    },
+  };
+}
+
 /** Runner deps for a memory world: no credentials, no HTTP, the world's EC2 and Route 53. */
 export function memoryDeps(w: MemoryWorld): RunnerDeps {
   const aws = { region: 'us-east-1', regionSource: 'test', credentialSource: 'test', endpoints: {} } as unknown as AwsContext;
-  return { aws: async () => aws, ec2: async (region) => memoryEc2(w, region ?? 'us-east-1'), dns: async () => memoryDns(w) };
+  return { aws: async () => aws, ec2: async (region) => memoryEc2(w, region ?? 'us-east-1'), dns: async () => memoryDns(w), fleets: async () => memoryFleets(w) };
 }

@@ -6,7 +6,7 @@ import { fleetResourceName, groupRequest, planFleet, templateData } from '../../
 import { planLaunch } from '../../src/commands/launch/plan.js';
 import { parseScale } from '../../src/commands/list/fleets.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { fleetHostName } from '../../src/lib/userdata.js';
+import { fleetHostName } from '../../src/lib/graphterm/delivery.js';
 
 describe('fleet planning', () => {
   const hostPlan = planLaunch({ name: 'node', connectTo: 'lab' });

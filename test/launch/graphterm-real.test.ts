@@ -19,7 +19,8 @@ import { planLaunch, userDataInput, type LaunchOptions } from '../../src/command
 import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, requirementsText } from '../../src/lib/graphterm/pins.js';
 import { findRuntime, runtimeDir } from '../../src/sandbox/graphterm/runtime.js';
 import { graphtermConf, GTERMHOST_OPTIONS, GTERMSERVER_OPTIONS, wrapperScript, type GraphTermConf } from '../../src/lib/graphterm/wrapper.js';
-import { authCodeDeliveryScript, hostAuthFile, launchConf, serverAuthFile } from '../../src/lib/userdata.js';
+import { launchConf } from '../../src/lib/graphterm/userdata.js';
+import { authCodeDeliveryScript, hostAuthFile, serverAuthFile } from '../../src/lib/graphterm/delivery.js';
 
 const RUNTIME = runtimeDir(process.env);
 const IS_ROOT = process.getuid?.() === 0;

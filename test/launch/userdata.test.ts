@@ -1,4 +1,4 @@
-// src/lib/userdata.ts: the generated script passes bash -n and shellcheck, and RUNS in a temporary root
+// src/lib/graphterm/userdata.ts: the generated script passes bash -n and shellcheck, and RUNS in a temporary root
 // with stub commands on PATH (apt-get, python2/pip, curl for IMDSv2 and PyPI, sha256sum, systemctl,
 // chown): we assert the markers, the log, the commands called with their exact arguments, and that
 // injected text stays text. The real GraphTerm runs from the generated wrapper in graphterm-real.test.ts.
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setupMarkerWait } from '../../src/commands/launch/launcher.js';
 import { planLaunch, userDataInput } from '../../src/commands/launch/plan.js';
-import { authCodeDeliveryScript, buildUserData, parseDeliveredAuthCode, type UserDataInput } from '../../src/lib/userdata.js';
+import { buildUserData, type UserDataInput } from '../../src/lib/graphterm/userdata.js';
+import { authCodeDeliveryScript, parseDeliveredAuthCode } from '../../src/lib/graphterm/delivery.js';
 
 const AUTH_CODE_FILE = '.graphterm/@lab.myterm.test_gterm_auth.txt';
 

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { fakeClock } from '../../src/lib/clock.js';
 import { TAGS } from '../../src/lib/instances.js';
 import { runInProcess } from '../helpers/inprocess.js';
-import { addInstance, addRecord, memoryDeps, memoryWorld, type MemoryWorld } from '../helpers/memory-aws.js';
+import { addFleet, addInstance, addRecord, memoryDeps, memoryWorld, type MemoryWorld } from '../helpers/memory-aws.js';
 
 const ZONE = 'Z0MEMORY';
 const list = (w: MemoryWorld, args: string[]) => runInProcess('ec2list', args, { deps: { ...memoryDeps(w), clock: fakeClock() } });
@@ -80,5 +80,45 @@ describe('ec2list actions (in-process, memory EC2 and Route 53)', () => {
     assert.deepEqual(w.zones.get(ZONE)!.records.get('lab.myterm.test A')!.values, [now.publicIp]);
     assert.equal(now.tags[TAGS.dnsValue], now.publicIp);
     assert.deepEqual(w.calls.slice(-2), [`REPOINT lab.myterm.test ${now.publicIp}`, `CreateTags ${lab.id} ${TAGS.dnsValue}`]);
+  });
+
+  it('--terminate NAME --yes on a fleet deletes its group (its hosts go with it), then its launch template', async () => {
+    const w = memoryWorld();
+    const f = addFleet(w, 'node', 3);
+    const r = await list(w, ['--terminate', 'node', '--yes', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(w.calls, ['DeleteAutoScalingGroup ec2term-node', 'DeleteLaunchTemplate ec2term-node']);
+    assert.ok(f.instances.every((m) => w.instances.get(m.id)?.state === 'terminated'));
+    assert.deepEqual((JSON.parse(r.stdout) as { deleted: string[] }).deleted, ['node']);
+  });
+
+  it('a fleet whose group is gone but whose template is left is still a fleet to --terminate', async () => {
+    const w = memoryWorld();
+    w.templates.add('node');
+    const r = await list(w, ['--terminate', 'node', '--yes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(w.calls, ['DeleteLaunchTemplate ec2term-node']);
+  });
+
+  it('fleets and instances are not terminated in one command', async () => {
+    const w = memoryWorld();
+    addFleet(w, 'node', 1);
+    addInstance(w, 'lab');
+    const r = await list(w, ['--terminate', 'node', 'lab', '--yes']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /lab is not a fleet/);
+    assert.deepEqual(w.calls, []);
+  });
+
+  it('--scale NAME=N shrinking needs --yes without a terminal; growing does not; an unknown fleet is exit 3', async () => {
+    const w = memoryWorld();
+    addFleet(w, 'node', 5);
+    const refused = await list(w, ['--scale', 'node=3']);
+    assert.equal(refused.code, 2);
+    assert.deepEqual(w.calls, []);
+    assert.equal((await list(w, ['--scale', 'node=3', '--yes'])).code, 0);
+    assert.equal((await list(w, ['--scale', 'node=8'])).code, 0);
+    assert.deepEqual(w.calls, ['UpdateAutoScalingGroup ec2term-node 3', 'UpdateAutoScalingGroup ec2term-node 8']);
+    assert.equal((await list(w, ['--scale', 'nosuch=1'])).code, 3);
   });
 });

@@ -14,7 +14,7 @@ import { filterByPatterns, ROW_KEYS, sortRows, toHealth, toRow } from '../../src
 import { ROOT } from '../helpers/run.js';
 
 const NOW = Date.UTC(2026, 0, 10, 12, 0, 0);
-const G = { sandbox: false, json: false, quiet: false, verbose: false, color: false };
+const G = { local: false, json: false, quiet: false, verbose: false, color: false };
 
 function inst(p: Partial<InstanceInfo> & { id: string }): InstanceInfo {
   return { region: 'us-east-1', state: 'running', managed: false, sshPort: 22, securityGroups: [], tags: {}, ...p };

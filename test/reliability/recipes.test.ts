@@ -67,9 +67,13 @@ test('ci-smoke.sh: a failing check passes its status on and still removes the in
 test('ci-smoke.sh: killed midway (SIGTERM to the job), the instance is gone', { timeout: 120_000 }, async () => {
   const child = recipe(['smoke-killed', 'sleep', '60']);
   const done = finished(child);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && (await liveInstances('smoke-killed')).length === 0) await new Promise((r) => setTimeout(r, 200));
-  await new Promise((r) => setTimeout(r, 1500)); // let the check start
+  // The recipe says when the instance is up and its check begins: cancel the job right then.
+  await new Promise<void>((resolve) => {
+    let said = '';
+    const listen = (b: Buffer) => { said += b; if (/ci-smoke: launched .*checking:/.test(said)) { child.stderr!.off('data', listen); resolve(); } };
+    child.stderr!.on('data', listen);
+    child.on('close', () => resolve());
+  });
   process.kill(-child.pid!, 'SIGTERM'); // as a CI runner cancels a job: the whole process group
   const r = await done;
   assert.notEqual(r.code, 0);

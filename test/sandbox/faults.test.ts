@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { DescribeImagesCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, DescribeRegionsCommand, RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, GetChangeCommand, ListHostedZonesCommand } from '@aws-sdk/client-route-53';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { ec2, errorOf, r53, sleep, until } from './sdk.js';
+import { ec2, errorOf, r53, until } from './sdk.js';
 
 let sb: TestSandbox;
 let c: EC2Client;
@@ -70,12 +70,14 @@ describe('sandbox faults', () => {
   it('keeps a Route 53 change PENDING', async () => {
     const rc = r53(sb);
     const z = await rc.send(new CreateHostedZoneCommand({ Name: 'faults.test', CallerReference: 'f1' }));
+    // No propagation delay: a change is INSYNC at once, so PENDING on every look is the fault's doing.
+    await sb.admin('POST', 'config', { delays: 'zero' });
     await sb.admin('POST', 'faults', { rules: [{ kind: 'change-pending' }] });
     const ch = await rc.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: z.HostedZone!.Id, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'a.faults.test', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '127.0.0.1' }] } }] } }));
-    await sleep(400);
-    assert.equal((await rc.send(new GetChangeCommand({ Id: ch.ChangeInfo!.Id }))).ChangeInfo!.Status, 'PENDING');
+    for (let look = 0; look < 3; look++) assert.equal((await rc.send(new GetChangeCommand({ Id: ch.ChangeInfo!.Id }))).ChangeInfo!.Status, 'PENDING');
     await sb.admin('DELETE', 'faults');
     assert.equal((await rc.send(new GetChangeCommand({ Id: ch.ChangeInfo!.Id }))).ChangeInfo!.Status, 'INSYNC');
+    await sb.admin('POST', 'config', { delays: 'fast' });
   });
 
   it('applies per-instance faults: setup-error, ssh-unreachable, scheduled-event', async () => {

@@ -114,8 +114,11 @@ describe('sandbox SSH endpoint with ssh2 clients', () => {
     await waitFor(/^33 101\r?$/m);
     await waitFor(/\/dev\/pts\/\d+/);
     ch.setWindow(40, 120, 0, 0);
-    await new Promise((r) => setTimeout(r, 200));
-    ch.write('stty size\n');
+    // Ask until the new size shows: no guess at how long the window change takes to land.
+    for (let i = 0; i < 100 && !/^40 120\r?$/m.test(out); i++) {
+      ch.write('stty size\n');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await waitFor(/^40 120\r?$/m);
     const closed = new Promise<number | null>((resolve) => ch.on('exit', (c: number | null) => resolve(c)));
     ch.write('exit 5\n');
@@ -251,7 +254,8 @@ describe('sandbox SSH endpoint with ssh2 clients', () => {
     await ep2.close();
     await closed;
     const pid = Number(readFileSync(join(r2, 'home/ubuntu/pid'), 'utf8'));
-    await new Promise((r) => setTimeout(r, 200));
-    assert.throws(() => process.kill(pid, 0), 'the command was ended');
+    const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(), false, 'the command was ended');
   });
 });

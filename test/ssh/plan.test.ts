@@ -156,7 +156,7 @@ describe('small pure helpers', () => {
       plan.map((p) => (p.kind === 'file' ? p.path : p.kind)),
       ['/home/u/.ssh/ec2term-us-east-1-lab.pem', '/home/u/.ssh/lab.pem', '/home/u/.ssh/lab', 'agent', '/home/u/.ssh/id_ed25519', '/home/u/.ssh/id_ecdsa', '/home/u/.ssh/id_rsa'],
     );
-    const sandbox = identityPlan({ env: { HOME: '/home/u' }, keyName: 'lab', region: 'us-east-1', sandboxDir: '/sbx' });
+    const sandbox = identityPlan({ env: { HOME: '/home/u' }, keyName: 'lab', region: 'us-east-1', keyDir: '/sbx/keys' });
     assert.equal(sandbox[0]!.kind === 'file' && sandbox[0]!.path, '/sbx/keys/ec2term-us-east-1-lab.pem');
   });
 });

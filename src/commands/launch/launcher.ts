@@ -13,9 +13,10 @@ import { resolveInstance } from '../../lib/resolve.js';
 import { deleteSecurityGroup, dryRunCheck, ensureSecurityGroup, findGroup, groupSummary, type GroupOutcome } from '../../lib/security-groups.js';
 import { dashify, WRAPPER_PATH } from '../../lib/graphterm/wrapper.js';
 
-/** The start script over SSH: found on PATH after its folder (so a sandbox instance's copy is found too). */
+/** The start script over SSH: found on PATH after its folder (so a local target's instance copy is found too). */
 const WRAPPER_COMMAND = `PATH=${WRAPPER_PATH.slice(0, WRAPPER_PATH.lastIndexOf('/'))}:$PATH ${WRAPPER_PATH.slice(WRAPPER_PATH.lastIndexOf('/') + 1)}`;
-import { authCodeDeliveryScript, buildUserData, graphtermHostName, hostAuthFile, parseDeliveredAuthCode, serverAuthFile, UNIT_NAME } from '../../lib/userdata.js';
+import { buildUserData, UNIT_NAME } from '../../lib/graphterm/userdata.js';
+import { authCodeDeliveryScript, graphtermHostName, hostAuthFile, parseDeliveredAuthCode, serverAuthFile } from '../../lib/graphterm/delivery.js';
 import { CLEANUP_RETRY_MS, formatDuration, persistentCleanup, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
 import { shellQuote } from '../../lib/shellquote.js';
 import type { CommandContext } from '../types.js';
@@ -193,7 +194,7 @@ export interface DryRunReport {
 function ensurePlanKeyPair(plan: LaunchPlan, { ec2, ctx, aws }: LaunchDeps, dryRun: boolean) {
   return ensureKeyPair(ec2, {
     env: ctx.io.env,
-    location: { keyName: plan.keyName, region: aws.region, sandboxDir: aws.sandbox?.dir },
+    location: { keyName: plan.keyName, region: aws.region, keyDir: aws.local?.keyDir },
     importPublicKey: plan.importKey,
     dryRun,
     signal: ctx.signal,
@@ -583,7 +584,7 @@ export class Launcher {
     const c = this.created;
     const groupLabel = c.group && `security group ${c.group.name} (${c.group.id})`;
     const keyPairLabel = c.keyPair && `key pair ${c.keyPair.keyName}${c.keyPair.keyFile && c.keyPair.wroteKeyFile ? ` and ${c.keyPair.keyFile}` : ''}`;
-    const ec2list = `ec2list${this.deps.aws.sandbox ? ' --sandbox' : ''}`;
+    const ec2list = `ec2list${this.deps.aws.local ? ` ${this.deps.aws.local.flag}` : ''}`;
     if (keep) {
       for (const i of c.instances) lines.push(`kept instance ${i.id} (${i.name ?? ''}) (--keep-on-failure; remove it with: ${ec2list} --terminate ${i.id})`);
       for (const r of c.records) lines.push(`kept DNS record ${r.name}`);

@@ -9,7 +9,8 @@ import { maskSecret } from '../../lib/secrets.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
 import { NETCDF_PIP_PINS, PYLAB_PIP_PINS, type PipPin } from '../../lib/graphterm/pins.js';
 import { GRAPHTERM_PORT, GTERM_HOST_NAME_RE, HOST_PORT } from '../../lib/graphterm/wrapper.js';
-import { graphtermHostName, type GraphTermRole, type GraphTermSettings, type UserDataInput } from '../../lib/userdata.js';
+import { type GraphTermRole, type GraphTermSettings, type UserDataInput } from '../../lib/graphterm/userdata.js';
+import { graphtermHostName } from '../../lib/graphterm/delivery.js';
 import { parseDuration } from '../../lib/wait.js';
 
 export const NAME_RE = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/;

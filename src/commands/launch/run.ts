@@ -6,7 +6,8 @@ import { CancelledError, UsageError } from '../../lib/errors.js';
 import type { Output } from '../../lib/output.js';
 import { shellQuote } from '../../lib/shellquote.js';
 import { groupSummary } from '../../lib/security-groups.js';
-import { buildUserData, serverAuthFile } from '../../lib/userdata.js';
+import { buildUserData } from '../../lib/graphterm/userdata.js';
+import { serverAuthFile } from '../../lib/graphterm/delivery.js';
 import { formatDuration } from '../../lib/wait.js';
 import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
 import { fillForm } from './form.js';
@@ -173,7 +174,7 @@ export const run: RunCommand = async (ctx, args, options) => {
   return successResult(ctx.program, plan, pre, launcher, results, inForce, {
     showCode: plan.showSecrets || (ctx.io.stdoutIsTTY && !ctx.global.json),
     region: aws.region,
-    sandbox: Boolean(aws.sandbox),
+    targetFlag: aws.local?.flag,
   });
 };
 
@@ -190,9 +191,9 @@ function successResult(
   launcher: Launcher,
   results: HostResult[],
   authCode: string | undefined,
-  o: { showCode: boolean; region: string; sandbox: boolean },
+  o: { showCode: boolean; region: string; targetFlag?: string },
 ): CommandResult {
-  const sb = o.sandbox ? ' --sandbox' : '';
+  const sb = o.targetFlag ? ` ${o.targetFlag}` : '';
   // Hosts that kept different codes (an earlier run reached some of them first): each has its own.
   const perHost = results.some((r) => r.authCode !== undefined && r.authCode !== authCode);
   const hosts = results.map((r) => {

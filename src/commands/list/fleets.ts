@@ -1,10 +1,9 @@
 // ec2list and fleets (ec2launch --hosts): --fleets lists them (desired / in service / joined, hosts under
 // each), --scale NAME=N resizes one (asking on shrink), --terminate NAME on a fleet deletes its Auto Scaling
 // group (waiting for its instances) and launch template, idempotently.
-import type { AwsContext } from '../../lib/aws.js';
-import { sdkEc2 } from '../../lib/ec2.js';
+import type { Ec2 } from '../../lib/ec2.js';
 import { CancelledError, NotFoundError, UsageError } from '../../lib/errors.js';
-import { deleteFleet, describeFleets, setFleetSize, type Fleet } from '../../lib/fleets.js';
+import type { Fleet } from '../../lib/fleets.js';
 import { TAGS } from '../../lib/instances.js';
 import type { Output } from '../../lib/output.js';
 import { forTerminal } from '../../lib/untrusted.js';
@@ -30,32 +29,28 @@ async function confirmOrRefuse(ctx: CommandContext, opts: { yes: boolean }, ques
 export async function scaleFleet(ctx: CommandContext, options: CommandOptions): Promise<CommandResult> {
   const { name, hosts } = parseScale(String(options.scale));
   const opts = { yes: Boolean(options.yes), dryRun: Boolean(options.dryRun) };
-  const aws = await ctx.aws();
-  const asg = await aws.autoScaling();
-  const fleets = await describeFleets(asg, ctx.signal);
+  const api = await ctx.fleets();
+  const fleets = await api.list();
   const f = fleets.find((x) => x.name === name);
   if (!f) throw new NotFoundError(`no fleet named ${name}`, fleets.map((x) => x.name), { hint: 'ec2list --fleets lists them' });
   const plan = `fleet ${name}: ${f.desired} -> ${hosts} hosts`;
   if (opts.dryRun) return { json: { dryRun: true, fleet: name, from: f.desired, to: hosts }, render: (out) => out.line(`Dry run: nothing was changed. ${plan}`) };
   if (hosts < f.desired) await confirmOrRefuse(ctx, opts, `Shrink ${plan}, terminating ${f.desired - hosts}?`, '--scale (shrinking)');
-  await setFleetSize(asg, f, hosts);
+  await api.resize(f, hosts);
   return { json: { fleet: name, from: f.desired, to: hosts }, render: (out) => out.line(plan) };
 }
 
 /** --fleets, and --terminate NAME when NAME is a fleet; undefined when the command is not about fleets. */
-export async function fleetCommand(ctx: CommandContext, aws: AwsContext, opts: ListOptions, options: CommandOptions): Promise<CommandResult | undefined> {
+export async function fleetCommand(ctx: CommandContext, opts: ListOptions, options: CommandOptions): Promise<CommandResult | undefined> {
   const terminating = opts.action?.kind === 'terminate' ? opts.action.names : [];
   if (!options.fleets && terminating.length === 0) return undefined;
-  const asg = await aws.autoScaling();
-  const ec2 = await sdkEc2(aws, aws.region, ctx.signal);
-  const fleets = await describeFleets(asg, ctx.signal);
+  const api = await ctx.fleets();
+  const fleets = await api.list();
   const find = (name: string) => fleets.find((f) => f.name === name);
 
   if (terminating.length > 0) {
     // A fleet whose group is gone may have left its template: a name with either is a fleet.
-    const { DescribeLaunchTemplatesCommand } = await import('@aws-sdk/client-ec2');
-    const templates = new Set(((await ec2.client.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: `tag-key`, Values: [TAGS.fleet] }] }), { abortSignal: ctx.signal })).LaunchTemplates ?? [])
-      .map((t) => t.Tags?.find((x) => x.Key === TAGS.fleet)?.Value).filter((x): x is string => !!x));
+    const templates = await api.templateNames();
     const isFleet = (n: string) => !!find(n) || templates.has(n);
     const named = terminating.filter(isFleet);
     if (named.length === 0) return undefined;
@@ -64,11 +59,11 @@ export async function fleetCommand(ctx: CommandContext, aws: AwsContext, opts: L
     if (opts.dryRun) return { json: { dryRun: true, fleets: named }, render: (out) => out.line(`Dry run: nothing was changed. Would delete ${what}`) };
     await confirmOrRefuse(ctx, opts, `Delete ${what}, terminating its hosts?`, '--terminate');
     const lines: string[] = [];
-    for (const n of named) lines.push(...(await deleteFleet(ec2, asg, find(n)?.group ?? `ec2term-${n}`, { clock: ctx.clock, signal: ctx.signal, warn: (t) => ctx.out.warn(t) })));
+    for (const n of named) lines.push(...(await api.remove(find(n)?.group ?? `ec2term-${n}`, { clock: ctx.clock, warn: (t) => ctx.out.warn(t) })));
     return { json: { deleted: named, steps: lines }, render: (out) => { for (const l of lines) out.line(l); } };
   }
 
-  const joined = await joinedHosts(ec2, fleets);
+  const joined = await joinedHosts(await ctx.ec2(), fleets);
   const rows = fleets.map((f) => ({
     name: f.name, group: f.group, desired: f.desired, inService: f.instances.filter((i) => i.lifecycle === 'InService').length,
     joined: f.instances.filter((i) => joined.has(i.id)).length, deleting: f.deleting,
@@ -78,7 +73,7 @@ export async function fleetCommand(ctx: CommandContext, aws: AwsContext, opts: L
 }
 
 /** Hosts ec2launch saw listed by their server (it tags them ec2term:joined). */
-async function joinedHosts(ec2: Awaited<ReturnType<typeof sdkEc2>>, fleets: Fleet[]): Promise<Set<string>> {
+async function joinedHosts(ec2: Ec2, fleets: Fleet[]): Promise<Set<string>> {
   const ids = fleets.flatMap((f) => f.instances.map((i) => i.id));
   if (ids.length === 0) return new Set();
   const found = await ec2.describeInstances({ filters: [{ Name: 'tag-key', Values: [TAGS.joined] }] });

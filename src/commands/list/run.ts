@@ -36,7 +36,7 @@ export const run: RunCommand = async (ctx, args, options) => {
   // Every concurrent SDK request listens on the one abort signal; many regions x pages is normal here.
   setMaxListeners(0, ctx.signal);
   const aws = await ctx.aws();
-  const fleet = await (await import('./fleets.js')).fleetCommand(ctx, aws, opts, options);
+  const fleet = await (await import('./fleets.js')).fleetCommand(ctx, opts, options);
   if (fleet) return fleet;
   const ec2s = await openRegions(ctx, aws, opts);
   if (opts.action) return runAction(ctx, aws, ec2s, opts);

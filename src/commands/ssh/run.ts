@@ -127,7 +127,7 @@ export async function connectJumps(ctx: CommandContext, plan: SshPlan, aws: AwsC
 export function identityFileFor(ctx: CommandContext, plan: Pick<SshPlan, 'identityFiles'>, aws: AwsContext, i: InstanceInfo): string | undefined {
   if (plan.identityFiles.length) return plan.identityFiles[0];
   if (!i.keyName) return undefined;
-  return keyFileCandidates(ctx.io.env, { keyName: i.keyName, region: i.region, sandboxDir: aws.sandbox?.dir }).find((p) => existsSync(p));
+  return keyFileCandidates(ctx.io.env, { keyName: i.keyName, region: i.region, keyDir: aws.local?.keyDir }).find((p) => existsSync(p));
 }
 
 async function startForwards(ctx: CommandContext, plan: SshPlan, session: SshSession, forwards: ActiveForward[]): Promise<void> {

@@ -32,7 +32,7 @@ export function sshConfigPaths(env: NodeJS.ProcessEnv): { dir: string; config: s
 function proxyWords(ctx: CommandContext, aws: AwsContext, id: string): string[] {
   const bin = process.argv[1] && /ec2ssh$/.test(process.argv[1]) ? process.argv[1] : 'ec2ssh';
   const words = [process.execPath, bin];
-  if (aws.sandbox) words.push('--sandbox');
+  if (aws.local) words.push(aws.local.flag);
   else {
     if (ctx.global.profile) words.push('--profile', ctx.global.profile);
     if (ctx.global.endpointUrl) words.push('--endpoint-url', ctx.global.endpointUrl);

@@ -1,5 +1,5 @@
-// Every version the GraphTerm install fetches, in ONE place: the user-data (src/lib/userdata.ts) and the
-// test/sandbox runtime installer import these, so an instance and the tests run the same GraphTerm.
+// Every version the GraphTerm install fetches, in ONE place: the user-data (userdata.ts here) and the
+// local runtime installer (the tests' GraphTerm) import these, so an instance and the tests run the same GraphTerm.
 //
 // Why these: GraphTerm 0.57.0 (2014, the last release on PyPI) is Python 2 only; it needs tornado < 5
 // (tornado 5 dropped the io_loop= argument GraphTerm passes), and pip 20.3.4 is the last pip for 2.7.

@@ -1,6 +1,6 @@
 // The GraphTerm start script ("the wrapper") that the systemd unit runs, and the conf file it reads.
 //
-// CONTRACT (how to run it anywhere, not only on EC2; the sandbox and the tests do exactly this):
+// CONTRACT (how to run it anywhere, not only on EC2; local targets and the tests do exactly this):
 //   1. Write a conf file (bash assignments, every value shell-quoted: use graphtermConf()). Keys:
 //        GTERM_ROLE           server | host
 //        GTERM_BIN            folder holding gtermserver and gtermhost (default /usr/local/bin)
@@ -132,7 +132,7 @@ export function dashify(code: string): string {
 
 /**
  * The wrapper script. Pure constant text: everything it needs comes from the conf file, so the same bytes
- * run on EC2, in the sandbox and in the tests.
+ * run on EC2, on a local target and in the tests.
  */
 export function wrapperScript(): string {
   return `#!/bin/bash

@@ -187,7 +187,7 @@ export async function planTarget(
     identityFiles: files,
     keyName: instance.keyName,
     region: instance.region,
-    sandboxDir: o.aws.sandbox?.dir,
+    keyDir: o.aws.local?.keyDir,
     fallbacks: !o.identitiesOnly,
   });
   return {

@@ -20,7 +20,7 @@ export interface IdentityPlanInput {
   /** The instance's key pair name and region: the file ec2launch saved. */
   keyName?: string;
   region?: string;
-  sandboxDir?: string;
+  keyDir?: string;
   /** Offer the SSH agent (SSH_AUTH_SOCK) and ~/.ssh/id_*: default true. */
   fallbacks?: boolean;
 }
@@ -32,7 +32,7 @@ export function identityPlan(p: IdentityPlanInput): IdentityCandidate[] {
   }
   const out: IdentityCandidate[] = [];
   if (p.keyName && p.region) {
-    for (const path of keyFileCandidates(p.env, { keyName: p.keyName, region: p.region, sandboxDir: p.sandboxDir })) {
+    for (const path of keyFileCandidates(p.env, { keyName: p.keyName, region: p.region, keyDir: p.keyDir })) {
       out.push({ kind: 'file', path, why: `key pair ${p.keyName}` });
     }
   }

@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { shellQuote as q } from '../../lib/shellquote.js';
-import { fleetHostName, hostAuthFile } from '../../lib/userdata.js';
+import { fleetHostName, hostAuthFile } from '../../lib/graphterm/delivery.js';
 import type { GraphTermRuntime } from './runtime.js';
 
 export interface BootOptions {
@@ -160,7 +160,10 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
     ];
     if (role === 'server') {
       extra.push(`GTERM_EXTERNAL_HOST=${q(dnsName || o.publicDnsName || o.address)}`);
-      if (assignment(ud, 'ACCEPT_HOSTS') === 'yes') extra.push(`GTERM_INTERNAL_HOST=${q(o.address)}`);
+      // The host port (8899) listens on "localhost" by default: the instance's own loopback on EC2, but
+      // here the machine's, which every sandbox instance would share (one server at a time on the whole
+      // machine). The instance's own address is its loopback in the sandbox, and its private address.
+      extra.push(`GTERM_INTERNAL_HOST=${q(o.address)}`);
     } else {
       const mapped = o.addressOfPrivateIp(confValue(conf, 'GTERM_SERVER_ADDR') ?? '');
       if (mapped) extra.push(`GTERM_SERVER_ADDR=${q(mapped)}`);

@@ -7,7 +7,8 @@ import { awsErrorCode, Ec2termError, fromAwsError, TimeoutError } from '../../..
 import { deleteFleet, groupInstances } from '../../../lib/fleets.js';
 import { TAGS } from '../../../lib/instances.js';
 import type { Output } from '../../../lib/output.js';
-import { buildUserData, fleetHostName } from '../../../lib/userdata.js';
+import { buildUserData } from '../../../lib/graphterm/userdata.js';
+import { fleetHostName } from '../../../lib/graphterm/delivery.js';
 import { expiresAt, userDataInput, type LaunchPlan } from '../plan.js';
 import type { CommandContext, CommandResult } from '../../types.js';
 import { Launcher, runRequest, type HostPrep, type HostResult, type LaunchDeps, type Preflight } from '../launcher.js';
@@ -120,7 +121,7 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
   }
   progress.done();
   await launcher.closePrimary();
-  return fleetResult(f, plan, [...results.values()], progress, deps.aws.region, Boolean(deps.aws.sandbox));
+  return fleetResult(f, plan, [...results.values()], progress, deps.aws.region, deps.aws.local?.flag);
 }
 
 /** --dry-run with --hosts: one host's plan (what the template holds), and the template and group to come. */
@@ -135,8 +136,8 @@ export function fleetDryRun(host: CommandResult, f: FleetPlan): CommandResult {
   };
 }
 
-function fleetResult(f: FleetPlan, plan: LaunchPlan, results: HostResult[], progress: FleetProgress, region: string, sandbox: boolean): CommandResult {
-  const sb = sandbox ? ' --sandbox' : '';
+function fleetResult(f: FleetPlan, plan: LaunchPlan, results: HostResult[], progress: FleetProgress, region: string, targetFlag: string | undefined): CommandResult {
+  const sb = targetFlag ? ` ${targetFlag}` : '';
   const hosts = results.map((r) => ({
     instanceId: r.instance.id, name: r.instance.name ?? null, state: r.instance.state, publicIp: r.instance.publicIp ?? null, privateIp: r.instance.privateIp ?? null,
     keyDelivered: r.authCodeDelivered, setupStatus: r.setup ?? null, ssh: `ec2ssh${sb} ${plan.user}@${r.instance.name ?? r.instance.id}`,

@@ -23,9 +23,10 @@
 // EC2TERM_ROOT (unset on EC2) prefixes every file path the script writes, so tests can run it in a
 // temporary directory with stub commands on PATH; the unit files' contents always use the real paths.
 import { gzipSync } from 'node:zlib';
-import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, requirementsText, type PipPin } from './graphterm/pins.js';
-import { CONF_PATH, dashify, GRAPHTERM_PORT, graphtermConf, hostAuthFileName, serverAuthFileName, UNIT_NAME, WRAPPER_PATH, wrapperScript, type GraphTermConf } from './graphterm/wrapper.js';
-import { shellQuote } from './shellquote.js';
+import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, requirementsText, type PipPin } from './pins.js';
+import { CONF_PATH, dashify, GRAPHTERM_PORT, graphtermConf, UNIT_NAME, WRAPPER_PATH, wrapperScript, type GraphTermConf } from './wrapper.js';
+import { graphtermHostName, hostAuthFile } from './delivery.js';
+import { shellQuote, shellQuoteAlways } from '../shellquote.js';
 
 export { UNIT_NAME };
 
@@ -89,26 +90,6 @@ export const SETUP_LOG = '/root/ec2launch.log';
 /** Packages every GraphTerm instance gets on jammy. */
 export const BASE_APT_PACKAGES = ['python2', 'python-is-python2', 'python2-dev', 'python3-pip', 'build-essential', 'curl', 'ca-certificates', 'openssl', 'iptables', 'iproute2'];
 
-/** Pure: the file (relative to the login user's home) where ec2launch puts a server's code. */
-export function serverAuthFile(externalHost: string): string {
-  return `.graphterm/${serverAuthFileName(externalHost)}`;
-}
-
-/** Pure: the file (relative to the login user's home) where ec2launch puts a host's key. */
-export function hostAuthFile(hostName: string): string {
-  return `.graphterm/${hostAuthFileName(hostName)}`;
-}
-
-/** Pure: the first label of a Name tag, which is what gtermhost accepts (no dots). */
-export function graphtermHostName(name: string): string {
-  return name.split('.')[0]!;
-}
-
-/** Pure: a fleet host's Name and GraphTerm name: the fleet's name and the instance id without "i-". */
-export function fleetHostName(fleet: string, instanceId: string): string {
-  return `${graphtermHostName(fleet)}-${instanceId.replace(/^i-/, '')}`;
-}
-
 /** Pure: the extra gtermserver options the flags ask for (one definition per flag). */
 export function serverExtraOptions(g: GraphTermSettings): string[] {
   const out: string[] = [];
@@ -146,54 +127,9 @@ export function launchConf(input: UserDataInput): GraphTermConf {
   };
 }
 
-/**
- * Pure: the POSIX sh script ec2launch runs over SSH (as the login user, in its home) to deliver the auth
- * code. The code arrives on stdin only (never on a command line, in user-data or in a log) and is
- * written to a private temp file (umask 077), which is then hard-linked to AUTH_CODE_FILE: link(2) is
- * atomic and fails when the name exists, so the FIRST complete code stays (first writer wins; two
- * concurrent or repeated runs against one instance never replace the code GraphTerm started with, and
- * no reader ever sees a half-written file). The script then prints the code actually in force on
- * stdout, for ec2launch to report instead of its own. Exit 1 with a message on stderr (never the code)
- * when nothing usable could be stored.
- */
-export function authCodeDeliveryScript(file: string, o: { replace?: boolean } = {}): string {
-  const slash = file.lastIndexOf('/');
-  const dir = slash > 0 ? file.slice(0, slash) : '.';
-  const what = o.replace ? 'key' : 'auth code';
-  const receive = [
-    'umask 077',
-    `f=${qs(file)}`,
-    't="$f.$$.tmp"',
-    `mkdir -p ${qs(dir)} || exit 1`,
-    'cat >"$t" || { rm -f "$t"; exit 1; }',
-    `if [ ! -s "$t" ]; then rm -f "$t"; echo 'no ${what} arrived on stdin' >&2; exit 1; fi`,
-  ];
-  // A host's key follows its server's code: a newer key must win (rename(2) is atomic too).
-  const store = o.replace
-    ? ['mv -f "$t" "$f" || { rm -f "$t"; exit 1; }']
-    : ['ln "$t" "$f" 2>/dev/null || :', 'rm -f "$t"', `if [ ! -f "$f" ] || [ ! -s "$f" ]; then echo "no auth code could be stored in ~/$f" >&2; exit 1; fi`];
-  return [
-    ...receive,
-    ...store,
-    'cat "$f"',
-    '',
-  ].join('\n');
-}
-
-/**
- * Pure: the code the delivery script printed back (the one in force on the instance), or undefined when
- * it is not one usable code (empty, several lines, spaces or control characters), so that nothing odd is
- * ever printed to a terminal.
- */
-export function parseDeliveredAuthCode(stdout: string): string | undefined {
-  const code = stdout.replace(/[\r\n]+$/, '');
-  return /^[\x21-\x7e]{1,256}$/.test(code) ? code : undefined;
-}
-
 
 const q = shellQuote;
-/** Always single-quoted (a plain word like `file` reads as a command to shellcheck). */
-const qs = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+const qs = shellQuoteAlways;
 const arr = (words: string[]) => `(${words.map(q).join(' ')})`;
 
 /** Pure (deterministic: gzip without a time stamp): the wrapper as base64 lines of 76 characters. */
