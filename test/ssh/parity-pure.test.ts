@@ -10,7 +10,7 @@ import { markBlock, parseManaged, renderManaged, withInclude } from '../../src/l
 import { proxyCommandValue, sshConfigBlock } from '../../src/lib/ssh/openssh.js';
 import { parseDynamicSpec, parseSocks } from '../../src/lib/ssh/socks.js';
 import { parseDisplay, rewriteSetup } from '../../src/lib/ssh/x11.js';
-import { wrongFamily } from '../../src/lib/ssh/connection.js';
+import { wrongFamily } from '../../src/lib/ssh/tunnel.js';
 
 type Opts = Record<string, unknown>;
 const plan = (args: string[], opts: Opts = {}, file?: string) => planSsh(args, opts, file) as unknown as Record<string, unknown>;

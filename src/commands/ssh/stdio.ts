@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { AwsContext } from '../../lib/aws.js';
 import type { Ec2 } from '../../lib/ec2.js';
 import { ConnectionError } from '../../lib/errors.js';
-import { tunnelThrough, wrongFamily } from '../../lib/ssh/connection.js';
+import { tunnelThrough, wrongFamily } from '../../lib/ssh/tunnel.js';
 import { pinHostKey } from '../../lib/ssh/connect.js';
 import type { SshSession } from '../../lib/ssh/connect.js';
 import type { CommandContext, CommandResult } from '../types.js';
