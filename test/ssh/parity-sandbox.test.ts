@@ -230,4 +230,14 @@ describe('ec2ssh OpenSSH flags against the sandbox', { timeout: 240_000 }, () =>
     assert.equal((readFileSync(join(home, '.ssh', 'config.d', 'ec2term'), 'utf8').match(/^Host lab$/gm) ?? []).length, 1);
     assert.equal((readFileSync(config, 'utf8').match(/^Include /gm) ?? []).length, 1);
   });
+
+  it('first contact through the written config: ec2ssh --stdio verifies the key against the console and pins it, then ssh checks it', { skip: sshAvailable() ? false : 'OpenSSH ssh not installed' }, async () => {
+    const fresh = { ...env, HOME: mkdtempSync(join(tmpdir(), 'ec2term-home-')), EC2TERM_KNOWN_HOSTS: join(mkdtempSync(join(tmpdir(), 'ec2term-kh-')), 'known_hosts') };
+    const w = await runBin('ec2ssh', ['--sandbox', '--ssh-config', 'bastion'], { env: fresh, timeoutMs: 60_000 });
+    assert.equal(w.code, 0, w.stderr);
+    const r = spawnSync(SSH, ['-F', join(fresh.HOME, '.ssh', 'config'), '-o', 'BatchMode=yes', 'bastion', 'echo', 'first'], { env: cleanEnv(fresh), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'first\n');
+    assert.match(readFileSync(fresh.EC2TERM_KNOWN_HOSTS, 'utf8'), new RegExp(`^${bastion.id} ssh-ed25519 `, 'm'));
+  });
 });
