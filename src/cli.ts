@@ -30,6 +30,7 @@ const EXIT_CODES_HELP = `Exit status:
 const ENVIRONMENT_HELP = `Environment:
   AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, BOTO_CONFIG (~/.boto),
   AWS_ENDPOINT_URL (_EC2, _ROUTE_53), EC2TERM_SANDBOX=1 (same as --sandbox), NO_COLOR,
+  EC2TERM_AUTH_CODE (ec2launch's auth code, kept off the command line),
   DEBUG=ec2term (stack traces), DEBUG=ec2term:ssh (also the SSH protocol trace)`;
 
 /** Adds the options every command shares. */
@@ -120,8 +121,11 @@ export interface RunnerDeps {
 export async function main(program: string, argv: string[], io: Io = processIo(), deps: RunnerDeps = {}): Promise<number> {
   const debug = /(^|,)\s*ec2term\b/.test(io.env.DEBUG ?? '');
   let verbose = argv.includes('--verbose') || argv.includes('-v');
+  // The run's status line, once there is one: an error clears it rather than landing after its text.
+  let status: { end(): void } | undefined;
   const fail = (err: unknown): number => {
     const report = describeError(err, { verbose, debug });
+    status?.end();
     io.stderr.write(`${program}: ${report.lines.join('\n')}\n`);
     return report.exitCode;
   };
@@ -146,6 +150,7 @@ export async function main(program: string, argv: string[], io: Io = processIo()
   const onSignal = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGINT' ? ExitCode.cancelled : 143;
     if (controller.signal.aborted) process.exit(code); // a second signal: quit at once
+    status?.end();
     io.stderr.write(`\n${program}: interrupted (${signal}); stopping (again to quit at once)\n`);
     controller.abort(new CancelledError(`interrupted by ${signal}`));
   };
@@ -159,6 +164,7 @@ export async function main(program: string, argv: string[], io: Io = processIo()
       spec.load(),
     ]);
     const out = new Output(io, { json: global.json, quiet: global.quiet, verbose: global.verbose, color: colorEnabled(io, global.color) }, program);
+    status = out.status;
     const prompt = (deps.prompt ?? terminalPrompt)(io, controller.signal);
     let aws: ReturnType<CommandContext['aws']> | undefined;
     const openAws = deps.aws ?? (() =>
@@ -197,6 +203,7 @@ export async function main(program: string, argv: string[], io: Io = processIo()
     const result = (await run(ctx, cmd.args, opts)) ?? {};
     if (global.json && result.json !== undefined) out.printJson(result.json);
     else result.render?.(out);
+    out.status.end();
     return result.exitCode ?? ExitCode.ok;
   } catch (err) {
     if (controller.signal.aborted && !(err instanceof CancelledError)) {
@@ -219,13 +226,24 @@ export function closedPipeStatus(program: string): number {
   return program === 'ec2ssh' ? 0 : 128 + 13;
 }
 
+/** Is this the error a write to a reader that went away gives (synchronously or later, from the stream)? */
+export function isClosedPipe(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+}
+
 function quietOnClosedPipe(program: string): void {
-  const onError = (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
-    process.exit(closedPipeStatus(program));
-  };
-  process.stdout.on('error', onError);
-  process.stderr.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err; });
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (isClosedPipe(err)) process.exit(closedPipeStatus(program));
+    // Any other failure to write the output (a full disk, EIO): one line, never a stack trace.
+    try {
+      process.stderr.write(`${program}: cannot write the output: ${forTerminal(err.message)}\n`);
+    } finally {
+      process.exit(ExitCode.failure);
+    }
+  });
+  // With stderr gone there is no one to tell: carry on (stdout may still be read).
+  process.stderr.on('error', () => undefined);
 }
 
 /** Entry point for the bins: run, flush, exit with the code. */

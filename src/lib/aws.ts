@@ -144,24 +144,28 @@ export async function openAws(settings: AwsSettings, deps: AwsDeps): Promise<Aws
     botoRegion: boto?.region,
     botoPath: tildify(boto?.path ?? '~/.boto', env),
   });
-  if (chosen.defaulted) {
-    out.info(`${out.program}: no region configured; using ${DEFAULT_REGION} (set --region, AWS_REGION, or ec2_region_name in ~/.boto)`);
-  }
-  out.detail(`region: ${chosen.region} (from ${chosen.source})`);
+
   if (endpoints.ec2) out.detail(`EC2 endpoint: ${endpoints.ec2}`);
   if (endpoints.route53) out.detail(`Route 53 endpoint: ${endpoints.route53}`);
 
-  const verify = async (identity: AwsCredentialIdentity) => {
+  const verify = async (identity: AwsCredentialIdentity, region = chosen.region) => {
     const { EC2Client, DescribeRegionsCommand } = await import('@aws-sdk/client-ec2');
-    const client = new EC2Client({ ...clientConfig(chosen.region, endpoints.ec2, async () => identity), maxAttempts: 2 });
+    const client = new EC2Client({ ...clientConfig(region, endpoints.ec2, async () => identity), maxAttempts: 2 });
     try {
       await client.send(new DescribeRegionsCommand({}));
     } finally {
       client.destroy();
     }
   };
-  const creds = await resolveCredentials(settings.profile, { env, out, prompt: deps.prompt, verify });
-  return makeContext(chosen.region, chosen.source, creds.source, endpoints, creds.provider);
+  // First run with no region anywhere: the key prompt asks for one too and saves it beside the keys.
+  const creds = await resolveCredentials(settings.profile, { env, out, prompt: deps.prompt, verify, askRegion: chosen.defaulted ? DEFAULT_REGION : undefined });
+  const region = creds.region ?? chosen.region;
+  const regionSource = creds.region ? creds.source : chosen.source;
+  if (chosen.defaulted && !creds.region) {
+    out.info(`${out.program}: no region configured; using ${DEFAULT_REGION} (set --region, AWS_REGION, or ec2_region_name in ~/.boto)`);
+  }
+  out.detail(`region: ${region} (from ${regionSource})`);
+  return makeContext(region, regionSource, creds.source, endpoints, creds.provider);
 }
 
 async function openLocal(settings: AwsSettings, deps: AwsDeps): Promise<AwsContext> {

@@ -23,6 +23,7 @@ import { readIfExists, writeFileAtomic } from './fsutil.js';
 import { setIniValues, parseIni } from './inifile.js';
 import type { Output } from './output.js';
 import type { Prompt } from './prompt.js';
+import { isRegionName } from './ids.js';
 import { maskAccessKeyId } from './secrets.js';
 
 export interface ResolvedCredentials {
@@ -32,14 +33,18 @@ export interface ResolvedCredentials {
   source: string;
   /** The access key id, for --verbose (masked when printed). */
   accessKeyId: string;
+  /** A region the user gave with the keys on first run (saved with them); undefined otherwise. */
+  region?: string;
 }
 
 export interface CredentialDeps {
   env: NodeJS.ProcessEnv;
   prompt: Prompt;
   out: Output;
-  /** Checks keys with a cheap AWS call; throws when AWS refuses them. */
-  verify: (identity: AwsCredentialIdentity) => Promise<void>;
+  /** Checks keys with a cheap AWS call (in `region` when given); throws when AWS refuses them. */
+  verify: (identity: AwsCredentialIdentity, region?: string) => Promise<void>;
+  /** No region is configured anywhere: on first run, ask for one too (this is the suggested answer). */
+  askRegion?: string;
 }
 
 interface Candidate {
@@ -141,41 +146,58 @@ export async function resolveCredentials(profileFlag: string | undefined, deps: 
 
 const ACCESS_KEY_ID = /^(AKIA|ASIA|AIDA|AROA)?[A-Z0-9]{16,128}$/;
 
-/** First run: ask once (secret masked), verify, save to the boto file atomically with mode 0600. */
+/**
+ * First run: ask for keys (secret masked) and, when none is configured, a region; verify; save to the boto
+ * file atomically with mode 0600. Keys AWS refuses are asked for once more before the run ends.
+ */
 async function askAndSave(deps: CredentialDeps): Promise<ResolvedCredentials> {
   const path = botoPath(deps.env);
   deps.out.info(`No AWS credentials found. Enter an access key; it is saved to ${tildify(path, deps.env)} (mode 0600).`);
-  const accessKeyId = (
-    await deps.prompt.input('AWS access key id:', {
-      validate: (v) => (ACCESS_KEY_ID.test(v.trim()) ? true : 'an access key id is 16 or more capital letters and digits, such as AKIA...'),
-    })
-  ).trim();
-  const secretAccessKey = (
-    await deps.prompt.password('AWS secret access key:', { validate: (v) => (v.trim().length >= 16 ? true : 'that is too short for a secret access key') })
-  ).trim();
-  const identity = { accessKeyId, secretAccessKey };
-  try {
-    await deps.verify(identity);
-  } catch (err) {
-    const typed = fromAwsError(err, 'checking the keys');
-    throw new AwsRefusedError(`${typed.message}; nothing was saved`, 'InvalidCredentials', { cause: err });
+  const region = deps.askRegion === undefined
+    ? undefined
+    : (await deps.prompt.input('AWS region:', { default: deps.askRegion, validate: (v) => (isRegionName(v.trim()) ? true : 'a region name such as us-east-1 or eu-west-1') })).trim();
+  let previousKeyId: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const accessKeyId = (
+      await deps.prompt.input('AWS access key id:', {
+        default: previousKeyId,
+        validate: (v) => (ACCESS_KEY_ID.test(v.trim()) ? true : 'an access key id is 16 or more capital letters and digits, such as AKIA...'),
+      })
+    ).trim();
+    const secretAccessKey = (
+      await deps.prompt.password('AWS secret access key:', { validate: (v) => (v.trim().length >= 16 ? true : 'that is too short for a secret access key') })
+    ).trim();
+    const identity = { accessKeyId, secretAccessKey };
+    try {
+      await deps.verify(identity, region);
+    } catch (err) {
+      const typed = fromAwsError(err, 'checking the keys');
+      if (attempt === 1 && typed instanceof AwsRefusedError) {
+        deps.out.warn(`${typed.message}; enter the keys again`);
+        previousKeyId = accessKeyId;
+        continue;
+      }
+      throw new AwsRefusedError(`${typed.message}; nothing was saved`, 'InvalidCredentials', { cause: err });
+    }
+    await saveBotoCredentials(path, identity, deps.env, region);
+    deps.out.info(`Saved to ${tildify(path, deps.env)}${region ? ` (with the region ${region})` : ''}.`);
+    return { provider: staticProvider(identity), source: tildify(path, deps.env), accessKeyId, region };
   }
-  await saveBotoCredentials(path, identity, deps.env);
-  deps.out.info(`Saved to ${tildify(path, deps.env)}.`);
-  return { provider: staticProvider(identity), source: tildify(path, deps.env), accessKeyId };
 }
 
 /** Writes keys into the boto file's [Credentials], keeping the rest of an existing file as it was. */
-export async function saveBotoCredentials(path: string, identity: AwsCredentialIdentity, env: NodeJS.ProcessEnv): Promise<void> {
+export async function saveBotoCredentials(path: string, identity: AwsCredentialIdentity, env: NodeJS.ProcessEnv, region?: string): Promise<void> {
   const existing = (await readIfExists(path)) ?? '';
   try {
     parseIni(existing);
   } catch (err) {
     throw new AwsRefusedError(`${tildify(path, env)} is damaged (${(err as Error).message}); not overwriting it`, 'DamagedConfig');
   }
-  const text = setIniValues(existing, 'Credentials', {
+  let text = setIniValues(existing, 'Credentials', {
     aws_access_key_id: identity.accessKeyId,
     aws_secret_access_key: identity.secretAccessKey,
   });
+  // Where boto (and ec2term, after AWS_REGION and the profile) reads the region.
+  if (region) text = setIniValues(text, 'Boto', { ec2_region_name: region });
   await writeFileAtomic(path, text, 0o600);
 }

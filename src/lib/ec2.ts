@@ -1,6 +1,6 @@
 // The EC2 operations on instances that several commands share, behind a small interface (`Ec2`)
 // so pure logic can be tested with a stub, and the one SDK-backed implementation of it.
-import type { EC2Client, Filter, InstanceStatus, InstanceStateChange } from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, InstanceStatus, Image, InstanceStateChange, Snapshot, Volume } from '@aws-sdk/client-ec2';
 import type { AwsContext } from './aws.js';
 import { fromAwsError } from './errors.js';
 import { LIVE_STATES, toInstanceInfo, type InstanceInfo } from './instances.js';
@@ -28,6 +28,15 @@ export interface Ec2 {
   terminate(ids: string[]): Promise<InstanceStateChange[]>;
   /** Regions enabled for the account. */
   regions(): Promise<string[]>;
+  /** Images by id, or those `owners` publish that match `filters`; `doing` names the lookup in errors. */
+  images(query: { ids?: string[]; owners?: string[]; filters?: Filter[] }, doing?: string): Promise<Image[]>;
+  /** EBS volumes: every one in the region, or those attached to `instanceIds`. */
+  volumes(instanceIds?: string[]): Promise<Volume[]>;
+  /** Snapshots this account owns, narrowed by `filters`. */
+  snapshots(filters: Filter[]): Promise<Snapshot[]>;
+  /** Starts a snapshot of the volume with these tags; its id. */
+  createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
+  deleteSnapshot(id: string): Promise<void>;
 }
 
 /** Runs one SDK call and turns its failure into a typed ec2term error naming what was being done. */
@@ -108,6 +117,46 @@ export async function sdkEc2(aws: AwsContext, region = aws.region, signal?: Abor
     async start(ids) {
       const res = await call('starting', () => client.send(new sdk.StartInstancesCommand({ InstanceIds: ids }), opts));
       return res.StartingInstances ?? [];
+    },
+    async images(query, doing = 'reading image details') {
+      const res = await call(doing, () => client.send(new sdk.DescribeImagesCommand({ ImageIds: query.ids, Owners: query.owners, Filters: query.filters }), opts));
+      return res.Images ?? [];
+    },
+    async volumes(instanceIds) {
+      const out: Volume[] = [];
+      // A filter value list is limited (200 values): chunk when asked for specific instances.
+      const chunks: (string[] | undefined)[] = instanceIds ? Array.from({ length: Math.ceil(instanceIds.length / 190) }, (_, k) => instanceIds.slice(k * 190, k * 190 + 190)) : [undefined];
+      for (const chunk of chunks) {
+        let NextToken: string | undefined;
+        do {
+          const page = await call(`listing volumes in ${region}`, () => client.send(new sdk.DescribeVolumesCommand({
+            Filters: chunk ? [{ Name: 'attachment.instance-id', Values: chunk }] : undefined, MaxResults: 500, NextToken,
+          }), opts));
+          out.push(...(page.Volumes ?? []));
+          NextToken = page.NextToken;
+        } while (NextToken);
+      }
+      return out;
+    },
+    async snapshots(filters) {
+      const out: Snapshot[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await call(`listing snapshots in ${region}`, () =>
+          client.send(new sdk.DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: filters, MaxResults: 1000, NextToken }), opts));
+        out.push(...(page.Snapshots ?? []));
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return out;
+    },
+    async createSnapshot(volumeId, description, tags) {
+      const res = await call(`snapshotting ${volumeId}`, () => client.send(new sdk.CreateSnapshotCommand({
+        VolumeId: volumeId, Description: description, TagSpecifications: [{ ResourceType: 'snapshot', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+      }), opts));
+      return res.SnapshotId ?? '';
+    },
+    async deleteSnapshot(id) {
+      await call(`deleting snapshot ${id}`, () => client.send(new sdk.DeleteSnapshotCommand({ SnapshotId: id }), opts));
     },
     async terminate(ids) {
       const res = await call('terminating', () => client.send(new sdk.TerminateInstancesCommand({ InstanceIds: ids }), opts));

@@ -3,6 +3,7 @@
 // is escaped for the terminal (forTerminal), so a name holding escapes or newlines is shown, never obeyed.
 import { Chalk } from 'chalk';
 import type { Io } from './io.js';
+import { StatusLine } from './status-line.js';
 import { forTerminal, jsonForTerminal } from './untrusted.js';
 
 export interface OutputOptions {
@@ -44,6 +45,8 @@ export class Output {
   readonly quiet: boolean;
   readonly verbose: boolean;
   readonly color: boolean;
+  /** The live status line on stderr (a terminal only); every line printed here clears it first and redraws it after. */
+  readonly status: StatusLine;
   private palette?: Palette;
 
   constructor(
@@ -55,6 +58,7 @@ export class Output {
     this.quiet = opts.quiet;
     this.verbose = opts.verbose;
     this.color = opts.color;
+    this.status = new StatusLine(io.stderr, io.stderrIsTTY && !opts.quiet, () => io.columns());
   }
 
   /** Colours for stdout, plain when colour is off. */
@@ -62,19 +66,29 @@ export class Output {
     return (this.palette ??= makePalette(this.color));
   }
 
-  /** A progress or status line on stderr (one line); silent with --quiet. */
+  /** A progress or notice line on stderr (one line); silent with --quiet. */
   info(message: string): void {
-    if (!this.quiet) this.io.stderr.write(`${forTerminal(message)}\n`);
+    if (!this.quiet) this.stderrLine(message);
   }
 
   /** Detail for --verbose, on stderr. */
   detail(message: string): void {
-    if (this.verbose) this.io.stderr.write(`${this.program}: ${forTerminal(message)}\n`);
+    if (this.verbose) this.stderrLine(`${this.program}: ${message}`);
   }
 
   /** A warning on stderr; shown even with --quiet. */
   warn(message: string): void {
-    this.io.stderr.write(`${this.program}: warning: ${forTerminal(message)}\n`);
+    this.stderrLine(`${this.program}: warning: ${message}`);
+  }
+
+  /** An error that does not end the run (the exit status says it); shown even with --quiet. */
+  error(message: string): void {
+    this.stderrLine(`${this.program}: ${message}`);
+  }
+
+  /** One line on stderr, escaped, with the status line cleared first. */
+  stderrLine(text: string): void {
+    this.status.write(`${forTerminal(text)}\n`);
   }
 
   /**
@@ -82,11 +96,12 @@ export class Output {
    * pass; untrusted parts must be escaped before they are painted (renderTable does it per cell).
    */
   line(text = ''): void {
-    this.io.stdout.write(`${forTerminal(text, { keepTabs: true, keepColours: this.color })}\n`);
+    this.status.around(() => this.io.stdout.write(`${forTerminal(text, { keepTabs: true, keepColours: this.color })}\n`));
   }
 
   /** A value as JSON on stdout (pretty, stable key order as given). */
   printJson(value: unknown): void {
+    this.status.end();
     this.io.stdout.write(`${jsonForTerminal(value)}\n`);
   }
 }

@@ -5,6 +5,7 @@ import { AmbiguousError, NotFoundError, UsageError } from './errors.js';
 import { INSTANCE_ID } from './ids.js';
 import { LIVE_STATES, type InstanceInfo } from './instances.js';
 import type { Prompt } from './prompt.js';
+import { renderTable, type Column } from './table.js';
 
 export type QueryKind = 'id' | 'ip' | 'name';
 
@@ -75,6 +76,25 @@ export function describeCandidate(i: InstanceInfo): string {
   return [i.name ?? '(no name)', i.id, i.state, i.publicIp ?? i.privateIp ?? '', i.region].filter(Boolean).join('  ');
 }
 
+const CANDIDATE_COLUMNS: Column<InstanceInfo>[] = [
+  { header: '', value: (i) => i.name ?? '(no name)' },
+  { header: '', value: (i) => i.id },
+  { header: '', value: (i) => i.state },
+  { header: '', value: (i) => i.publicIp ?? i.privateIp ?? '-' },
+  { header: '', value: (i) => i.region },
+];
+
+/** Picker choices whose rows line up. */
+export function choices(instances: InstanceInfo[]): { name: string; value: InstanceInfo }[] {
+  const labels = candidateLabels(instances);
+  return instances.map((value, k) => ({ name: labels[k]!, value }));
+}
+
+/** Pure: describeCandidate for a list of instances, as aligned columns (pickers and "which one?" lists); escaped for the terminal. */
+export function candidateLabels(instances: InstanceInfo[]): string[] {
+  return renderTable(instances, CANDIDATE_COLUMNS).slice(1);
+}
+
 export interface ResolveDeps {
   /** One Ec2 per region to search. */
   ec2: Ec2 | Ec2[];
@@ -143,10 +163,10 @@ export async function resolveInstance(query: string, deps: ResolveDeps, opts: Re
   if (deps.prompt.interactive) {
     return deps.prompt.select(
       `${sorted.length} instances match "${query}"; which one ${opts.purpose ? `to ${opts.purpose}` : 'do you mean'}?`,
-      sorted.map((i) => ({ name: describeCandidate(i), value: i })),
+      choices(sorted),
     );
   }
-  throw new AmbiguousError(`${sorted.length} instances match "${query}"${where}; name one by id:`, sorted.map(describeCandidate));
+  throw new AmbiguousError(`${sorted.length} instances match "${query}"${where}; name one by id:`, candidateLabels(sorted));
 }
 
 /** Pure: shell-style wildcard (`lab*`, `web-?`) -> RegExp, case-insensitive, whole string. */
@@ -156,7 +176,20 @@ export function wildcardToRegExp(pattern: string): RegExp {
 }
 
 /** Pure: does an instance match an ec2list PATTERN (name, id, DNS record or address; wildcards allowed)? */
-export function matchesPattern(i: InstanceInfo, pattern: string): boolean {
+export function matchesPattern(i: Matchable, pattern: string): boolean {
   const re = wildcardToRegExp(pattern.replace(/\.$/, ''));
-  return [i.name, i.id, i.dnsRecord?.replace(/\.$/, ''), i.publicIp, i.privateIp, i.publicDns, i.privateDns].some((v) => v !== undefined && re.test(v));
+  return [i.name, i.id, i.dnsRecord?.replace(/\.$/, ''), i.publicIp, i.privateIp, i.publicDns, i.privateDns].some((v) => v !== undefined && v !== null && re.test(v));
+}
+
+/** What a PATTERN is matched against: an instance, or a listing's row (null for absent). */
+export type Matchable = { id: string } & { [K in 'name' | 'dnsRecord' | 'publicIp' | 'privateIp' | 'publicDns' | 'privateDns']?: string | null };
+
+/** Does the word hold a shell wildcard (so it picks among matches rather than naming one instance)? */
+export function isWildcard(pattern: string): boolean {
+  return /[*?]/.test(pattern);
+}
+
+/** Pure: the patterns that match none of `items`, in the order given. */
+export function unmatchedPatterns(items: Matchable[], patterns: string[]): string[] {
+  return patterns.filter((p) => !items.some((i) => matchesPattern(i, p)));
 }

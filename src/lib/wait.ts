@@ -140,22 +140,37 @@ function tryConnect(host: string, port: number, timeoutMs: number): Promise<bool
 }
 
 /** Records how long each phase of a job took, in order (shown at the end and in --json). */
+/** A timed phase: a stable `id` for scripts ('ssh-port'), the host it is about (if any) and a label for people. */
+export interface Phase {
+  id: string;
+  host?: string;
+  label: string;
+}
+
+/** A phase as --json prints it: every key present, `host` null when the phase is not about one host. */
+export interface PhaseJson {
+  id: string;
+  host: string | null;
+  label: string;
+  seconds: number;
+}
+
 export class PhaseTimer {
-  readonly phases: { phase: string; ms: number }[] = [];
+  readonly phases: (Phase & { ms: number })[] = [];
   constructor(private readonly clock: Clock) {}
 
-  async time<T>(phase: string, fn: () => Promise<T>): Promise<T> {
+  async time<T>(phase: Phase, fn: () => Promise<T>): Promise<T> {
     const start = this.clock.now();
     try {
       return await fn();
     } finally {
-      this.phases.push({ phase, ms: this.clock.now() - start });
+      this.phases.push({ ...phase, ms: this.clock.now() - start });
     }
   }
 
-  /** { phase: seconds } for --json. */
-  toJSON(): Record<string, number> {
-    return Object.fromEntries(this.phases.map((p) => [p.phase, Math.round(p.ms) / 1000]));
+  /** [{ id, host, label, seconds }] for --json, in the order the phases ended. */
+  toJSON(): PhaseJson[] {
+    return this.phases.map((p) => ({ id: p.id, host: p.host ?? null, label: p.label, seconds: Math.round(p.ms) / 1000 }));
   }
 }
 

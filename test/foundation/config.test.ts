@@ -204,16 +204,59 @@ test('first run: asks once, verifies, saves ~/.boto 0600 atomically and carries 
   assert.ok(!io.err().includes('secret-secret'), 'secret never printed');
 });
 
-test('first run: keys AWS refuses are not saved', async () => {
+test('first run: keys AWS refuses twice are not saved', async () => {
   const h = home();
   const env = { HOME: h, AWS_EC2_METADATA_DISABLED: 'true' };
-  const prompt = scriptedPrompt(['AKIANEWKEYNEWKEY0001', 'secret-secret-secret-secret']);
+  const prompt = scriptedPrompt(['AKIANEWKEYNEWKEY0001', 'secret-secret-secret-secret', 'AKIANEWKEYNEWKEY0001', 'secret-secret-secret-again']);
   const refused = Object.assign(new Error('AWS was not able to validate the provided access credentials'), { name: 'AuthFailure', $metadata: { httpStatusCode: 401 } });
   await assert.rejects(
     resolveCredentials(undefined, { env, out: new Output(memoryIo(env), { json: false, quiet: true, verbose: false, color: false }, 'x'), prompt, verify: async () => { throw refused; } }),
     /nothing was saved/,
   );
   assert.equal(await readBoto(env), undefined);
+});
+
+test('first run: a wrong secret is asked for once more (the key id offered again), then saved', async () => {
+  const h = home();
+  const env = { HOME: h, AWS_EC2_METADATA_DISABLED: 'true' };
+  const io = memoryIo(env);
+  const prompt = scriptedPrompt(['AKIANEWKEYNEWKEY0001', 'wrong-wrong-wrong-wrong', 'AKIANEWKEYNEWKEY0001', 'right-right-right-right']);
+  const refused = Object.assign(new Error('The request signature we calculated does not match'), { name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+  const creds = await resolveCredentials(undefined, {
+    env,
+    out: new Output(io, { json: false, quiet: false, verbose: false, color: false }, 'x'),
+    prompt,
+    verify: async (id) => {
+      if (id.secretAccessKey.startsWith('wrong')) throw refused;
+    },
+  });
+  assert.deepEqual(prompt.asked, ['AWS access key id:', 'AWS secret access key:', 'AWS access key id:', 'AWS secret access key:']);
+  assert.equal(creds.accessKeyId, 'AKIANEWKEYNEWKEY0001');
+  assert.equal((await readBoto(env))?.secretAccessKey, 'right-right-right-right');
+  assert.match(io.err(), /SignatureDoesNotMatch.*enter the keys again/);
+  assert.ok(!io.err().includes('wrong-wrong') && !io.err().includes('right-right'), 'secrets never printed');
+});
+
+test('first run with no region configured: asks for it, verifies there and saves it beside the keys', async () => {
+  const h = home();
+  const env = { HOME: h, AWS_EC2_METADATA_DISABLED: 'true' };
+  const prompt = scriptedPrompt(['eu-central-1', 'AKIANEWKEYNEWKEY0001', 'secret-secret-secret-secret']);
+  let verifiedIn: string | undefined;
+  const creds = await resolveCredentials(undefined, {
+    env,
+    out: new Output(memoryIo(env), { json: false, quiet: true, verbose: false, color: false }, 'x'),
+    prompt,
+    askRegion: 'us-east-1',
+    verify: async (_id, region) => {
+      verifiedIn = region;
+    },
+  });
+  assert.equal(prompt.asked[0], 'AWS region:');
+  assert.equal(creds.region, 'eu-central-1');
+  assert.equal(verifiedIn, 'eu-central-1');
+  const saved = await readBoto(env);
+  assert.equal(saved?.region, 'eu-central-1', 'the next run finds the region (no "no region configured")');
+  assert.equal(saved?.accessKeyId, 'AKIANEWKEYNEWKEY0001');
 });
 
 test('saveBotoCredentials keeps an existing file\'s other sections; refuses a damaged one', async () => {

@@ -2,6 +2,7 @@
 // commands' logic (actions, DNS cleanup, name semantics) runs in-process through the real runner. The
 // behaviour follows EC2 where the logic depends on it: stop and start move through stopping/pending
 // (one describe later they have settled), a start gives a new public address, terminate is idempotent.
+import type { Image, Snapshot, Volume } from '@aws-sdk/client-ec2';
 import type { RunnerDeps } from '../../src/cli.js';
 import type { AwsContext } from '../../src/lib/aws.js';
 import type { Dns, DnsRecord } from '../../src/lib/dns.js';
@@ -17,6 +18,9 @@ export interface MemoryWorld {
   /** Fleets by name (their groups), and fleet names with a launch template. */
   fleets: Map<string, Fleet>;
   templates: Set<string>;
+  images: Image[];
+  volumes: Volume[];
+  snapshots: Map<string, Snapshot>;
   /** Every mutating call, as "Action id...", in order. */
   calls: string[];
 }
@@ -27,7 +31,7 @@ let addressSerial = 10;
 const nextAddress = () => `198.51.100.${addressSerial++ % 250}`;
 
 export function memoryWorld(): MemoryWorld {
-  return { instances: new Map(), zones: new Map(), fleets: new Map(), templates: new Set(), calls: [] };
+  return { instances: new Map(), zones: new Map(), fleets: new Map(), templates: new Set(), images: [], volumes: [], snapshots: new Map(), calls: [] };
 }
 
 /** Adds a running instance; `tags` are merged over Name and ec2term:managed. */
@@ -112,6 +116,27 @@ export function memoryEc2(w: MemoryWorld, region = 'us-east-1'): Ec2 {
     },
     async regions() {
       return ['us-east-1', 'eu-west-1'];
+    },
+    async images(query) {
+      return w.images.filter((im) => !query.ids || query.ids.includes(im.ImageId ?? ''));
+    },
+    // Volumes and snapshots: none unless a test adds them to the world; a new snapshot completes at once.
+    async volumes(instanceIds) {
+      return w.volumes.filter((v) => !instanceIds || v.Attachments?.some((a) => instanceIds.includes(a.InstanceId ?? '')));
+    },
+    async snapshots(filters) {
+      const ids = filters.find((f) => f.Name === 'snapshot-id')?.Values;
+      return [...w.snapshots.values()].filter((x) => !ids || ids.includes(x.SnapshotId ?? ''));
+    },
+    async createSnapshot(volumeId, description, tags) {
+      const id = `snap-${hex(++serial)}`;
+      w.calls.push(`CreateSnapshot ${volumeId}`);
+      w.snapshots.set(id, { SnapshotId: id, VolumeId: volumeId, Description: description, State: 'completed', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
+      return id;
+    },
+    async deleteSnapshot(id) {
+      w.calls.push(`DeleteSnapshot ${id}`);
+      w.snapshots.delete(id);
     },
   };
 }

@@ -80,7 +80,14 @@ describe('ec2launch against the sandbox', { timeout: 240_000 }, () => {
     assert.ok(out.zone.nameServers.length > 0);
     assert.equal(out.keyPair.created, true);
     assert.equal(out.securityGroup.name, 'ec2term-graphterm-server');
-    assert.ok(['running', 'SSH login with the host key verified against the console', 'setup marker ~ubuntu/SETUP_STATUS'].every((p) => Object.keys(out.phases).some((k) => k.endsWith(p))), JSON.stringify(out.phases));
+    // Phases are keyed by a stable id for scripts (the label is for people and may change).
+    const phases = out.phases as { id: string; host: string | null; label: string; seconds: number }[];
+    assert.deepEqual(phases.map((p) => p.id), ['hosted-zone', 'running', 'dns', 'ssh-port', 'ssh-login', 'setup'], JSON.stringify(phases));
+    for (const p of phases) {
+      assert.deepEqual(Object.keys(p), ['id', 'host', 'label', 'seconds']);
+      assert.ok(typeof p.label === 'string' && p.label.length > 0 && typeof p.seconds === 'number');
+      assert.equal(p.host, p.id === 'hosted-zone' ? null : 'lab.myterm.test');
+    }
     assert.equal(out.authCode, '(hidden: use --show-secrets)', 'the auth code is not in --json');
     assert.ok(!r.stderr.includes(out.authCode));
     // The private key was saved 0600 in the sandbox's key folder, not in ~/.ssh.

@@ -129,11 +129,12 @@ describe('ec2launch pure helpers', () => {
     assert.notEqual(a, defaultClientToken({ x: 1 }, '2026-01-01', 1));
     assert.ok(a.length <= 64 && /^[\x21-\x7e]+$/.test(a));
   });
-  it('commandLine masks the auth code and quotes', () => {
+  it('commandLine leaves a given auth code out (it runs as printed, no secret in history) and quotes', () => {
     const line = commandLine(parse(['--auth-code', 'S3cret999', '--install', 'htop,git', '--pylab', 'lab.x.com']));
-    assert.ok(!line.includes('S3cret999'));
-    assert.equal(line, "ec2launch '--auth-code=********' --pylab --install=htop,git lab.x.com");
-    assert.deepEqual(shellSplit(line).slice(1), ['--auth-code=********', '--pylab', '--install=htop,git', 'lab.x.com']);
+    assert.ok(!line.includes('S3cret999') && !line.includes('--auth-code'));
+    assert.equal(line, 'ec2launch --pylab --install=htop,git lab.x.com');
+    assert.deepEqual(shellSplit(line).slice(1), ['--pylab', '--install=htop,git', 'lab.x.com']);
+    assert.equal(commandLine(parse(['--auth-code', 'none', 'lab'])), 'ec2launch --auth-code=none lab', 'not a secret: kept');
   });
   it('shell quoting round-trips', () => {
     for (const w of ['', 'plain', "it's", 'a b', '$(id)', '`id`', '"q"', 'x\\y', 'new\nline', '*', '~', '-n']) {

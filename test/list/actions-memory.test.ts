@@ -121,4 +121,28 @@ describe('ec2list actions (in-process, memory EC2 and Route 53)', () => {
     assert.deepEqual(w.calls, ['UpdateAutoScalingGroup ec2term-node 3', 'UpdateAutoScalingGroup ec2term-node 8']);
     assert.equal((await list(w, ['--scale', 'nosuch=1'])).code, 3);
   });
+
+  it('--snapshot NAME --yes --wait snapshots each attached volume, tagged as ec2term\'s, and waits for them', async () => {
+    const w = memoryWorld();
+    const lab = addInstance(w, 'lab');
+    w.volumes.push({ VolumeId: 'vol-0a', Size: 8, Attachments: [{ InstanceId: lab.id, Device: '/dev/sda1' }] });
+    const r = await list(w, ['--snapshot', 'lab', '--yes', '--wait', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(w.calls, ['CreateSnapshot vol-0a']);
+    const [snap] = [...w.snapshots.values()];
+    assert.equal(snap!.Tags!.find((t) => t.Key === TAGS.managed)?.Value, 'true');
+  });
+
+  it('--delete-snapshot ID --yes deletes a snapshot ec2term made; one it did not make needs --include-unmanaged', async () => {
+    const w = memoryWorld();
+    w.snapshots.set('snap-0123456789abcdef0', { SnapshotId: 'snap-0123456789abcdef0', State: 'completed', Tags: [{ Key: TAGS.managed, Value: 'true' }] });
+    w.snapshots.set('snap-0123456789abcdef1', { SnapshotId: 'snap-0123456789abcdef1', State: 'completed', Tags: [] });
+    assert.equal((await list(w, ['--delete-snapshot', 'snap-0123456789abcdef0', '--yes'])).code, 0);
+    assert.deepEqual(w.calls, ['DeleteSnapshot snap-0123456789abcdef0']);
+    const foreign = await list(w, ['--delete-snapshot', 'snap-0123456789abcdef1', '--yes']);
+    assert.match(foreign.stderr + foreign.stdout, /not made by ec2term \(add --include-unmanaged/);
+    assert.deepEqual(w.calls, ['DeleteSnapshot snap-0123456789abcdef0'], 'skipped, not deleted');
+    assert.equal((await list(w, ['--delete-snapshot', 'snap-0123456789abcdef1', '--include-unmanaged', '--yes'])).code, 0);
+    assert.deepEqual(w.calls.at(-1), 'DeleteSnapshot snap-0123456789abcdef1');
+  });
 });

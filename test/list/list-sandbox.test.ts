@@ -77,10 +77,13 @@ describe('ec2list against the sandbox', () => {
     assert.ok(body.every((l) => l.split('\t').length === head.split('\t').length));
   });
 
-  it('filters by wildcard PATTERN', async () => {
+  it('filters by wildcard PATTERN; one that matches nothing is named and makes the status 3 (like ls a nosuch)', async () => {
     const r = await list(['--json', 'l*', 'fa?']);
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 3, r.stderr);
     assert.deepEqual((JSON.parse(r.stdout) as { name: string }[]).map((x) => x.name), ['lab']);
+    assert.match(r.stderr, /no instance matches "fa\?"/);
+    const ok = await list(['--json', 'l*', 'w?b']);
+    assert.equal(ok.code, 0, ok.stderr);
   });
 
   it('reports a failing region, shows the rest, and exits 1', async () => {
@@ -255,7 +258,8 @@ describe('ec2list against the sandbox', () => {
     const py = spawnSync('python3', ['-c', 'import pty'], { encoding: 'utf8' });
     if (py.status !== 0) return t.skip('python3 with pty is not available');
     const env = cleanEnv({ ...sb.env, COLUMNS: '120', LINES: '40', TERM: 'xterm' });
-    const r = await inPty([process.execPath, join(BIN, 'ec2list'), '--sandbox', 'picky', '--stop'], env, [
+    // A wildcard picks among its matches (a plain name would name the instance: no picker).
+    const r = await inPty([process.execPath, join(BIN, 'ec2list'), '--sandbox', 'pick*', '--stop'], env, [
       ['Which instances to stop', ' '], // select the only candidate
       ['picky', '\r'],
       ['Stop picky', 'y'],

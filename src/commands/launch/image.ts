@@ -3,7 +3,7 @@
 // GraphTerm 0.57 runs only on Python 2.7, and 22.04 is the last Ubuntu LTS that ships it (`python2`,
 // universe); 24.04 has none. The choice itself is pure.
 import type { Image } from '@aws-sdk/client-ec2';
-import { call, type Ec2 } from '../../lib/ec2.js';
+import type { Ec2 } from '../../lib/ec2.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { architectureFor, CANONICAL_OWNER, UBUNTU_RELEASE } from './plan.js';
 
@@ -64,30 +64,22 @@ function choice(i: Image): ImageChoice {
 }
 
 /** The image to launch: the one given (checked to exist) or the newest Ubuntu LTS. */
-export async function findImage(ec2: Ec2, ami: string | undefined, instanceType: string, signal?: AbortSignal): Promise<ImageChoice> {
-  const sdk = await import('@aws-sdk/client-ec2');
-  const send = { abortSignal: signal };
+export async function findImage(ec2: Ec2, ami: string | undefined, instanceType: string): Promise<ImageChoice> {
   if (ami) {
-    const res = await call(`looking up the image ${ami}`, () => ec2.client.send(new sdk.DescribeImagesCommand({ ImageIds: [ami] }), send));
-    const image = res.Images?.[0];
+    const image = (await ec2.images({ ids: [ami] }, `looking up the image ${ami}`))[0];
     if (!image) throw new NotFoundError(`no image ${ami} in ${ec2.region}`, [], { hint: `leave out --ami for the newest Ubuntu ${UBUNTU_RELEASE.version} LTS` });
     return choice(image);
   }
   const arch = architectureFor(instanceType);
-  const res = await call(`looking up the newest Ubuntu ${UBUNTU_RELEASE.version} LTS image`, () =>
-    ec2.client.send(
-      new sdk.DescribeImagesCommand({
-        Owners: [CANONICAL_OWNER],
-        Filters: [
-          { Name: 'name', Values: [`ubuntu/images/hvm-ssd*/ubuntu-${UBUNTU_RELEASE.codename}-${UBUNTU_RELEASE.version}-${arch === 'arm64' ? 'arm64' : 'amd64'}-server-*`] },
-          { Name: 'architecture', Values: [arch] },
-          { Name: 'state', Values: ['available'] },
-        ],
-      }),
-      send,
-    ),
-  );
-  const best = pickUbuntuImage(res.Images ?? []);
+  const images = await ec2.images({
+    owners: [CANONICAL_OWNER],
+    filters: [
+      { Name: 'name', Values: [`ubuntu/images/hvm-ssd*/ubuntu-${UBUNTU_RELEASE.codename}-${UBUNTU_RELEASE.version}-${arch === 'arm64' ? 'arm64' : 'amd64'}-server-*`] },
+      { Name: 'architecture', Values: [arch] },
+      { Name: 'state', Values: ['available'] },
+    ],
+  }, `looking up the newest Ubuntu ${UBUNTU_RELEASE.version} LTS image`);
+  const best = pickUbuntuImage(images);
   if (!best) throw new NotFoundError(`no Ubuntu ${UBUNTU_RELEASE.version} server image for ${arch} found in ${ec2.region}`, [], { hint: 'give one with --ami (it needs Python 2.7: Ubuntu 22.04 or older)' });
   return choice(best);
 }

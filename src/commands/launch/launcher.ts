@@ -23,6 +23,7 @@ import type { CommandContext } from '../types.js';
 import { findImage, type ImageChoice } from './image.js';
 import { defaultClientToken, expiresAt, HOST_GROUP, instanceTags, userDataInput, utcDay, type HostPlan, type LaunchPlan, type SecurityGroupPlan } from './plan.js';
 import type { Progress } from './progress.js';
+import { count } from '../../lib/words.js';
 
 export interface LaunchDeps {
   ctx: CommandContext;
@@ -91,7 +92,7 @@ const pendingOnly = (i: InstanceInfo) => (LIVE_STATES as string[]).includes(i.st
 /** Reads only: image, hosted zone, live instances of the same names, the primary for --connect-to. */
 export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Preflight> {
   const { ec2, dns, ctx } = deps;
-  const image = await findImage(ec2, plan.ami, plan.instanceType, ctx.signal);
+  const image = await findImage(ec2, plan.ami, plan.instanceType);
 
   let zone: HostedZone | undefined;
   let zoneToCreate: string | undefined;
@@ -313,7 +314,7 @@ export class Launcher {
     const { ctx, aws, ec2, dns } = this.deps;
     const { plan, pre } = this;
     if (pre.zoneToCreate && dns) {
-      const zone = await this.progress.phase(`creating the hosted zone ${pre.zoneToCreate}`, () => dns.createZone(pre.zoneToCreate!));
+      const zone = await this.progress.phase({ id: 'hosted-zone', label: `creating the hosted zone ${pre.zoneToCreate}` }, () => dns.createZone(pre.zoneToCreate!));
       this.created.zone = { id: zone.id, name: zone.name, nameServers: zone.nameServers };
       pre.zone = zone;
       this.out.info(`${ctx.program}: created the Route 53 zone ${zone.name}; delegate it at your registrar to: ${zone.nameServers.join(' ')}`);
@@ -361,7 +362,7 @@ export class Launcher {
   async replaceOld(): Promise<InstanceInfo[]> {
     const old = this.pre.hosts.flatMap((h) => h.replace);
     if (old.length === 0) return [];
-    await this.progress.phase(`terminating ${old.map((i) => `${i.name} (${i.id})`).join(', ')} (--replace)`, () => this.deps.ec2.terminate(old.map((i) => i.id)));
+    await this.progress.phase({ id: 'replace', label: `terminating ${old.map((i) => `${i.name} (${i.id})`).join(', ')} (--replace)` }, () => this.deps.ec2.terminate(old.map((i) => i.id)));
     return old;
   }
 
@@ -416,7 +417,7 @@ export class Launcher {
     if (plan.wait === 'none') return result;
     const wopts = (timeoutMs: number, hint: string) => ({ clock: ctx.clock, signal: ctx.signal, timeoutMs, hint });
 
-    let instance = await this.progress.phase(`${name}: running`, () =>
+    let instance = await this.progress.phase({ id: 'running', host: name, label: 'running' }, () =>
       waitForInstanceState(ec2, launched.id, ['running'], wopts(plan.timeouts.running, `the instance is still starting: see it with ec2list ${name}; run ec2launch again with a longer --timeout to continue with it`)),
     );
     this.replaceInstance(instance);
@@ -426,7 +427,7 @@ export class Launcher {
       const zone = this.pre.zone;
       const ip = instance.publicIp;
       if (!ip) throw new Ec2termError(`${name} (${instance.id}) has no public address, so no DNS record can point at it`);
-      await this.progress.phase(`${name}: DNS A record ${prep.host.dnsName} -> ${ip} (INSYNC)`, async () => {
+      await this.progress.phase({ id: 'dns', host: name, label: `DNS A record ${prep.host.dnsName} -> ${ip} (INSYNC)` }, async () => {
         const change = await dns.upsertRecord(zone.id, prep.host.dnsName!, 'A', ip, 60);
         this.created.records.push({ zoneId: zone.id, name: prep.host.dnsName!, values: [ip, instance.publicDns ?? ''].filter(Boolean) });
         await ec2.createTags([instance.id], { [TAGS.dns]: prep.host.dnsName!, [TAGS.zone]: zone.id, [TAGS.dnsValue]: ip });
@@ -440,11 +441,11 @@ export class Launcher {
 
     const address = instance.publicIp ?? instance.publicDns ?? instance.privateIp;
     if (!address) throw new Ec2termError(`${name} (${instance.id}) has no address to reach it by SSH`);
-    await this.progress.phase(`${name}: SSH port ${instance.sshPort} open`, () =>
+    await this.progress.phase({ id: 'ssh-port', host: name, label: `SSH port ${instance.sshPort} open` }, () =>
       waitForTcpPort(address, instance.sshPort, wopts(plan.timeouts.ssh, `check the security group ${plan.securityGroup.name} allows port 22 from your address (--allow-from)`)),
     );
     const { connectToInstance } = await import('../../lib/ssh/index.js');
-    const session = await this.progress.phase(`${name}: SSH login with the host key verified against the console`, () =>
+    const session = await this.progress.phase({ id: 'ssh-login', host: name, label: 'SSH login with the host key verified against the console' }, () =>
       connectToInstance(instance, {
         aws,
         ec2,
@@ -493,7 +494,7 @@ export class Launcher {
       }
       if (plan.role === 'host') {
         const hostName = graphtermHostName(name);
-        const key = await this.progress.phase(`${name}: its key from ${plan.connectTo} (the HMAC gauth computes)`, () => this.onPrimary(`${WRAPPER_COMMAND} hostkey ${hostName}`));
+        const key = await this.progress.phase({ id: 'host-key', host: name, label: `its key from ${plan.connectTo} (the HMAC gauth computes)` }, () => this.onPrimary(`${WRAPPER_COMMAND} hostkey ${hostName}`));
         if (!/^[0-9a-f-]{4,64}$|^none$/.test(key.trim())) throw new Ec2termError(`${plan.connectTo} gave no usable key for ${hostName}`);
         const file = hostAuthFile(hostName);
         const r = await session.exec(authCodeDeliveryScript(file, { replace: true }), { stdin: `${key.trim()}\n`, signal: ctx.signal });
@@ -502,7 +503,7 @@ export class Launcher {
       }
       if (plan.copy.length > 0) {
         const { basename, resolve } = await import('node:path');
-        await this.progress.phase(`${name}: copying ${plan.copy.length} file(s)`, async () => {
+        await this.progress.phase({ id: 'copy', host: name, label: `copying ${count(plan.copy.length, 'file')}` }, async () => {
           const sftp = await session.sftp();
           for (const f of plan.copy) {
             const remote = basename(f);
@@ -513,7 +514,7 @@ export class Launcher {
       }
       if (plan.wait === 'ready') {
         const readyDeadline = ctx.clock.now() + plan.timeouts.ready;
-        result.setup = await this.progress.phase(`${name}: setup marker ~${plan.user}/SETUP_STATUS`, () =>
+        result.setup = await this.progress.phase({ id: 'setup', host: name, label: `setup marker ~${plan.user}/SETUP_STATUS` }, () =>
           pollUntil(
             `the setup of ${name} to finish (~${plan.user}/SETUP_STATUS)`,
             async () => {
@@ -531,7 +532,7 @@ export class Launcher {
         );
         if (plan.role === 'host') {
           const hostName = graphtermHostName(name);
-          await this.progress.phase(`${name}: listed by ${plan.connectTo} as host ${hostName}`, () =>
+          await this.progress.phase({ id: 'joined', host: name, label: `listed by ${plan.connectTo} as host ${hostName}` }, () =>
             pollUntil(
               `${hostName} to appear in the host list of ${plan.connectTo}`,
               async () => ((await this.onPrimary(`${WRAPPER_COMMAND} hosts`)).split('\n').includes(hostName) ? true : undefined),

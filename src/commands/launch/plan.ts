@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../../lib/errors.js';
 import { IMAGE_ID, IPV4, IPV4_CIDR, SNAPSHOT_ID } from '../../lib/ids.js';
 import { TAGS } from '../../lib/instances.js';
-import { maskSecret } from '../../lib/secrets.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
 import { NETCDF_PIP_PINS, PYLAB_PIP_PINS, type PipPin } from '../../lib/graphterm/pins.js';
 import { GRAPHTERM_PORT, GTERM_HOST_NAME_RE, HOST_PORT } from '../../lib/graphterm/wrapper.js';
@@ -556,7 +555,13 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** Pure: the command line equivalent to a plan's options, secrets masked, for shell history. */
+/** Where an auth code can be given without putting it on a command line. */
+export const AUTH_CODE_ENV = 'EC2TERM_AUTH_CODE';
+
+/**
+ * Pure: the command line equivalent to a plan's options, for shell history: it runs as printed. A given
+ * auth code is left out (a secret never goes on a command line): pass it in EC2TERM_AUTH_CODE instead.
+ */
 export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
   const words: string[] = [program];
   const flag = (name: string, on: boolean | undefined) => {
@@ -569,7 +574,7 @@ export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
   value('--ami', o.ami);
   value('--key', o.key);
   value('--import-key', o.importKey);
-  if (o.authCode !== undefined) words.push(o.authCode === 'none' ? '--auth-code=none' : `--auth-code=${maskSecret(o.authCode)}`);
+  if (o.authCode === 'none') words.push('--auth-code=none');
   value('--auth-type', o.authType);
   flag('--https', o.https);
   flag('--pylab', o.pylab);

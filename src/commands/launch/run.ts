@@ -13,7 +13,7 @@ import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
 import { fillForm } from './form.js';
 import { dryRun, groupWarnings, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
 import { supportNote } from './image.js';
-import { commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
+import { AUTH_CODE_ENV, checkAuthCode, commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
 
 /** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
@@ -100,10 +100,26 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
 
 export const run: RunCommand = async (ctx, args, options) => {
   let opts = toLaunchOptions(args, options);
+  // The auth code may come from the environment, so it is on no command line (and in no shell history).
+  const fromEnv = ctx.io.env[AUTH_CODE_ENV];
+  if (opts.authCode === undefined && fromEnv) {
+    try {
+      if (fromEnv !== 'none') checkAuthCode(fromEnv);
+    } catch (err) {
+      throw new UsageError(`bad ${AUTH_CODE_ENV}: ${(err as Error).message.replace(/^bad --auth-code: /, '')}`);
+    }
+    opts.authCode = fromEnv;
+  }
   if (opts.form || (opts.name === undefined && ctx.prompt.interactive && !opts.userData)) {
     if (!ctx.prompt.interactive) throw new UsageError('--form needs a terminal; give the options as flags instead');
     opts = await fillForm(ctx.prompt, opts);
-    ctx.out.info(`${ctx.program}: the same launch as a command:\n  ${commandLine(opts, ctx.program)}`);
+    planLaunch(opts); // a form whose answers do not make a launch says so before asking to launch
+    ctx.out.info(`${ctx.program}: the same launch as a command:`);
+    ctx.out.info(`  ${commandLine(opts, ctx.program)}`);
+    if (opts.authCode !== undefined && opts.authCode !== 'none') {
+      ctx.out.info(`  (the auth code is left out; to use the same one, set ${AUTH_CODE_ENV} in the environment, e.g. read -rs ${AUTH_CODE_ENV}; export ${AUTH_CODE_ENV})`);
+    }
+    if (!(await ctx.prompt.confirm(`Launch ${opts.name} now?`, { default: false }))) throw new CancelledError('answered no; nothing was launched');
   }
   const plan = planLaunch(opts);
   const fleet = opts.hosts !== undefined ? (await import('./fleet/plan.js')).planFleet(opts.hosts, opts.spot, plan, opts) : undefined;
@@ -162,7 +178,7 @@ export const run: RunCommand = async (ctx, args, options) => {
     if (!nothing) {
       ctx.out.warn(`launch failed${aborted ? ' (interrupted)' : ''}; ${plan.keepOnFailure ? 'keeping' : 'removing'} what this run created`);
       const lines = await launcher.undo(plan.keepOnFailure);
-      for (const l of lines) ctx.out.io.stderr.write(`${ctx.program}: ${l}\n`);
+      for (const l of lines) ctx.out.error(l);
     } else ctx.out.info(`${ctx.program}: nothing was created`);
     if (aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new CancelledError();
     throw err;
@@ -254,7 +270,7 @@ function successResult(
     }
     if (c.zone) out.line(`hosted zone ${c.zone.name} created; name servers: ${c.zone.nameServers.join(' ')}`);
     const phases = launcher.progress.timer.phases;
-    if (phases.length) out.line(`phases: ${phases.map((x) => `${x.phase.replace(/^[^:]+: /, '')} ${formatDuration(x.ms)}`).join(', ')}`);
+    if (phases.length) out.line(`phases: ${phases.map((x) => `${x.label} ${formatDuration(x.ms)}`).join(', ')}`);
     if (authCode && perHost) {
       if (o.showCode) results.forEach((r, i) => out.line(`auth code of ${hosts[i]!.name}:  ${p.bold(r.authCode ?? authCode)}`));
       out.line(`auth code:  ${o.showCode ? 'shown once, above;' : 'not shown without a terminal (add --show-secrets);'} the hosts have different codes, each in ~${plan.user}/${hosts[0]!.codeFile ?? '.graphterm/'}`);

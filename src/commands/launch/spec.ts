@@ -29,7 +29,7 @@ export const spec: CommandSpec = {
       .option('--ami <id>', 'image id (default: the newest Ubuntu 22.04 LTS for the region, from Canonical: it has Python 2.7)')
       .option('--key <name>', 'EC2 key pair (default "ec2term", created on first use; private key saved 0600)')
       .option('--import-key <file>', 'create the key pair from this local public key (FILE.pub) instead of a new one')
-      .option('--auth-code <code>', 'GraphTerm auth code, 8-16 letters/digits, dashes ignored (default: random, shown once at the end)')
+      .option('--auth-code <code>', 'GraphTerm auth code, 8-16 letters/digits, dashes ignored (default: EC2TERM_AUTH_CODE, else random, shown once at the end)')
       .addOption(new Option('--auth-type <type>', 'GraphTerm auth type').choices(['singleuser', 'none', 'name', 'multiuser']))
       .option('--https', 'serve GraphTerm over https (a 2048-bit self-signed certificate made at setup; URL https://NAME/)')
       .option('--open-server', 'with --auth-type none or name: open GraphTerm\'s ports anyway (no code guards them)')

@@ -9,6 +9,7 @@ import type { Output } from '../../lib/output.js';
 import { forTerminal } from '../../lib/untrusted.js';
 import type { CommandContext, CommandOptions, CommandResult } from '../types.js';
 import type { ListOptions } from './options.js';
+import { count } from '../../lib/words.js';
 
 const SCALE = /^([a-z0-9][a-z0-9-]*)=(\d{1,3})$/;
 
@@ -33,11 +34,11 @@ export async function scaleFleet(ctx: CommandContext, options: CommandOptions): 
   const fleets = await api.list();
   const f = fleets.find((x) => x.name === name);
   if (!f) throw new NotFoundError(`no fleet named ${name}`, fleets.map((x) => x.name), { hint: 'ec2list --fleets lists them' });
-  const plan = `fleet ${name}: ${f.desired} -> ${hosts} hosts`;
+  const plan = `fleet ${name}: ${f.desired} -> ${count(hosts, 'host')}`;
   if (opts.dryRun) return { json: { dryRun: true, fleet: name, from: f.desired, to: hosts }, render: (out) => out.line(`Dry run: nothing was changed. ${plan}`) };
   if (hosts < f.desired) await confirmOrRefuse(ctx, opts, `Shrink ${plan}, terminating ${f.desired - hosts}?`, '--scale (shrinking)');
   await api.resize(f, hosts);
-  return { json: { fleet: name, from: f.desired, to: hosts }, render: (out) => out.line(plan) };
+  return { json: { dryRun: false, fleet: name, from: f.desired, to: hosts }, render: (out) => out.line(plan) };
 }
 
 /** --fleets, and --terminate NAME when NAME is a fleet; undefined when the command is not about fleets. */
@@ -55,12 +56,12 @@ export async function fleetCommand(ctx: CommandContext, opts: ListOptions, optio
     const named = terminating.filter(isFleet);
     if (named.length === 0) return undefined;
     if (named.length < terminating.length) throw new UsageError(`--terminate: ${terminating.filter((n) => !isFleet(n)).join(', ')} ${named.length === 1 ? 'is' : 'are'} not a fleet; terminate fleets and instances in separate commands`);
-    const what = named.map((n) => `fleet ${n}${find(n) ? ` (${find(n)!.instances.length} hosts)` : ' (its launch template)'}`).join(', ');
-    if (opts.dryRun) return { json: { dryRun: true, fleets: named }, render: (out) => out.line(`Dry run: nothing was changed. Would delete ${what}`) };
+    const what = named.map((n) => `fleet ${n}${find(n) ? ` (${count(find(n)!.instances.length, 'host')})` : ' (its launch template)'}`).join(', ');
+    if (opts.dryRun) return { json: { dryRun: true, fleets: named, deleted: [], steps: [] }, render: (out) => out.line(`Dry run: nothing was changed. Would delete ${what}`) };
     await confirmOrRefuse(ctx, opts, `Delete ${what}, terminating its hosts?`, '--terminate');
     const lines: string[] = [];
     for (const n of named) lines.push(...(await api.remove(find(n)?.group ?? `ec2term-${n}`, { clock: ctx.clock, warn: (t) => ctx.out.warn(t) })));
-    return { json: { deleted: named, steps: lines }, render: (out) => { for (const l of lines) out.line(l); } };
+    return { json: { dryRun: false, fleets: named, deleted: named, steps: lines }, render: (out) => { for (const l of lines) out.line(l); } };
   }
 
   const joined = await joinedHosts(await ctx.ec2(), fleets);

@@ -4,6 +4,7 @@ import { UsageError } from '../../lib/errors.js';
 import { parseRegionList, SNAPSHOT_ID } from '../../lib/ids.js';
 import type { CommandOptions, GlobalOptions } from '../types.js';
 import { parseDuration } from '../../lib/wait.js';
+import { isWildcard } from '../../lib/resolve.js';
 
 export type ActionKind = 'stop' | 'start' | 'terminate' | 'terminate-all' | 'expired' | 'snapshot' | 'delete-snapshot';
 export type OutputFormat = 'table' | 'tsv' | 'json';
@@ -132,6 +133,11 @@ export function parseListOptions(args: string[], o: CommandOptions, global: Glob
     const flag = opts.yes ? '--yes' : opts.dryRun ? '--dry-run' : '--wait';
     throw new UsageError(`${flag} goes with an action (--stop, --start, --terminate, --terminate-all, --expired, --snapshot, --delete-snapshot)`);
   }
+  // `ec2list lab --terminate` names lab, as `ec2list --terminate lab` does; wildcards still pick among matches.
+  if (action && action.names.length === 0 && NAMED_ACTIONS.includes(action.kind) && opts.patterns.length > 0 && !opts.patterns.some(isWildcard)) {
+    action.names = [...new Set(opts.patterns)];
+    opts.patterns = [];
+  }
   if (action && action.names.length > 0 && opts.patterns.length > 0) {
     throw new UsageError(`give either names after ${flagOf(action.kind)} or PATTERNs to pick from, not both`);
   }
@@ -139,9 +145,12 @@ export function parseListOptions(args: string[], o: CommandOptions, global: Glob
   return opts;
 }
 
+/** Actions on chosen instances: by name, or picked on a terminal. */
+const NAMED_ACTIONS: ActionKind[] = ['stop', 'start', 'terminate', 'snapshot'];
+
 /** Does the action need a picker (no names given, and it acts on chosen instances)? */
 export function needsPicker(action: ListAction): boolean {
-  return action.names.length === 0 && ['stop', 'start', 'terminate', 'snapshot'].includes(action.kind);
+  return action.names.length === 0 && NAMED_ACTIONS.includes(action.kind);
 }
 
 /**

@@ -5,10 +5,10 @@ import type { InstanceStatus } from '@aws-sdk/client-ec2';
 import type { AwsContext } from '../../lib/aws.js';
 import type { Dns } from '../../lib/dns.js';
 import type { Ec2 } from '../../lib/ec2.js';
-import { CancelledError, describeError, Ec2termError, ExitCode, fromAwsError } from '../../lib/errors.js';
+import { CancelledError, describeError, Ec2termError, ExitCode, fromAwsError, NotFoundError } from '../../lib/errors.js';
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../lib/instances.js';
 import type { Output } from '../../lib/output.js';
-import { describeCandidate, resolveInstance } from '../../lib/resolve.js';
+import { choices, resolveInstance, unmatchedPatterns } from '../../lib/resolve.js';
 import { CLEANUP_RETRY_MS, persistentCleanup, pollUntil, waitForInstanceState } from '../../lib/wait.js';
 import type { CommandContext, CommandResult, RunCommand } from '../types.js';
 import { checkConsent, needsPicker, parseListOptions, type ActionKind, type ListOptions } from './options.js';
@@ -27,7 +27,7 @@ import {
 import { renderHealth, renderList, renderSnapshots, renderTsv, renderVolumes, tsvCell, type RenderOptions, type SnapshotRow } from './render.js';
 import { forTerminal } from '../../lib/untrusted.js';
 import { filterByPatterns, sortRows, toRow, type ListRow } from './rows.js';
-import { createSnapshot, deleteSnapshot, findSnapshots, managedSnapshots, volumesByInstance, waitForSnapshots } from './storage.js';
+import { findSnapshots, managedSnapshots, volumesByInstance, waitForSnapshots } from './storage.js';
 
 export const run: RunCommand = async (ctx, args, options) => {
   if (options.scale !== undefined) return (await import('./fleets.js')).scaleFleet(ctx, options);
@@ -95,7 +95,7 @@ async function gatherRegion(ctx: CommandContext, ec2: Ec2, opts: ListOptions, no
   const [instances, byId, volumes] = await Promise.all([
     ec2.describeInstances({ states }),
     opts.health ? fullStatus(ec2) : exceptionalStatus(ec2),
-    opts.volumes ? volumesByInstance(ec2, undefined, ctx.signal) : Promise.resolve(undefined),
+    opts.volumes ? volumesByInstance(ec2) : Promise.resolve(undefined),
   ]);
   return filterByPatterns(instances, opts.patterns).map((i) =>
     toRow(i, now, byId.get(i.id) ?? (!opts.health && i.state === 'running' ? ALL_OK : undefined), volumes ? (volumes.get(i.id) ?? []) : undefined),
@@ -157,7 +157,10 @@ function emptyNote(opts: ListOptions, ec2s: number): string {
 function listResult(ctx: CommandContext, rows: ListRow[], failures: RegionFailure[], opts: ListOptions, regions: number): CommandResult {
   const multiRegion = regions > 1;
   reportFailures(ctx, failures);
-  const exitCode = failures.length ? ExitCode.failure : ExitCode.ok;
+  // Like `ls a nosuch`: what matched is shown, each pattern that matched nothing is named, exit 3.
+  const unmatched = failures.length ? [] : unmatchedPatterns(rows, opts.patterns);
+  if (unmatched.length) ctx.out.error(`${noMatch(unmatched, regions).message}${opts.includeTerminated ? '' : ' (terminated ones are hidden; --all shows them)'}`);
+  const exitCode = failures.length ? ExitCode.failure : unmatched.length ? ExitCode.notFound : ExitCode.ok;
   const regionColumn = multiRegion;
   return {
     exitCode,
@@ -165,14 +168,14 @@ function listResult(ctx: CommandContext, rows: ListRow[], failures: RegionFailur
     render(out: Output) {
       if (opts.output === 'json') return out.printJson(rows);
       if (opts.output === 'tsv') return renderTsv(rows, opts).forEach((l) => out.line(l));
-      if (rows.length === 0) return out.info(`${out.program}: ${emptyNote(opts, regions)}`);
+      if (rows.length === 0) return unmatched.length ? undefined : out.info(`${out.program}: ${emptyNote(opts, regions)}`);
       tableLines(rows, opts, renderOptions(ctx, opts, regionColumn)).forEach((l) => out.line(l));
     },
   };
 }
 
 async function listSnapshots(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Promise<CommandResult> {
-  const { items, failures } = await perRegion<SnapshotRow>(ctx, ec2s, (e) => managedSnapshots(e, ctx.signal));
+  const { items, failures } = await perRegion<SnapshotRow>(ctx, ec2s, (e) => managedSnapshots(e));
   const rows = items.sort((a, b) => a.region.localeCompare(b.region) || (a.startTime ?? '').localeCompare(b.startTime ?? '') || a.snapshotId.localeCompare(b.snapshotId));
   reportFailures(ctx, failures);
   return {
@@ -195,6 +198,7 @@ async function listSnapshots(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions
 async function watch(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Promise<CommandResult> {
   const out = ctx.out;
   const tty = ctx.io.stdoutIsTTY;
+  let first = true;
   try {
     for (;;) {
       const { rows, failures } = await gather(ctx, ec2s, opts);
@@ -205,7 +209,9 @@ async function watch(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Promi
       const failed = failures.map((f) => `${f.region}: ${describeError(f.error).lines[0]}`);
       // The frame's own clear-screen is the only control sequence: every line is escaped (table cells before painting).
       const frame = [out.paint.dim(forTerminal(head)), '', ...body, ...failed].map((l) => forTerminal(l, { keepColours: out.color }));
-      ctx.io.stdout.write(`${tty ? '\u001b[H\u001b[2J' : '\n'}${frame.join('\n')}\n`);
+      // Piped, frames follow each other with a blank line between (none before the first: `| head -1` shows the heading).
+      ctx.io.stdout.write(`${tty ? '\u001b[H\u001b[2J' : first ? '' : '\n'}${frame.join('\n')}\n`);
+      first = false;
       await ctx.clock.sleep(opts.intervalMs, ctx.signal);
     }
   } catch (err) {
@@ -233,7 +239,16 @@ async function listAll(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Pro
     reportFailures(ctx, failures);
     throw new Ec2termError(`could not list ${failures.map((f) => f.region).join(', ')}; nothing was changed`);
   }
+  const unmatched = unmatchedPatterns(items, opts.patterns);
+  if (unmatched.length) throw noMatch(unmatched, ec2s.length, 'nothing was changed');
   return filterByPatterns(items, opts.patterns);
+}
+
+/** A PATTERN that matches nothing is exit 3 in every mode, as a name that matches nothing is. */
+function noMatch(patterns: string[], regions: number, then?: string): NotFoundError {
+  const where = regions > 1 ? `in ${regions} regions` : 'in this region';
+  const what = patterns.map((p) => `"${p}"`).join(', ');
+  return new NotFoundError(`no instance matches ${what} ${where}${then ? `; ${then}` : ''}`);
 }
 
 async function chooseTargets(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions, kind: ActionKind): Promise<InstanceInfo[]> {
@@ -246,7 +261,7 @@ async function chooseTargets(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions
   candidates.sort((a, b) => a.region.localeCompare(b.region) || (a.name ?? '').localeCompare(b.name ?? '') || a.id.localeCompare(b.id));
   const chosen = await ctx.prompt.checkbox(
     `Which instances to ${VERB[kind]}? (space selects, enter confirms)`,
-    candidates.map((i) => ({ name: describeCandidate(i), value: i })),
+    choices(candidates),
   );
   if (chosen.length === 0) throw new CancelledError('nothing selected; nothing was changed');
   return chosen;
@@ -269,7 +284,7 @@ async function makePlan(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Pr
       const withVolumes = await Promise.all(
         [...new Set(targets.map((t) => t.region))].map(async (region) => {
           const mine = targets.filter((t) => t.region === region);
-          const volumes = await volumesByInstance(byRegion.get(region)!, mine.map((t) => t.id), ctx.signal);
+          const volumes = await volumesByInstance(byRegion.get(region)!, mine.map((t) => t.id));
           return mine.map((instance) => ({
             instance,
             volumes: (volumes.get(instance.id) ?? []).map((v) => ({ volumeId: v.volumeId, device: v.device ?? undefined, sizeGiB: v.sizeGiB ?? undefined })),
@@ -279,7 +294,7 @@ async function makePlan(ctx: CommandContext, ec2s: Ec2[], opts: ListOptions): Pr
       return planSnapshots(withVolumes.flat(), planOpts);
     }
     case 'delete-snapshot': {
-      const { items, failures } = await perRegion(ctx, ec2s, (e) => findSnapshots(e, action.names, ctx.signal));
+      const { items, failures } = await perRegion(ctx, ec2s, (e) => findSnapshots(e, action.names));
       if (failures.length) {
         reportFailures(ctx, failures);
         throw new Ec2termError(`could not look for the snapshots in ${failures.map((f) => f.region).join(', ')}; nothing was changed`);
@@ -298,17 +313,22 @@ export interface TaskResult {
   ok: boolean;
   /** What happened, in order, e.g. ["DNS record lab.example.com deleted", "terminating"]. */
   done: string[];
-  state?: string;
-  snapshots?: string[];
-  error?: string;
-  exitCode?: number;
+  /** The state EC2 reported last; null when no step reported one. */
+  state: string | null;
+  /** Snapshots started (--snapshot); null for other actions. */
+  snapshots: string[] | null;
+  /** Why the task failed; null when it did not. */
+  error: string | null;
+  /** The exit status this task's failure means; null when it did not fail. */
+  exitCode: number | null;
   /** Done, but with something left for the user (a DNS record ec2term could not handle): exit 1. */
   warnings: string[];
 }
 
 async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Promise<Dns>, opts: ListOptions): Promise<TaskResult> {
   const id = task.instance?.id ?? task.subject;
-  const result: TaskResult = { subject: task.subject, region: task.region, id, ok: true, done: [], warnings: [] };
+  // Every key is always present (null when absent), so scripts read results without guarding each one.
+  const result: TaskResult = { subject: task.subject, region: task.region, id, ok: true, done: [], state: null, snapshots: null, error: null, exitCode: null, warnings: [] };
   const note = (text: string) => {
     result.done.push(text);
     ctx.out.info(`${task.subject}: ${text}`);
@@ -321,13 +341,13 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
       switch (step.kind) {
         case 'stop': {
           const [change] = await ec2.stop([id], step.force);
-          result.state = change?.CurrentState?.Name;
+          result.state = change?.CurrentState?.Name ?? null;
           note(`${step.force ? 'force-stopping' : 'stopping'} (${result.state ?? 'requested'})`);
           break;
         }
         case 'start': {
           const [change] = await ec2.start([id]);
-          result.state = change?.CurrentState?.Name;
+          result.state = change?.CurrentState?.Name ?? null;
           note(`starting (${result.state ?? 'requested'})`);
           break;
         }
@@ -387,7 +407,7 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
         }
         case 'terminate': {
           const [change] = await persist('terminating', () => ec2.terminate([id]));
-          result.state = change?.CurrentState?.Name;
+          result.state = change?.CurrentState?.Name ?? null;
           note(`terminating (${result.state ?? 'requested'})`);
           break;
         }
@@ -398,7 +418,7 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
           break;
         }
         case 'snapshot': {
-          const snap = await createSnapshot(ec2, step, ctx.signal);
+          const snap = await ec2.createSnapshot(step.volumeId, step.description, step.tags);
           (result.snapshots ??= []).push(snap);
           note(`snapshot ${snap} of ${step.volumeId}${step.device ? ` (${step.device})` : ''} started`);
           break;
@@ -409,7 +429,7 @@ async function runTask(ctx: CommandContext, task: Task, ec2: Ec2, dns: () => Pro
           break;
         }
         case 'delete-snapshot': {
-          await deleteSnapshot(ec2, step.snapshotId, ctx.signal);
+          await ec2.deleteSnapshot(step.snapshotId);
           note('deleted');
           break;
         }

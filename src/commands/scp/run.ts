@@ -10,7 +10,6 @@ import { connectionSettings } from '../../lib/ssh/settings.js';
 import { bandwidthThrottle, limitBytesPerSecond } from '../../lib/transfer/limit.js';
 import { withDefaults, type ConnectionPlan } from '../ssh/options.js';
 import { resolveInstance } from '../../lib/resolve.js';
-import { forTerminal } from '../../lib/untrusted.js';
 import type { SshSession } from '../../lib/ssh/index.js';
 import type { TransferFs } from '../../lib/transfer/fs.js';
 import type { CommandOptions, RunCommand } from '../types.js';
@@ -83,11 +82,8 @@ export const run: RunCommand = async (ctx, args, options) => {
   const remotes = new Map<string, TransferFs>();
   const local = localFs();
   const fsOf = (o: Operand): TransferFs => (o.kind === 'local' ? local : remotes.get(hostKey(o))!);
-  const progress = ctx.io.stderrIsTTY && !ctx.global.quiet && !plan.options.quiet ? new ProgressBar(ctx.io.stderr, () => ctx.io.columns()) : undefined;
-  const say = (line: string) => {
-    progress?.clear();
-    ctx.io.stderr.write(`${ctx.program}: ${forTerminal(line)}\n`);
-  };
+  const progress = ctx.io.stderrIsTTY && !ctx.global.quiet && !plan.options.quiet ? new ProgressBar(ctx.out.status, () => ctx.io.columns()) : undefined;
+  const say = (line: string) => ctx.out.stderrLine(`${ctx.program}: ${line}`);
 
   // Ctrl-C / SIGTERM: the engine stops at the next chunk and removes its temporary files; if a server
   // stops answering, cut the connections after a grace period so pending requests fail instead of hanging.

@@ -3,7 +3,6 @@
 import type { AwsContext } from '../aws.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Ec2 } from '../ec2.js';
-import { call } from '../ec2.js';
 import { Ec2termError, ExitCode, NotFoundError, ConnectionError } from '../errors.js';
 import { label as labelOf, reachableAddress, type InstanceInfo } from '../instances.js';
 import type { Output } from '../output.js';
@@ -87,10 +86,8 @@ export async function usersForImages(ec2: Ec2, imageIds: string[]): Promise<Map<
   const ids = [...new Set(imageIds.filter(Boolean))];
   const out = new Map<string, string>();
   if (ids.length === 0) return out;
-  const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
   try {
-    const res = await call('reading image details', () => ec2.client.send(new DescribeImagesCommand({ ImageIds: ids })));
-    for (const img of res.Images ?? []) {
+    for (const img of await ec2.images({ ids })) {
       const u = userForImage(img.Name, img.Description);
       if (img.ImageId && u) out.set(img.ImageId, u);
     }
@@ -213,7 +210,7 @@ function hostKeyCheckFor(target: Pick<InstanceTarget, 'instance' | 'knownHosts'>
     signal: o.signal,
     info: (t) => o.out.info(`${program}: ${t}`),
     warn: (t) => o.out.warn(t),
-    banner: (t) => o.out.io.stderr.write(t.split('\n').map((l) => `${forTerminal(l)}\n`).join('')),
+    banner: (t) => o.out.status.write(t.split('\n').map((l) => `${forTerminal(l)}\n`).join('')),
     forgetCommand: `ec2ssh --forget-host-key ${hintName(target.instance)}`,
   });
 }
@@ -265,7 +262,7 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
       signal: o.signal,
       prompt: o.prompt,
       env: o.env,
-      warn: (t) => o.out.io.stderr.write(`${forTerminal(t)}\n`),
+      warn: (t) => o.out.stderrLine(t),
       detail: (t) => o.out.detail(t),
       label: `${target.user}@${labelOf(running)}`,
     }),

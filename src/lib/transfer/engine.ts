@@ -9,6 +9,7 @@ import { TransferFsError, type FileStat, type ReadHandle, type TransferFs, type 
 import { hasGlob, matchNames, unescapeGlob } from './glob.js';
 import { copiedMode, currentUmask, type ModeRule } from './modes.js';
 import { MAX_DEPTH, nameProblem, refusedName, UntrustedServerError } from './names.js';
+import { count } from '../words.js';
 
 export interface TransferSource {
   fs: TransferFs;
@@ -417,7 +418,7 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
       start = partial.size;
       o.events?.bytes?.(start);
       o.events?.notice?.(
-        start === size ? `${dst.display(job.dstPath)}: already complete` : `${dst.display(job.dstPath)}: resuming after ${start} of ${size} bytes`,
+        start === size ? `${dst.display(job.dstPath)}: already complete` : `${dst.display(job.dstPath)}: resuming after ${start} of ${count(size, 'byte')}`,
       );
       tmp = partial.path;
       writer = await dst.openWrite(partial.path, 'append', 0o600);
@@ -436,7 +437,7 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
     const written = await dst.stat(tmp);
     if (!written || written.size !== size) {
       keepTmp = false;
-      throw new TransferFsError(dst.display(job.dstPath), `size check failed: ${written?.size ?? 'nothing'} of ${size} bytes written`);
+      throw new TransferFsError(dst.display(job.dstPath), `size check failed: ${written?.size ?? 'nothing'} of ${count(size, 'byte')} written`);
     }
     if (tmp !== job.dstPath) await dst.rename(tmp, job.dstPath);
     tmp = undefined;

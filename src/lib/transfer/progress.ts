@@ -1,6 +1,6 @@
 // The progress line ec2scp draws on stderr while copying (a terminal only; never when piped or -q):
 // files done, current file, percent, bytes, rate and time left. Pure formatting plus a small redrawing timer.
-import type { Writable } from 'node:stream';
+import type { StatusLine } from '../status-line.js';
 import { displayWidth, truncate } from '../table.js';
 import { forTerminal } from '../untrusted.js';
 
@@ -63,15 +63,14 @@ function tail(s: string, width: number): string {
   return out;
 }
 
-/** Redraws the progress line every `intervalMs` on a terminal stream. */
+/** Redraws the progress line every `intervalMs` on the status line (a terminal only). */
 export class ProgressBar {
   private state: ProgressState = { filesDone: 0, files: 0, bytesDone: 0, bytes: 0, rate: 0 };
   private timer?: NodeJS.Timeout;
   private samples: { t: number; b: number }[] = [];
-  private drawn = false;
 
   constructor(
-    private readonly stream: Writable,
+    private readonly status: StatusLine,
     private readonly columns: () => number,
     private readonly intervalMs = 200,
   ) {}
@@ -95,31 +94,24 @@ export class ProgressBar {
     this.state.filesDone++;
   }
 
-  /** Clears the line so a message can be printed; the next tick redraws it. */
-  clear(): void {
-    if (this.drawn) this.stream.write('\r\x1b[K');
-    this.drawn = false;
-  }
-
-  private draw(): void {
+  private line(): string {
     const now = Date.now();
     this.samples.push({ t: now, b: this.state.bytesDone });
     while (this.samples.length > 2 && now - this.samples[0]!.t > 3000) this.samples.shift();
     const first = this.samples[0]!;
     const dt = (now - first.t) / 1000;
     if (dt > 0) this.state.rate = (this.state.bytesDone - first.b) / dt;
-    this.stream.write(`\r${progressLine(this.state, this.columns())}`);
-    this.drawn = true;
+    return progressLine(this.state, this.columns());
+  }
+
+  private draw(): void {
+    this.status.show(this.line());
   }
 
   /** Draws the final line (kept on screen, like scp) and stops. */
   stop(final = true): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (final && this.state.files > 0) {
-      this.draw();
-      this.stream.write('\n');
-    } else this.clear();
-    this.drawn = false;
+    this.status.end(final && this.state.files > 0 ? this.line() : undefined);
   }
 }

@@ -2,15 +2,12 @@
 // fleet shows counts (N of M running, keyed, joined); the setup phases before the hosts show as usual.
 import type { Clock } from '../../../lib/clock.js';
 import type { Output } from '../../../lib/output.js';
-import { formatDuration } from '../../../lib/wait.js';
+import { forTerminal } from '../../../lib/untrusted.js';
+import { formatDuration, type Phase } from '../../../lib/wait.js';
 import { Progress } from '../progress.js';
 
-/** What a finished host phase tells the fleet line, from the labels Launcher.finish gives its phases. */
-const MILESTONES: [RegExp, keyof FleetCounts][] = [
-  [/^[^:]+: running$/, 'running'],
-  [/^[^:]+: its key from /, 'keyed'],
-  [/^[^:]+: listed by /, 'joined'],
-];
+/** What a finished host phase tells the fleet line, by the ids Launcher.finish gives its phases. */
+const MILESTONES: Record<string, keyof FleetCounts> = { running: 'running', 'host-key': 'keyed', joined: 'joined' };
 export interface FleetCounts { running: number; keyed: number; joined: number }
 
 export class FleetProgress extends Progress {
@@ -21,12 +18,12 @@ export class FleetProgress extends Progress {
     this.started = c.now();
   }
 
-  /** Phases of a fleet host (named NAME-<id>: ...) are counted, not drawn one by one. */
-  override async phase<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    if (!label.startsWith(`${this.fleet}-`)) return super.phase(label, fn);
-    const value = await this.timer.time(label, fn);
-    const hit = MILESTONES.find(([re]) => re.test(label));
-    if (hit) { this.counts[hit[1]]++; this.show(); }
+  /** Phases of a fleet host (named NAME-<id>) are counted, not drawn one by one. */
+  override async phase<T>(phase: Phase, fn: () => Promise<T>): Promise<T> {
+    if (!phase.host?.startsWith(`${this.fleet}-`)) return super.phase(phase, fn);
+    const value = await this.timer.time(phase, fn);
+    const hit = MILESTONES[phase.id];
+    if (hit) { this.counts[hit]++; this.show(); }
     return value;
   }
 
@@ -36,12 +33,12 @@ export class FleetProgress extends Progress {
   }
 
   show(): void {
-    if (this.o.io.stderrIsTTY && !this.o.quiet) this.o.io.stderr.write(`\r\x1b[K${this.o.program}: ${this.line()}`);
+    if (this.o.status.enabled) this.o.status.show(forTerminal(`${this.o.program}: ${this.line()}`));
     else this.o.info(`${this.o.program}: ${this.line()}`);
   }
 
-  /** Ends the live line. */
+  /** Ends the live line, leaving the last counts on screen. */
   done(): void {
-    if (this.o.io.stderrIsTTY && !this.o.quiet) this.o.io.stderr.write('\n');
+    if (this.o.status.active) this.o.status.end(forTerminal(`${this.o.program}: ${this.line()}`));
   }
 }

@@ -14,6 +14,7 @@ import type { CommandContext, CommandResult } from '../../types.js';
 import { Launcher, runRequest, type HostPrep, type HostResult, type LaunchDeps, type Preflight } from '../launcher.js';
 import { groupRequest, templateData, type FleetPlan } from './plan.js';
 import { FleetProgress } from './progress.js';
+import { count, noun } from '../../../lib/words.js';
 
 interface FleetCreated { templateCreated: boolean; groupCreated: boolean }
 
@@ -56,13 +57,13 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
       const groupTags: Record<string, string> = { [TAGS.managed]: 'true', [TAGS.fleet]: f.name, [TAGS.role]: plan.role };
       const expiry = expiresAt(plan, new Date(ctx.clock.now()));
       if (expiry) groupTags[TAGS.expiresAt] = expiry;
-      const t = await progress.phase(`launch template ${f.resourceName}`, () => putTemplate(ctx, deps, f, templateData(req), groupTags));
+      const t = await progress.phase({ id: 'launch-template', label: `launch template ${f.resourceName}` }, () => putTemplate(ctx, deps, f, templateData(req), groupTags));
       created.templateCreated = t.created;
       progress.note(`launch template ${f.resourceName} (${t.id}) version ${t.version}`);
       const { DescribeAvailabilityZonesCommand } = await import('@aws-sdk/client-ec2');
       const zones = ((await call('listing availability zones', () => deps.ec2.client.send(new DescribeAvailabilityZonesCommand({}), { abortSignal: ctx.signal }))).AvailabilityZones ?? [])
         .filter((z) => z.State === 'available').map((z) => z.ZoneName!);
-      await progress.phase(`Auto Scaling group ${f.resourceName} of ${f.hosts}${f.spot ? ' spot' : ''} hosts`, () =>
+      await progress.phase({ id: 'auto-scaling-group', label: `Auto Scaling group ${f.resourceName} of ${f.hosts}${f.spot ? ' spot' : ''} ${noun(f.hosts, 'host')}` }, () =>
         call(`creating the Auto Scaling group ${f.resourceName}`, () => asg.send(new asgSdk.CreateAutoScalingGroupCommand(groupRequest(f, t.id, zones, groupTags)), { abortSignal: ctx.signal })));
       created.groupCreated = true;
       if (expiry) {
@@ -71,7 +72,7 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
           AutoScalingGroupName: f.resourceName, ScheduledActionName: 'ec2term-ttl', StartTime: new Date(expiry), MinSize: 0, MaxSize: 0, DesiredCapacity: 0,
         }), { abortSignal: ctx.signal }));
       }
-    } else progress.note(`the Auto Scaling group ${f.resourceName} exists (${existing.length} hosts); continuing with it`);
+    } else progress.note(`the Auto Scaling group ${f.resourceName} exists (${count(existing.length, 'host')}); continuing with it`);
 
     // Each host is finished (named, running, keyed, joined) as soon as the group has launched it.
     const finishing = new Map<string, Promise<HostResult>>();
@@ -99,13 +100,13 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
         const errors = failed.map((id) => (settled[[...finishing.keys()].indexOf(id)] as PromiseRejectedResult).reason as Error);
         for (const [n, id] of failed.entries()) ctx.out.warn(`${fleetHostName(f.name, id)}: ${errors[n]!.message}`);
         if (errors.every((e) => e instanceof TimeoutError)) {
-          throw new TimeoutError(`fleet ${f.name}`, `${failed.length} of ${f.hosts} hosts not ready in time: ${failed.map((id) => fleetHostName(f.name, id)).join(', ')}`, { hint: 'run the same ec2launch again to continue with the group, or see the hosts with ec2list' });
+          throw new TimeoutError(`fleet ${f.name}`, `${failed.length} of ${count(f.hosts, 'host')} not ready in time: ${failed.map((id) => fleetHostName(f.name, id)).join(', ')}`, { hint: 'run the same ec2launch again to continue with the group, or see the hosts with ec2list' });
         }
         throw errors.find((e) => !(e instanceof TimeoutError))!;
       }
       if (ctx.clock.now() > deadline) {
         const missing = [...finishing.keys()].filter((id) => !results.has(id)).map((id) => fleetHostName(f.name, id));
-        throw new TimeoutError(`fleet ${f.name}`, `timed out: ${results.size} of ${f.hosts} hosts ready${missing.length ? `; still waiting for ${missing.join(', ')}` : ''}${finishing.size < f.hosts ? `; the group launched only ${finishing.size}` : ''}`, { hint: `see the group's activities: aws autoscaling describe-scaling-activities --auto-scaling-group-name ${f.resourceName}` });
+        throw new TimeoutError(`fleet ${f.name}`, `timed out: ${results.size} of ${count(f.hosts, 'host')} ready${missing.length ? `; still waiting for ${missing.join(', ')}` : ''}${finishing.size < f.hosts ? `; the group launched only ${finishing.size}` : ''}`, { hint: `see the group's activities: aws autoscaling describe-scaling-activities --auto-scaling-group-name ${f.resourceName}` });
       }
     }
   } catch (err) {
@@ -114,9 +115,9 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
     ctx.out.warn(`fleet launch failed${ctx.signal.aborted ? ' (interrupted)' : ''}; ${plan.keepOnFailure ? 'keeping' : 'removing'} what this run created`);
     if (!plan.keepOnFailure) {
       const lines = await deleteFleet(deps.cleanup.ec2, asg, f.resourceName, { clock: ctx.clock, warn: (t) => ctx.out.warn(t) }, { group: created.groupCreated, template: created.templateCreated });
-      for (const l of lines) ctx.out.io.stderr.write(`${ctx.program}: ${l}\n`);
+      for (const l of lines) ctx.out.error(l);
     }
-    for (const l of await launcher.undo(plan.keepOnFailure)) ctx.out.io.stderr.write(`${ctx.program}: ${l}\n`);
+    for (const l of await launcher.undo(plan.keepOnFailure)) ctx.out.error(l);
     throw err;
   }
   progress.done();
@@ -131,7 +132,7 @@ export function fleetDryRun(host: CommandResult, f: FleetPlan): CommandResult {
     json: { ...(host.json as object), fleet },
     render: (out) => {
       host.render?.(out);
-      out.line(`  fleet:           launch template ${f.resourceName} (this host's request, a new version if it exists) and Auto Scaling group ${f.resourceName} of ${f.hosts}${f.spot ? ' spot' : ''} hosts named ${fleet.names}`);
+      out.line(`  fleet:           launch template ${f.resourceName} (this host's request, a new version if it exists) and Auto Scaling group ${f.resourceName} of ${f.hosts}${f.spot ? ' spot' : ''} ${noun(f.hosts, 'host')} named ${fleet.names}`);
     },
   };
 }
@@ -147,7 +148,7 @@ function fleetResult(f: FleetPlan, plan: LaunchPlan, results: HostResult[], prog
     instances: hosts, wait: plan.wait, counts: progress.counts, phases: progress.timer.toJSON(),
   };
   const render = (out: Output) => {
-    out.line(`${out.paint.bold(`fleet ${f.name}`)}  Auto Scaling group ${f.resourceName}  ${f.hosts} hosts${f.spot ? ' (spot)' : ''}  ${region}  joining ${plan.connectTo}`);
+    out.line(`${out.paint.bold(`fleet ${f.name}`)}  Auto Scaling group ${f.resourceName}  ${count(f.hosts, 'host')}${f.spot ? ' (spot)' : ''}  ${region}  joining ${plan.connectTo}`);
     for (const h of hosts) out.line(`  ${h.name}  ${h.instanceId}  ${h.state}  ${h.publicIp ?? ''}${h.keyDelivered ? '  key delivered' : ''}${h.setupStatus ? `  ${h.setupStatus}` : ''}`);
     out.line(progress.line());
   };
