@@ -41,6 +41,8 @@ export function shareSettings(
   const persistMs = parsePersist(options.sharePersist);
   if (options.share === false || shareOffInEnv(env) || persistMs === 0) return undefined;
   if (plan.mode !== 'connect' || plan.noCommand || plan.tunnel || plan.localForwards.length || plan.remoteForwards.length || !plan.target) return undefined;
+  // What a master's plain session cannot give: forwards of other kinds, X11, the agent, -f.
+  if (plan.dynamicForwards.length || plan.stdioForward || plan.background || plan.x11 !== 'none' || plan.forwardAgent) return undefined;
   const scope = shareScope(global, env);
   return { dir, nameKey: nameKeyFor(scope, { ...plan, target: plan.target }), scope, persistMs };
 }

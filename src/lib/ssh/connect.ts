@@ -48,6 +48,21 @@ export interface ConnectOptions {
   clock?: Clock;
   /** Program name for messages ("ec2ssh"); default out.program. */
   program?: string;
+  /** UserKnownHostsFile: where pins are read and written; default ec2term's own (knownHostsPath). */
+  knownHostsFile?: string;
+  /** IdentitiesOnly=yes: no agent and no ~/.ssh/id_* (the -i keys, else the launch key). */
+  identitiesOnly?: boolean;
+  /** -J: connect through this (already authenticated) connection to a jump host. */
+  via?: SshSession;
+  compression?: boolean;
+  family?: 4 | 6;
+  /** -A: forward the agent at SSH_AUTH_SOCK to sessions. */
+  forwardAgent?: boolean;
+  keepAliveCountMax?: number;
+}
+
+function knownHostsFor(o: Pick<ConnectOptions, 'knownHostsFile' | 'env'>): KnownHosts {
+  return new KnownHosts(o.knownHostsFile ?? knownHostsPath(o.env));
 }
 
 /** An authenticated SSH connection to an instance. */
@@ -153,7 +168,10 @@ export interface InstanceTarget {
 }
 
 /** Decides address, port, user and key list for an instance (the state must already be running). */
-export async function planTarget(instance: InstanceInfo, o: Pick<ConnectOptions, 'aws' | 'ec2' | 'user' | 'identityFile' | 'identities' | 'port' | 'host' | 'env'>): Promise<InstanceTarget> {
+export async function planTarget(
+  instance: InstanceInfo,
+  o: Pick<ConnectOptions, 'aws' | 'ec2' | 'user' | 'identityFile' | 'identities' | 'port' | 'host' | 'env' | 'knownHostsFile' | 'identitiesOnly'>,
+): Promise<InstanceTarget> {
   const host = o.host ?? reachableAddress(instance);
   if (!host) {
     throw new ConnectionError(`${labelOf(instance)} has no address to connect to (no public or private IP)`, {
@@ -167,6 +185,7 @@ export async function planTarget(instance: InstanceInfo, o: Pick<ConnectOptions,
     keyName: instance.keyName,
     region: instance.region,
     keyDir: o.aws.local?.keyDir,
+    fallbacks: !o.identitiesOnly,
   });
   return {
     instance,
@@ -174,7 +193,7 @@ export async function planTarget(instance: InstanceInfo, o: Pick<ConnectOptions,
     port: o.port ?? instance.sshPort,
     user: await loginUser(instance, o.ec2, o.user),
     identities: [...(o.identities ?? []), ...plan],
-    knownHosts: new KnownHosts(knownHostsPath(o.env)),
+    knownHosts: knownHostsFor(o),
   };
 }
 
@@ -218,9 +237,11 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
   // The login user may need DescribeImages; the host key check may need the console: do both at once.
   const [target, check] = await Promise.all([
     planTarget(running, o),
-    hostKeyCheckFor({ instance: running, knownHosts: new KnownHosts(knownHostsPath(o.env)) }, o),
+    hostKeyCheckFor({ instance: running, knownHosts: knownHostsFor(o) }, o),
   ]);
-  o.out.detail(`connecting to ${target.user}@${target.host} port ${target.port} (${labelOf(running)})`);
+  o.out.detail(`connecting to ${target.user}@${target.host} port ${target.port} (${labelOf(running)})${o.via ? ` through ${labelOf(o.via.instance)}` : ''}`);
+  const agent = o.forwardAgent ? o.env.SSH_AUTH_SOCK : undefined;
+  if (o.forwardAgent && !agent) o.out.warn('-A: no agent to forward (SSH_AUTH_SOCK is not set)');
   // Just booted: sshd may take a few more seconds to listen.
   const retry = { ...o, retryMs: o.retryMs ?? (instance.state === 'pending' ? 60_000 : 0) };
   const conn = await withRetry(retry, `SSH on ${labelOf(running)}`, () =>
@@ -233,6 +254,11 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
       hostKeyAlgorithms: check.algorithms,
       timeoutMs: o.timeoutMs,
       keepAliveMs: o.keepAliveMs,
+      keepAliveCountMax: o.keepAliveCountMax,
+      via: o.via,
+      compression: o.compression,
+      family: o.family,
+      agentForward: agent,
       signal: o.signal,
       prompt: o.prompt,
       env: o.env,
@@ -261,6 +287,8 @@ export async function pinHostKey(instance: InstanceInfo, o: ConnectOptions): Pro
       verifyHostKey: (blob) => check.verify(blob),
       hostKeyAlgorithms: check.algorithms,
       timeoutMs: o.timeoutMs,
+      via: o.via,
+      family: o.family,
       signal: o.signal,
       label: labelOf(running),
     }),

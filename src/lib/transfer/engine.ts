@@ -34,6 +34,8 @@ export interface TransferOptions {
   umask?: number;
   signal?: AbortSignal;
   events?: TransferEvents;
+  /** -l: waits until `n` more bytes may go (shared by every file: one limit for the whole copy). */
+  throttle?: (n: number) => Promise<void>;
 }
 
 export interface FileJob {
@@ -127,7 +129,7 @@ export async function expandSource(fs: TransferFs, path: string, refuse: (msg: s
   const segments = path.split('/');
   if (!segments.some(hasGlob)) return [segments.map(unescapeGlob).join('/')];
   let bases = [path.startsWith('/') ? '/' : ''];
-  for (const seg of segments) {
+  for (const [index, seg] of segments.entries()) {
     if (seg === '') continue;
     const next: string[] = [];
     for (const base of bases) {
@@ -141,7 +143,9 @@ export async function expandSource(fs: TransferFs, path: string, refuse: (msg: s
         throw err;
       });
       usableEntries(fs, dir, entries, () => {}); // a lie anywhere in the listing stops the copy
-      const wanted = matchNames(entries.map((e) => e.name), seg).map((name) => ({ name }));
+      // Before the last segment (`proj/*/*.log`) only folders (or links, perhaps to one) lead on, as in the shell.
+      const leads = segments.slice(index + 1).some((x) => x !== '') ? entries.filter((e) => e.stat.isDirectory || e.stat.isSymlink) : entries;
+      const wanted = matchNames(leads.map((e) => e.name), seg).map((name) => ({ name }));
       for (const { name } of usableEntries(fs, dir, wanted, refuse)) next.push(base === '' ? name : fs.join(base, name));
     }
     bases = next;
@@ -425,7 +429,7 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
     }
     // From here a failure with --resume keeps the partial file for the next run.
     keepTmp = Boolean(o.resume);
-    await copyRange(reader, writer, { start, end: size, chunk, slots: slotsFor(chunk, o), signal: o.signal, onBytes, sourceLabel: srcLabel });
+    await copyRange(reader, writer, { start, end: size, chunk, slots: slotsFor(chunk, o), signal: o.signal, onBytes, sourceLabel: srcLabel, throttle: o.throttle });
     if (o.preserve) await writer.setAttrs({ mode: job.mode, atime: stat.atime, mtime: stat.mtime });
     else if (!partial?.inPlace && (job.mode & 0o600) !== 0o600) await writer.setAttrs({ mode: job.mode });
     await writer.close();
