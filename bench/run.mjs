@@ -41,7 +41,7 @@ if (!noBuild) {
 }
 
 // Order: cheap and independent first; each file is one process, run one at a time (timings need a quiet machine).
-const ORDER = ['startup', 'list-vs-awscli', 'list-scale', 'regions-latency', 'sandbox-describe', 'launch-overhead', 'ssh-connect', 'scp-throughput', 'memory'];
+const ORDER = ['startup', 'list-vs-awscli', 'list-scale', 'regions-latency', 'sandbox-describe', 'launch-overhead', 'ssh-connect', 'ssh-reconnect', 'scp-throughput', 'scp-link', 'memory'];
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs')
   .filter((f) => words.length === 0 || words.some((w) => f.includes(w)))

@@ -41,7 +41,8 @@ try {
   await tagInstance(fakeSb, lab.id, { 'ec2term:ssh-port': String(sshd.port), 'ec2term:user': sshd.user });
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `${lab.id} ${sshd.hostPublicKey}\n`, { mode: 0o600 });
-  const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts };
+  // A cold connect each time: no shared connection (bench/ssh-reconnect.mjs measures that).
+  const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts, EC2TERM_SHARE: '0' };
 
   const check = spawnSync(NODE, [bin('ec2ssh'), 'lab', 'exit 7'], { env, encoding: 'utf8' });
   if (check.status !== 7) throw new Error(`ec2ssh lab 'exit 7' exited ${check.status}: ${check.stderr}`);

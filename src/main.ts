@@ -20,7 +20,22 @@ export function run(program: string, argv: string[]): void {
     process.stdout.write(text);
     return;
   }
+  // A reconnect over a shared connection skips the CLI altogether (src/commands/ssh/fast.ts).
+  if (program === 'ec2ssh' && argv.length > 0 && !argv[0]!.startsWith('-')) {
+    void import('./commands/ssh/fast.js')
+      .then((f) => f.fastShared(argv))
+      .catch(() => undefined)
+      .then((code) => (code === undefined ? loadCli().then((cli) => cli.run(program, argv)) : exitAfterFlush(code)));
+    return;
+  }
   void loadCli().then((cli) => cli.run(program, argv));
+}
+
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = () => --pending === 0 && process.exit(code);
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }
 
 function fastText(program: string, arg: string): string | undefined {

@@ -33,6 +33,11 @@ export function localTargetRequested(flag: boolean | undefined, env: NodeJS.Proc
   return Boolean(flag) || v === '1' || v === 'true';
 }
 
+/** Which local target the environment points at (its state folder, when set): part of cache keys. */
+export function localTargetIdentity(env: NodeJS.ProcessEnv): string {
+  return env.EC2TERM_SANDBOX_DIR ?? '';
+}
+
 /** Finds (or starts) the local target. Lazy: only runs that asked for it load its client. */
 export async function openLocalTarget(env: NodeJS.ProcessEnv, tildify: (p: string) => string): Promise<LocalTarget> {
   const [{ ensureSandbox }, { SANDBOX_DEFAULT_REGION }, { join }] = await Promise.all([

@@ -30,6 +30,8 @@ function summary(s: Sandbox) {
     regions[name] = {
       instances: byState, keyPairs: Object.keys(r.keyPairs).length, securityGroups: Object.keys(r.securityGroups).length,
       volumes: Object.keys(r.volumes).length, snapshots: Object.keys(r.snapshots).length,
+      vpcs: Object.keys(r.vpcs ?? {}).length, subnets: Object.keys(r.subnets ?? {}).length,
+      addresses: Object.keys(r.addresses ?? {}).length, instanceConnectEndpoints: Object.keys(r.instanceConnectEndpoints ?? {}).length,
     };
   }
   return {

@@ -36,7 +36,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
     if (v === undefined || /^(AWS_|BOTO_|EC2TERM_|SSH_AUTH_SOCK$|DEBUG$|NO_COLOR$|FORCE_COLOR$)/.test(k)) continue;
     env[k] = v;
   }
-  Object.assign(env, { HOME: tempHome(), AWS_EC2_METADATA_DISABLED: 'true', XDG_CONFIG_HOME: '', XDG_STATE_HOME: '', XDG_CACHE_HOME: '' });
+  // No shared SSH connections unless a test asks (EC2TERM_SHARE=1): a master would outlive the test.
+  Object.assign(env, { HOME: tempHome(), AWS_EC2_METADATA_DISABLED: 'true', XDG_CONFIG_HOME: '', XDG_STATE_HOME: '', XDG_CACHE_HOME: '', XDG_RUNTIME_DIR: '', EC2TERM_SHARE: '0' });
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -51,7 +51,7 @@ test('planScp: direction, hosts and options', () => {
     assert.equal(p.sources.length, want.sources);
   }
   const p = planScp(['-', 'lab:'], { recursive: true, preserve: true, port: '2222', identity: 'k.pem', resume: true, parallel: '8' });
-  assert.deepEqual(p.options, { recursive: true, preserve: true, quiet: false, resume: true, identityFile: 'k.pem', port: 2222, parallel: 8 });
+  assert.deepEqual(p.options, { recursive: true, preserve: true, quiet: false, resume: true, identityFile: 'k.pem', port: 2222, parallel: 8, limitKbits: undefined, notes: [] });
   assert.equal(planScp(['a', 'lab:'], {}).options.parallel, 4);
 });
 

@@ -125,14 +125,14 @@ describe('ec2ssh against OpenSSH sshd (instance from the sandbox)', { skip, time
     assert.equal(ssh.stdout, 'via-openssh\n');
   });
 
-  it('--ssh-config writes a Host block plain ssh can use', { skip: sshAvailable() ? false : 'OpenSSH ssh client not installed' }, async () => {
-    const r = await ec2ssh(['--ssh-config', 'lab']);
+  it('--ssh-config writes a Host block plain ssh can use (through ec2ssh --stdio)', { skip: sshAvailable() ? false : 'OpenSSH ssh client not installed' }, async () => {
+    const r = await ec2ssh(['--ssh-config', '--dry-run', 'lab']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Host lab$/m);
     assert.match(r.stdout, new RegExp(`HostKeyAlias ${lab.id}`));
     const cfg = join(mkdtempSync(join(tmpdir(), 'ec2term-cfg-')), 'config');
     writeFileSync(cfg, r.stdout);
-    const ssh = spawnSync(SSH, ['-F', cfg, '-o', 'BatchMode=yes', 'lab', 'echo', 'config-ok'], { encoding: 'utf8', timeout: 20_000 });
+    const ssh = spawnSync(SSH, ['-F', cfg, '-o', 'BatchMode=yes', 'lab', 'echo', 'config-ok'], { encoding: 'utf8', timeout: 20_000, env: cleanEnv(env) });
     assert.equal(ssh.status, 0, ssh.stderr);
     assert.equal(ssh.stdout, 'config-ok\n');
   });

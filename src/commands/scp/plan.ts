@@ -3,7 +3,7 @@
 // are copied by src/lib/transfer.
 import { dirname } from 'node:path';
 import { UsageError } from '../../lib/errors.js';
-import { hasGlob } from '../../lib/transfer/glob.js';
+import { expandBraces, hasGlob } from '../../lib/transfer/glob.js';
 import { parseAccessOptions, type AccessWish } from '../../lib/access/options.js';
 
 /** One SOURCE or TARGET operand: a local path, or `[user@]NAME:path` on an instance. */
@@ -20,6 +20,14 @@ export interface ScpOptions {
   port?: number;
   /** Files copied at the same time. */
   parallel: number;
+  /** -l LIMIT: Kbit/s for the whole copy. */
+  limitKbits?: number;
+  /** -X buffer=N: bytes per SFTP request. */
+  chunkSize?: number;
+  /** -X nrequests=N: requests in flight per file. */
+  requests?: number;
+  /** One-line notices (flags accepted for what ec2scp does anyway). */
+  notes: string[];
 }
 
 export type Direction = 'upload' | 'download' | 'remote-to-remote';
@@ -56,7 +64,31 @@ export function parseOperand(raw: string): Operand {
   if (host === '') throw new UsageError(`missing instance name before ":" in "${raw}"`);
   // Not a host (spaces, glob characters...): scp would treat such a word as a host and fail; we call it local.
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host)) return { kind: 'local', path: raw, raw };
-  return { kind: 'remote', host, user, path: path === '' ? '.' : path, raw };
+  return { kind: 'remote', host, user, path: remoteHomePath(path, raw), raw };
+}
+
+/**
+ * Pure: a remote path as SFTP takes it. SFTP starts in the login user's home, so `~` and `~/x` (which
+ * scp's remote shell expands) are `.` and `x`; `~user/x` names another user's home, which SFTP cannot
+ * look up: a usage error.
+ */
+export function remoteHomePath(path: string, raw: string): string {
+  if (path === '' || path === '~' || path === '~/') return '.';
+  if (path.startsWith('~/')) return path.slice(2).replace(/^\/+/, '') || '.';
+  if (path.startsWith('~')) throw new UsageError(`"${raw}": ~user paths are not supported (SFTP starts in the login user's home: write NAME:path or NAME:/home/user/path)`);
+  return path;
+}
+
+/** Pure: a remote source with {a,b} groups -> one operand per name (as OpenSSH's sftp client expands). */
+export function expandOperand(o: Operand): Operand[] {
+  if (o.kind !== 'remote') return [o];
+  let paths: string[];
+  try {
+    paths = expandBraces(o.path);
+  } catch (err) {
+    throw new UsageError(`"${o.raw}": ${(err as Error).message}`);
+  }
+  return paths.map((path) => ({ ...o, path }));
 }
 
 /** Pure: one line naming an operand for messages ("lab:logs/a.log", "./x"). */
@@ -85,9 +117,10 @@ export function planScp(args: string[], opts: Record<string, unknown>): ScpPlan 
   if (args.length < 2) {
     throw new UsageError(args.length === 0 ? 'missing SOURCE and TARGET' : 'missing TARGET (ec2scp SOURCE... TARGET)');
   }
-  const operands = args.map(parseOperand);
-  const target = operands[operands.length - 1]!;
-  const sources = operands.slice(0, -1);
+  const parsed = args.map(parseOperand);
+  const target = parsed[parsed.length - 1]!;
+  const sources = parsed.slice(0, -1).flatMap(expandOperand);
+  const operands = [...sources, target];
   const anyRemoteSource = sources.some((s) => s.kind === 'remote');
   if (target.kind === 'local' && !anyRemoteSource) {
     throw new UsageError('nothing remote to copy: write the instance side as NAME:path (use cp for local copies)');
@@ -104,6 +137,12 @@ export function planScp(args: string[], opts: Record<string, unknown>): ScpPlan 
   }
   const identity = opts.identity ?? opts.i;
   if (identity !== undefined && (typeof identity !== 'string' || identity === '')) throw new UsageError('-i needs a key file');
+  const notes: string[] = [];
+  if (opts.S !== undefined) throw new UsageError('-S: ec2scp runs no ssh program (it speaks SSH itself); pass ssh options with -o, -F or -J');
+  if (opts.D !== undefined) throw new UsageError('-D: ec2scp talks to the instance\'s own SFTP server; a local sftp-server program is not supported');
+  if (opts.O) notes.push('-O: ec2scp always uses SFTP (the legacy scp protocol is not implemented); remote names are still checked');
+  if (opts.R) notes.push('-R: copies between instances stream through this machine, as with -3 (the instances need not reach each other)');
+  const sftp = parseSftpOptions((opts.X ?? []) as string[]);
   return {
     sources,
     target,
@@ -118,8 +157,33 @@ export function planScp(args: string[], opts: Record<string, unknown>): ScpPlan 
       identityFile: identity as string | undefined,
       port: parsePort(opts.port),
       parallel: parseParallel(opts.parallel),
+      limitKbits: parseLimit(opts.l),
+      ...sftp,
+      notes,
     },
   };
+}
+
+function parseLimit(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(String(value)) || n < 1) throw new UsageError(`bad -l "${value}": expected a limit in Kbit/s (a whole number >= 1)`);
+  return n;
+}
+
+/** Pure: scp's `-X buffer=N` / `-X nrequests=N` (sftp_option). */
+export function parseSftpOptions(words: string[]): { chunkSize?: number; requests?: number } {
+  const out: { chunkSize?: number; requests?: number } = {};
+  for (const w of words) {
+    const m = /^(buffer|nrequests)=(\d+)$/.exec(w);
+    const n = Number(m?.[2]);
+    if (!m || n < 1) throw new UsageError(`bad -X "${w}": expected buffer=BYTES or nrequests=N`);
+    if (m[1] === 'buffer') {
+      if (n > 256 * 1024) throw new UsageError(`bad -X "${w}": at most 262144 bytes per request`);
+      out.chunkSize = n;
+    } else out.requests = Math.min(n, 1024);
+  }
+  return out;
 }
 
 /** What the local disk says about one path. Gathered by run.ts (stat + access), judged by checkLocal. */

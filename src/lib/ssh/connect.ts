@@ -7,7 +7,7 @@ import type { AwsContext } from '../aws.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Ec2 } from '../ec2.js';
 import { Ec2termError, ExitCode, NotFoundError, ConnectionError } from '../errors.js';
-import { label as labelOf, type InstanceInfo } from '../instances.js';
+import { label as labelOf, reachableAddress, type InstanceInfo } from '../instances.js';
 import type { Output } from '../output.js';
 import { knownHostsPath } from '../paths.js';
 import type { Prompt } from '../prompt.js';
@@ -53,6 +53,21 @@ export interface ConnectOptions {
   clock?: Clock;
   /** Program name for messages ("ec2ssh"); default out.program. */
   program?: string;
+  /** UserKnownHostsFile: where pins are read and written; default ec2term's own (knownHostsPath). */
+  knownHostsFile?: string;
+  /** IdentitiesOnly=yes: no agent and no ~/.ssh/id_* (the -i keys, else the launch key). */
+  identitiesOnly?: boolean;
+  /** -J: connect through this (already authenticated) connection to a jump host. */
+  via?: SshSession;
+  compression?: boolean;
+  family?: 4 | 6;
+  /** -A: forward the agent at SSH_AUTH_SOCK to sessions. */
+  forwardAgent?: boolean;
+  keepAliveCountMax?: number;
+}
+
+function knownHostsFor(o: Pick<ConnectOptions, 'knownHostsFile' | 'env'>): KnownHosts {
+  return new KnownHosts(o.knownHostsFile ?? knownHostsPath(o.env));
 }
 
 /** An authenticated SSH connection to an instance. */
@@ -162,11 +177,13 @@ export interface InstanceTarget {
 /** Decides route, address, port, user and key list for an instance (the state must already be running). */
 export async function planTarget(
   instance: InstanceInfo,
-  o: Pick<ConnectOptions, 'aws' | 'ec2' | 'user' | 'identityFile' | 'identities' | 'port' | 'host' | 'env' | 'access' | 'timeoutMs' | 'signal'>,
+  o: Pick<ConnectOptions, 'aws' | 'ec2' | 'user' | 'identityFile' | 'identities' | 'port' | 'host' | 'env' | 'knownHostsFile' | 'identitiesOnly' | 'access' | 'timeoutMs' | 'signal' | 'via'>,
 ): Promise<InstanceTarget> {
   const port = o.port ?? instance.sshPort;
+  // -J: the bastion connects onward to the address (no endpoint, as before).
+  const host = o.host ?? (o.via ? reachableAddress(instance) : undefined);
   const [access, user] = await Promise.all([
-    planAccess(instance, { aws: o.aws, ec2: o.ec2, access: o.access, host: o.host, identityFile: o.identityFile, port, env: o.env, timeoutMs: o.timeoutMs, signal: o.signal }),
+    planAccess(instance, { aws: o.aws, ec2: o.ec2, access: o.access, host, identityFile: o.identityFile, port, env: o.env, timeoutMs: o.timeoutMs, signal: o.signal }),
     loginUser(instance, o.ec2, o.user),
   ]);
   const files = o.identityFile === undefined ? undefined : Array.isArray(o.identityFile) ? o.identityFile : [o.identityFile];
@@ -176,6 +193,7 @@ export async function planTarget(
     keyName: instance.keyName,
     region: instance.region,
     keyDir: o.aws.local?.keyDir,
+    fallbacks: !o.identitiesOnly,
   });
   return {
     instance,
@@ -183,7 +201,7 @@ export async function planTarget(
     port,
     user,
     identities: access.instanceConnectOnly ? [...(o.identities ?? [])] : [...(o.identities ?? []), ...plan],
-    knownHosts: new KnownHosts(knownHostsPath(o.env)),
+    knownHosts: knownHostsFor(o),
     access,
   };
 }
@@ -228,9 +246,11 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
   // The login user may need DescribeImages; the host key check may need the console: do both at once.
   const [target, check] = await Promise.all([
     planTarget(running, o),
-    hostKeyCheckFor({ instance: running, knownHosts: new KnownHosts(knownHostsPath(o.env)) }, o),
+    hostKeyCheckFor({ instance: running, knownHosts: knownHostsFor(o) }, o),
   ]);
-  o.out.detail(`connecting to ${target.user}@${hostForDisplay(target.host)} port ${target.port} (${labelOf(running)}, ${describeRoute(target.access.route)})`);
+  o.out.detail(`connecting to ${target.user}@${hostForDisplay(target.host)} port ${target.port} (${labelOf(running)}, ${describeRoute(target.access.route)})${o.via ? ` through ${labelOf(o.via.instance)}` : ''}`);
+  const agent = o.forwardAgent ? o.env.SSH_AUTH_SOCK : undefined;
+  if (o.forwardAgent && !agent) o.out.warn('-A: no agent to forward (SSH_AUTH_SOCK is not set)');
   // Just booted: sshd may take a few more seconds to listen.
   const retry = { ...o, retryMs: o.retryMs ?? (instance.state === 'pending' ? 60_000 : 0) };
   const attempt = (identities: IdentityCandidate[]) =>
@@ -244,6 +264,11 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
         hostKeyAlgorithms: check.algorithms,
         timeoutMs: o.timeoutMs,
         keepAliveMs: o.keepAliveMs,
+        keepAliveCountMax: o.keepAliveCountMax,
+        via: o.via,
+        compression: o.compression,
+        family: o.family,
+        agentForward: agent,
         signal: o.signal,
         prompt: o.prompt,
         env: o.env,
@@ -276,6 +301,8 @@ export async function pinHostKey(instance: InstanceInfo, o: ConnectOptions): Pro
       verifyHostKey: (blob) => check.verify(blob),
       hostKeyAlgorithms: check.algorithms,
       timeoutMs: o.timeoutMs,
+      via: o.via,
+      family: o.family,
       signal: o.signal,
       label: labelOf(running),
       openSock: target.access.openSock,

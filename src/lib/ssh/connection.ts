@@ -1,8 +1,9 @@
 // The low-level SSH connection on ssh2: one host, one user, a list of identities, a host key check.
 // No AWS here: tests use it against a plain sshd; connectToInstance (connect.ts) builds on it.
-import type { ClientChannel, Client, PseudoTtyOptions, SFTPWrapper } from 'ssh2';
+import type { ClientChannel, Client, PseudoTtyOptions, SFTPWrapper, X11Options } from 'ssh2';
 import { constants as osc } from 'node:os';
 import type { Duplex, Readable } from 'node:stream';
+import { tunnelThrough, wrongFamily } from './tunnel.js';
 import { CancelledError, ConnectionError, Ec2termError } from '../errors.js';
 import type { Prompt } from '../prompt.js';
 import { loadKeyFile, parsePrivateKey, type IdentityCandidate, type LoadDeps } from './keys.js';
@@ -33,6 +34,14 @@ export interface SshConnectOptions {
   label?: string;
   /** A stream to run SSH over instead of a TCP connection to host:port (an endpoint's tunnel), opened per attempt. */
   openSock?: () => Promise<Duplex>;
+  /** -J: reach host:port through this connection (direct-tcpip) instead of a TCP connection from here. */
+  via?: SshConnection;
+  /** -C: offer zlib compression first. */
+  compression?: boolean;
+  /** -4 / -6: the address family for host names (a literal of the other family is refused). */
+  family?: 4 | 6;
+  /** -A: the agent socket to forward to sessions (SSH_AUTH_SOCK). */
+  agentForward?: string;
 }
 
 export interface ExitStatus {
@@ -67,9 +76,9 @@ export interface SshConnection {
   /** Runs a command and collects its output (for small outputs: setup markers, probes). */
   exec(command: string, o?: ExecOptions): Promise<ExecResult>;
   /** Starts a command and hands back its channel (stream it yourself; see waitForExit). */
-  execChannel(command: string, o?: { pty?: boolean | PseudoTtyOptions; env?: Record<string, string> }): Promise<ClientChannel>;
+  execChannel(command: string, o?: { pty?: boolean | PseudoTtyOptions; env?: Record<string, string>; x11?: X11Options }): Promise<ClientChannel>;
   /** Starts a login shell (with a PTY unless `pty` is false). */
-  shellChannel(o?: { pty?: false | PseudoTtyOptions; env?: Record<string, string> }): Promise<ClientChannel>;
+  shellChannel(o?: { pty?: false | PseudoTtyOptions; env?: Record<string, string>; x11?: X11Options }): Promise<ClientChannel>;
   sftp(): Promise<SFTPWrapper>;
   /** Resolves when the connection is gone (closed by either side, or lost). */
   readonly closed: Promise<void>;
@@ -189,8 +198,6 @@ async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshC
   const timeoutMs = o.timeoutMs ?? 20_000;
   const warn = o.warn ?? (() => {});
   const detail = o.detail ?? (() => {});
-  // The tunnel has its own deadline (and its own refusals: a missing permission is not a timeout).
-  const sock = o.openSock ? await o.openSock() : undefined;
 
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -301,14 +308,24 @@ async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshC
     });
 
     deadline.start();
-    client.connect({
-      ...(sock ? { sock } : { host: o.host, port: o.port }),
+    const familyProblem = wrongFamily(o.host, o.family);
+    if (familyProblem) return settle(new ConnectionError(`cannot connect to ${o.host} port ${o.port}: ${familyProblem}`));
+    const sockReady: Promise<Duplex | undefined> = o.openSock ? o.openSock() : o.via ? tunnelThrough(o.via, o.host, o.port) : Promise.resolve(undefined);
+    sockReady.then((sock) => { if (!settled) client.connect({
+      ...(sock ? { sock } : {}),
+      ...(o.family === 4 ? { forceIPv4: true } : o.family === 6 ? { forceIPv6: true } : {}),
+      ...(o.agentForward ? { agent: o.agentForward, agentForward: true } : {}),
+      host: o.host,
+      port: o.port,
       username: o.user,
       readyTimeout: 0,
       debug: protocolTrace(o.env ?? process.env),
       keepaliveInterval: o.keepAliveMs ?? 15_000,
       keepaliveCountMax: o.keepAliveCountMax ?? 3,
-      algorithms: { serverHostKey: (o.hostKeyAlgorithms ?? ALL_HOST_KEY_ALGOS) as import('ssh2').ServerHostKeyAlgorithm[] },
+      algorithms: {
+        serverHostKey: (o.hostKeyAlgorithms ?? ALL_HOST_KEY_ALGOS) as import('ssh2').ServerHostKeyAlgorithm[],
+        compress: o.compression ? ['zlib@openssh.com', 'zlib', 'none'] : ['none', 'zlib@openssh.com', 'zlib'],
+      },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
         hostKeyFingerprint = sha256Fingerprint(key);
         Promise.resolve()
@@ -341,7 +358,7 @@ async function handshake(o: SshConnectOptions, probeOnly: boolean): Promise<SshC
           callback(false);
         });
       },
-    } as import('ssh2').ConnectConfig);
+    } as import('ssh2').ConnectConfig); }, (err) => settle(err));
   });
 }
 
@@ -387,11 +404,11 @@ function makeConnection(client: Client, o: SshConnectOptions, hostKeyFingerprint
     closed,
     execChannel(command, eo = {}) {
       const pty = ptyOptions(eo.pty);
-      return open<ClientChannel>('starting the remote command', (cb) => client.exec(command, { pty: pty ?? false, env: eo.env }, cb));
+      return open<ClientChannel>('starting the remote command', (cb) => client.exec(command, { pty: pty ?? false, env: eo.env, ...(eo.x11 ? { x11: eo.x11 } : {}) }, cb));
     },
     shellChannel(so = {}) {
       const pty = so.pty === false ? false : (so.pty ?? ptyOptions(true)!);
-      return open<ClientChannel>('starting the remote shell', (cb) => client.shell(pty, { env: so.env }, cb));
+      return open<ClientChannel>('starting the remote shell', (cb) => client.shell(pty, { env: so.env, ...(so.x11 ? { x11: so.x11 } : {}) }, cb));
     },
     sftp() {
       return open<SFTPWrapper>('starting SFTP', (cb) => client.sftp(cb));

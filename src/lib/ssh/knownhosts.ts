@@ -137,7 +137,13 @@ export function damagedLine(text: string): number | undefined {
 export class KnownHosts {
   constructor(readonly path: string) {}
 
+  /** A pin file that keeps nothing (/dev/null): read as empty, never written. */
+  get discards(): boolean {
+    return this.path === '/dev/null';
+  }
+
   private async read(): Promise<string> {
+    if (this.discards) return '';
     const text = (await readIfExists(this.path)) ?? '';
     const bad = damagedLine(text);
     if (bad !== undefined) {
@@ -164,6 +170,8 @@ export class KnownHosts {
 
   /** Pins `blob` for `alias`, replacing any older pin of the same key type. */
   async pin(alias: string, blob: Buffer): Promise<void> {
+    // UserKnownHostsFile=/dev/null: nothing is kept (and /dev/null is never replaced by a file).
+    if (this.discards) return;
     const text = await this.read();
     const type = keyTypeOfBlob(blob);
     const lines = text.split(/\r?\n/).filter((line) => {
@@ -176,7 +184,7 @@ export class KnownHosts {
 
   /** Removes every pin for `alias`; returns how many lines went. */
   async forget(alias: string): Promise<number> {
-    if (!(await this.exists())) return 0;
+    if (this.discards || !(await this.exists())) return 0;
     const text = await this.read();
     const { text: next, removed } = removeAlias(text, alias);
     if (removed > 0) await writeFileAtomic(this.path, next, 0o600);

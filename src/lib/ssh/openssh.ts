@@ -4,6 +4,7 @@
 // in ../untrusted.ts, and what cannot be written safely is refused, never written raw.
 import { UsageError } from '../errors.js';
 import { LOOKS_LIKE_INSTANCE_ID } from '../ids.js';
+import { shellQuote } from '../shellquote.js';
 import {
   hasUnsafeTerminalChars,
   hostProblem,
@@ -24,6 +25,21 @@ export interface OpenSshTarget {
   /** The key file to use, when one is known (agent users may have none). */
   identityFile?: string;
   knownHostsFile: string;
+  /** The words of a ProxyCommand (`ec2ssh --stdio ID`): the block then names no HostName or Port. */
+  proxyCommand?: string[];
+}
+
+/**
+ * Pure: a ProxyCommand value from words (each single-quoted for the shell OpenSSH runs it with, '%'
+ * doubled because ProxyCommand expands %-tokens), or undefined when a word cannot be written safely.
+ */
+export function proxyCommandValue(words: string[]): string | undefined {
+  const out: string[] = [];
+  for (const w of words) {
+    if (w === '' || hasUnsafeTerminalChars(w) || w.includes('${')) return undefined;
+    out.push(shellQuote(w).replace(/%/g, '%%'));
+  }
+  return out.join(' ');
 }
 
 /** Pure: why `t` cannot be handed to OpenSSH (a user or host it would misread), or undefined. */
@@ -64,10 +80,11 @@ export function sshConfigBlock(t: OpenSshTarget, notes: string[] = []): ConfigBl
   if (!alias) return { problem: `Host alias ${JSON.stringify(t.alias)} is not a plain word` };
   const lines = [sshConfigComment(`ec2term: ${t.instanceId}`), ...notes.map(sshConfigComment), `Host ${alias}`];
   // HostName, IdentityFile and UserKnownHostsFile expand %-tokens (HostName only %h and %%).
+  const direct = !t.proxyCommand;
   const directives: [string, string, boolean][] = [
-    ['HostName', t.host, true],
+    ...(direct ? [['HostName', t.host, true] as [string, string, boolean]] : []),
     ['User', t.user, false],
-    ...(t.port !== 22 ? [['Port', String(t.port), false] as [string, string, boolean]] : []),
+    ...(direct && t.port !== 22 ? [['Port', String(t.port), false] as [string, string, boolean]] : []),
     ...(t.identityFile ? [['IdentityFile', t.identityFile, true], ['IdentitiesOnly', 'yes', false]] as [string, string, boolean][] : []),
     ['HostKeyAlias', t.instanceId, false],
     ['UserKnownHostsFile', t.knownHostsFile, true],
@@ -77,6 +94,11 @@ export function sshConfigBlock(t: OpenSshTarget, notes: string[] = []): ConfigBl
     const written = sshConfigValue(value, { tokens });
     if (written === undefined) return { problem: `its ${key} ${JSON.stringify(value)} cannot be written safely in ssh_config` };
     lines.push(`    ${key} ${written}`);
+  }
+  if (t.proxyCommand) {
+    const proxy = proxyCommandValue(t.proxyCommand);
+    if (proxy === undefined) return { problem: `its ProxyCommand ${JSON.stringify(t.proxyCommand.join(' '))} cannot be written safely in ssh_config` };
+    lines.push(`    ProxyCommand ${proxy}`);
   }
   return { text: lines.join('\n') };
 }

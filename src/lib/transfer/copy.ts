@@ -13,6 +13,8 @@ export interface CopyRangeOptions {
   onBytes?: (n: number) => void;
   /** Names the source in "file shrank" errors. */
   sourceLabel: string;
+  /** -l: waits until `n` more bytes may go (a bandwidth limit). */
+  throttle?: (n: number) => Promise<void>;
 }
 
 /** Thrown when the source ends before the size it had when the copy started. */
@@ -33,6 +35,7 @@ export async function copyRange(r: ReadHandle, w: WriteHandle, o: CopyRangeOptio
       const pos = next;
       const len = Math.min(buf.length, o.end - pos);
       next += len;
+      if (o.throttle) await o.throttle(len);
       let got = 0;
       while (got < len) {
         const n = await r.read(buf, got, len - got, pos + got);

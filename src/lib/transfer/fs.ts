@@ -57,9 +57,10 @@ export interface TransferFs {
   /** Entries of a folder without `.` and `..`. */
   list(path: string): Promise<DirEntry[]>;
   mkdir(path: string, mode?: number): Promise<void>;
-  openRead(path: string): Promise<ReadHandle>;
+  /** `size`: how much the copy will read (a hint: a pool of channels spreads large files). */
+  openRead(path: string, size?: number): Promise<ReadHandle>;
   /** `create`: a new file (fails if it exists); `append`: an existing file, written at any position. */
-  openWrite(path: string, how: 'create' | 'append', mode: number): Promise<WriteHandle>;
+  openWrite(path: string, how: 'create' | 'append', mode: number, size?: number): Promise<WriteHandle>;
   /** Renames over an existing target. */
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
