@@ -156,7 +156,7 @@ describe('ec2ssh and ec2scp through Instance Connect, endpoints and IPv6', { ski
     const r = await ec2ssh(['-v', 'sixonly', 'echo six']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'six\n');
-    assert.match(r.stderr, /connecting to ubuntu@\[::1\] port \d+ \(sixonly \(i-[0-9a-f]+\), ipv6 address\)/);
+    assert.match(r.stderr, /connecting to ubuntu@\[::1\] port \d+ \(sixonly \(i-[0-9a-f]+\)\) at its IPv6 address/);
     assert.equal(JSON.parse((await ec2list(['--json', 'sixonly'])).stdout)[0].reach, 'ipv6');
     const pub = await ec2ssh(['--address-type', 'public', 'sixonly', 'true']);
     assert.equal(pub.code, 255);

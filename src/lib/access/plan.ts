@@ -79,5 +79,5 @@ export async function planAccess(instance: InstanceInfo, o: AccessInput): Promis
 
 /** Pure: how a route reads in --verbose and in errors ("via eice-0123... to 10.0.1.5"). */
 export function describeRoute(route: Route): string {
-  return route.kind === 'eice' ? `through EC2 Instance Connect Endpoint ${route.endpoint.id}` : `${route.addressType} address`;
+  return route.kind === 'eice' ? `through EC2 Instance Connect Endpoint ${route.endpoint.id}` : `at its ${route.addressType === 'ipv6' ? 'IPv6' : route.addressType} address`;
 }

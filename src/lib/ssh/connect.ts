@@ -248,7 +248,9 @@ export async function connectToInstance(instance: InstanceInfo, o: ConnectOption
     planTarget(running, o),
     hostKeyCheckFor({ instance: running, knownHosts: knownHostsFor(o) }, o),
   ]);
-  o.out.detail(`connecting to ${target.user}@${hostForDisplay(target.host)} port ${target.port} (${labelOf(running)}, ${describeRoute(target.access.route)})${o.via ? ` through ${labelOf(o.via.instance)}` : ''}`);
+  const route = target.access.route;
+  const how = o.via ? ` through ${labelOf(o.via.instance)}` : route.kind === 'eice' || route.addressType !== 'public' ? ` ${describeRoute(route)}` : '';
+  o.out.detail(`connecting to ${target.user}@${hostForDisplay(target.host)} port ${target.port} (${labelOf(running)})${how}`);
   const agent = o.forwardAgent ? o.env.SSH_AUTH_SOCK : undefined;
   if (o.forwardAgent && !agent) o.out.warn('-A: no agent to forward (SSH_AUTH_SOCK is not set)');
   // Just booted: sshd may take a few more seconds to listen.
