@@ -49,7 +49,8 @@ export async function runInBrowserTerminal(page: Page, url: string, code: string
   await page.evaluate('document.querySelector("#authcode").focus()');
   await page.type(code);
   await page.press('Enter');
-  await page.waitFor('/\\/local\\/tty/.test(location.href) && document.body.innerText.includes("$")', 'a terminal after the login');
+  // A loaded machine (CI's two cores, a browser and Python 2 side by side) can take a while here.
+  await page.waitFor('/\\/local\\/tty/.test(location.href) && document.body.innerText.includes("$")', 'a terminal after the login', 60_000);
   // The shell's prompt may come a moment after the page: a command typed before it is lost, so it is
   // typed again (once) when no output came.
   for (let attempt = 1; ; attempt++) {
