@@ -95,6 +95,21 @@ async function showGraphTerm(name) {
   }
 }
 
+/** Stops the demo's sandbox and removes its folder: on every way out, a signal included. */
+function cleanUp() {
+  spawnSync(process.execPath, [join(root, 'bin', 'ec2term'), 'sandbox', 'stop'], { env, stdio: 'ignore' });
+  rmSync(work, { recursive: true, force: true });
+}
+// A stopped run (Ctrl-C, or a test's timeout) leaves nothing running either. The step in progress ends
+// first: its spawnSync holds the signal until the child is gone.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    cleanUp();
+    console.error(`\ndemo stopped by ${sig}; sandbox stopped, nothing left running.`);
+    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+  });
+}
+
 let failed = false;
 const started = Date.now();
 try {
@@ -117,8 +132,7 @@ try {
   failed = true;
   console.error(`\ndemo: ${err.message}`);
 } finally {
-  spawnSync(process.execPath, [join(root, 'bin', 'ec2term'), 'sandbox', 'stop'], { env, stdio: 'ignore' });
-  rmSync(work, { recursive: true, force: true });
+  cleanUp();
 }
 console.log(`\n${bold(failed ? 'demo FAILED' : 'demo finished')} in ${((Date.now() - started) / 1000).toFixed(1)}s; sandbox stopped, nothing left running.`);
 process.exit(failed ? 1 : 0);
