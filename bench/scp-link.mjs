@@ -9,13 +9,13 @@
 // instance whose SSH port is the link in front of OpenSSH's sshd; scp and sftp go through the same link.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bin, emit, NODE, quick, ROOT, rounds, skip, tempDir, timeRun, which } from './lib/bench.mjs';
+import { bin, emit, NODE, quick, ROOT, rounds, skip, timeRun, which } from './lib/bench.mjs';
 import { netemSetup, netemUnavailable, startLink } from './lib/link.mjs';
-import { startBenchSandbox } from './lib/sandbox.mjs';
+import { instanceOnSshd, startBenchSandbox } from './lib/sandbox.mjs';
 
 const MB = Number(process.env.SCP_LINK_MB ?? (quick() ? 128 : 1024));
 const ROUNDS = Number(process.env.SCP_LINK_ROUNDS ?? rounds(1));
@@ -48,21 +48,15 @@ const sb = await startBenchSandbox({ delays: 'zero' });
 let sshd;
 let link;
 try {
-  const { launchInstance, tagInstance } = await import(dist('test/helpers/fixture.js'));
-  const dir = tempDir('ec2term-bench-link-');
-  const key = join(dir, 'lab-key');
-  const { publicKey } = sshdHelper.keygen(key);
-  const fakeSb = { url: sb.url, dir: sb.dir, info: sb.info };
-  const lab = await launchInstance(fakeSb, 'lab', { importPublicKey: publicKey, privateKey: readFileSync(key, 'utf8') });
-  sshd = await sshdHelper.startSshd([`ListenAddress ${lab.publicIp}`]);
-  sshd.authorize(publicKey);
   // The instance's SSH port is the link (relay) or, under netem, sshd itself (lo is the shaped link).
-  link = inNetns
-    ? { host: lab.publicIp, port: sshd.port, close: async () => {} }
-    : await startLink({ target: { host: sshd.host, port: sshd.port }, listenHost: lab.publicIp, delayMs: RTT / 2, rateBitsPerSec: MBIT * 1e6 });
-  await tagInstance(fakeSb, lab.id, { 'ec2term:ssh-port': String(link.port), 'ec2term:user': sshd.user });
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `${lab.id} ${sshd.hostPublicKey}\n[${lab.publicIp}]:${link.port} ${sshd.hostPublicKey}\n`, { mode: 0o600 });
+  const made = await instanceOnSshd(sb, sshdHelper, 'ec2term-bench-link-', async (server, lab) => {
+    link = inNetns
+      ? { host: lab.publicIp, port: server.port, close: async () => {} }
+      : await startLink({ target: { host: server.host, port: server.port }, listenHost: lab.publicIp, delayMs: RTT / 2, rateBitsPerSec: MBIT * 1e6 });
+    return link.port;
+  });
+  ({ sshd } = made);
+  const { lab, key, dir, knownHosts } = made;
   // Its own connection each run (as scp's): a shared one would add a local hop and save only the handshake.
   const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts, EC2TERM_SHARE: '0' };
 

@@ -6,11 +6,10 @@
 // The instance comes from a sandbox; its ec2term:ssh-port tag points at the sshd, whose host key is
 // pinned in ec2term's known_hosts as a first ec2ssh contact would have done.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bin, compareCase, NODE, ROOT, rounds, skip, tempDir, which } from './lib/bench.mjs';
-import { startBenchSandbox } from './lib/sandbox.mjs';
+import { bin, compareCase, NODE, ROOT, rounds, skip, which } from './lib/bench.mjs';
+import { instanceOnSshd, startBenchSandbox } from './lib/sandbox.mjs';
 
 const CASE = 'ec2ssh TARGET true vs ssh true (loopback sshd)';
 const AIM = '<= 1.5x';
@@ -30,17 +29,9 @@ if (!sshdHelper.sshdAvailable() || !ssh) {
 const sb = await startBenchSandbox({ delays: 'zero' });
 let sshd;
 try {
-  const { launchInstance, tagInstance } = await import(dist('test/helpers/fixture.js'));
-  const dir = tempDir('ec2term-bench-ssh-');
-  const key = join(dir, 'lab-key');
-  const { publicKey } = sshdHelper.keygen(key);
-  const fakeSb = { url: sb.url, dir: sb.dir, info: sb.info };
-  const lab = await launchInstance(fakeSb, 'lab', { importPublicKey: publicKey, privateKey: readFileSync(key, 'utf8') });
-  sshd = await sshdHelper.startSshd([`ListenAddress ${lab.publicIp}`]);
-  sshd.authorize(publicKey);
-  await tagInstance(fakeSb, lab.id, { 'ec2term:ssh-port': String(sshd.port), 'ec2term:user': sshd.user });
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `${lab.id} ${sshd.hostPublicKey}\n`, { mode: 0o600 });
+  const made = await instanceOnSshd(sb, sshdHelper, 'ec2term-bench-ssh-');
+  ({ sshd } = made);
+  const { lab, key, knownHosts } = made;
   // A cold connect each time: no shared connection (bench/ssh-reconnect.mjs measures that).
   const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts, EC2TERM_SHARE: '0' };
 

@@ -5,11 +5,10 @@
 //   node bench/ssh-reconnect.mjs        (BENCH_ROUNDS to change the rounds; needs npm run build)
 // Same set-up as ssh-connect.mjs: a sandbox instance whose ec2term:ssh-port tag points at a loopback sshd.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { alternate, bin, emit, NODE, ROOT, rounds, skip, tempDir, which } from './lib/bench.mjs';
-import { startBenchSandbox } from './lib/sandbox.mjs';
+import { alternate, bin, emit, NODE, ROOT, rounds, skip, which } from './lib/bench.mjs';
+import { instanceOnSshd, startBenchSandbox } from './lib/sandbox.mjs';
 
 const CASE = 'ec2ssh TARGET true, shared connection, vs ssh true (loopback sshd)';
 const CASE_CM = 'ec2ssh TARGET true, shared connection, vs ssh ControlMaster true';
@@ -35,17 +34,9 @@ const sb = await startBenchSandbox({ delays: 'zero' });
 let sshd;
 const cmArgs = [];
 try {
-  const { launchInstance, tagInstance } = await import(dist('test/helpers/fixture.js'));
-  const dir = tempDir('ec2term-bench-reconnect-');
-  const key = join(dir, 'lab-key');
-  const { publicKey } = sshdHelper.keygen(key);
-  const fakeSb = { url: sb.url, dir: sb.dir, info: sb.info };
-  const lab = await launchInstance(fakeSb, 'lab', { importPublicKey: publicKey, privateKey: readFileSync(key, 'utf8') });
-  sshd = await sshdHelper.startSshd([`ListenAddress ${lab.publicIp}`]);
-  sshd.authorize(publicKey);
-  await tagInstance(fakeSb, lab.id, { 'ec2term:ssh-port': String(sshd.port), 'ec2term:user': sshd.user });
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `${lab.id} ${sshd.hostPublicKey}\n`, { mode: 0o600 });
+  const made = await instanceOnSshd(sb, sshdHelper, 'ec2term-bench-reconnect-');
+  ({ sshd } = made);
+  const { lab, key, dir, knownHosts } = made;
   const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts };
 
   // The first run connects directly and leaves a master; wait until a run goes through it.

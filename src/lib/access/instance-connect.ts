@@ -23,11 +23,11 @@ export interface EphemeralKey {
 
 /** Makes a new ed25519 key pair in memory. */
 export async function ephemeralKey(): Promise<EphemeralKey> {
-  const { utils } = (await import('ssh2')).default;
-  const pair = utils.generateKeyPairSync('ed25519', { comment: 'ec2term-instance-connect' });
+  const { generateEd25519KeyPair } = await import('../ssh/ed25519.js');
+  const pair = generateEd25519KeyPair('ec2term-instance-connect');
   return {
-    identity: { kind: 'key', key: pair.private, label: 'a one-time EC2 Instance Connect key' },
-    publicKey: pair.public.trim(),
+    identity: { kind: 'key', key: pair.privateKey, label: 'a one-time EC2 Instance Connect key' },
+    publicKey: pair.publicKey,
   };
 }
 
