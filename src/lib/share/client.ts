@@ -66,14 +66,7 @@ export async function runShared(socket: string, instanceId: string, r: SharedRun
       let status: ExitStatus | undefined;
       let error: string | undefined;
       sock.on('data', (b: Buffer) => {
-        let frames;
-        try {
-          frames = reader.push(b);
-        } catch {
-          sock.destroy();
-          return;
-        }
-        for (const f of frames) {
+        for (const f of reader.framesFrom(sock, b)) {
           if (f.type === FRAME.started && !started) {
             const info = JSON.parse(f.payload.toString()) as { instanceId?: string };
             if (info.instanceId !== instanceId) {

@@ -67,4 +67,14 @@ export class FrameReader {
     }
     return out;
   }
+
+  /** The frames `chunk` completes; a malformed stream destroys its socket and completes none. */
+  framesFrom(sock: { destroy(): void }, chunk: Buffer): Frame[] {
+    try {
+      return this.push(chunk);
+    } catch {
+      sock.destroy();
+      return [];
+    }
+  }
 }

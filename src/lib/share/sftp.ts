@@ -18,14 +18,7 @@ export async function sharedSftp(socket: string, instanceId: string): Promise<SF
     const sock = connect(socket);
     const reader = new FrameReader();
     const onData = (b: Buffer) => {
-      let frames;
-      try {
-        frames = reader.push(b);
-      } catch {
-        sock.destroy();
-        return;
-      }
-      const f = frames[0];
+      const f = reader.framesFrom(sock, b)[0];
       if (!f) return;
       sock.off('data', onData);
       const info = f.type === FRAME.started ? (JSON.parse(f.payload.toString()) as { instanceId?: string; serverIdent?: string }) : undefined;
