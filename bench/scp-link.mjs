@@ -9,7 +9,7 @@
 // instance whose SSH port is the link in front of OpenSSH's sshd; scp and sftp go through the same link.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, createReadStream, openSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -49,14 +49,19 @@ let sshd;
 let link;
 try {
   // The instance's SSH port is the link (relay) or, under netem, sshd itself (lo is the shaped link).
-  const made = await instanceOnSshd(sb, sshdHelper, 'ec2term-bench-link-', async (server, lab) => {
-    link = inNetns
-      ? { host: lab.publicIp, port: server.port, close: async () => {} }
-      : await startLink({ target: { host: server.host, port: server.port }, listenHost: lab.publicIp, delayMs: RTT / 2, rateBitsPerSec: MBIT * 1e6 });
-    return link.port;
+  const made = await instanceOnSshd(sb, {
+    prefix: 'ec2term-bench-link-',
+    portFor: async (server, instance) => {
+      link = inNetns
+        ? { host: instance.publicIp, port: server.port, close: async () => {} }
+        : await startLink({ target: { host: server.host, port: server.port }, listenHost: instance.publicIp, delayMs: RTT / 2, rateBitsPerSec: MBIT * 1e6 });
+      return link.port;
+    },
   });
   ({ sshd } = made);
   const { lab, key, dir, knownHosts } = made;
+  // OpenSSH's scp and sftp (the peers) name the host by its address and the link's port.
+  appendFileSync(knownHosts, `[${lab.publicIp}]:${link.port} ${sshd.hostPublicKey}\n`);
   // Its own connection each run (as scp's): a shared one would add a local hop and save only the handshake.
   const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts, EC2TERM_SHARE: '0' };
 

@@ -29,7 +29,7 @@ if (!sshdHelper.sshdAvailable() || !ssh) {
 const sb = await startBenchSandbox({ delays: 'zero' });
 let sshd;
 try {
-  const made = await instanceOnSshd(sb, sshdHelper, 'ec2term-bench-ssh-');
+  const made = await instanceOnSshd(sb, { prefix: 'ec2term-bench-ssh-' });
   ({ sshd } = made);
   const { lab, key, knownHosts } = made;
   // A cold connect each time: no shared connection (bench/ssh-reconnect.mjs measures that).

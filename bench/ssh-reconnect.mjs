@@ -34,7 +34,7 @@ const sb = await startBenchSandbox({ delays: 'zero' });
 let sshd;
 const cmArgs = [];
 try {
-  const made = await instanceOnSshd(sb, sshdHelper, 'ec2term-bench-reconnect-');
+  const made = await instanceOnSshd(sb, { prefix: 'ec2term-bench-reconnect-' });
   ({ sshd } = made);
   const { lab, key, dir, knownHosts } = made;
   const env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts };

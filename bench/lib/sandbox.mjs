@@ -1,5 +1,5 @@
 // A private sandbox for a bench: own state dir and HOME, the env for our bins and for awscli.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cleanEnv, ROOT, tempDir } from './bench.mjs';
@@ -49,29 +49,9 @@ export async function startBenchSandbox({ delays = 'zero', faults } = {}) {
   };
 }
 
-/**
- * A sandbox instance whose SSH is a real OpenSSH sshd on the instance's address (the ssh and scp rows
- * compare against OpenSSH on the very same server): a key pair made here and imported at launch, sshd
- * authorizing it, the instance tagged with the port to use (sshd's own, or whatever `portFor` puts in
- * front of it) and its host key pinned in a known_hosts of its own. On a failure, sshd is stopped.
- */
-export async function instanceOnSshd(sb, sshdHelper, prefix, portFor = async (sshd) => sshd.port) {
-  const { launchInstance, tagInstance } = await import(pathToFileURL(join(ROOT, 'dist/test/helpers/fixture.js')).href);
-  const dir = tempDir(prefix);
-  const key = join(dir, 'lab-key');
-  const { publicKey } = sshdHelper.keygen(key);
-  const fixtureSb = { url: sb.url, dir: sb.dir, info: sb.info };
-  const lab = await launchInstance(fixtureSb, 'lab', { importPublicKey: publicKey, privateKey: readFileSync(key, 'utf8') });
-  const sshd = await sshdHelper.startSshd([`ListenAddress ${lab.publicIp}`]);
-  try {
-    sshd.authorize(publicKey);
-    const port = await portFor(sshd, lab);
-    await tagInstance(fixtureSb, lab.id, { 'ec2term:ssh-port': String(port), 'ec2term:user': sshd.user });
-    const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, `${lab.id} ${sshd.hostPublicKey}\n[${lab.publicIp}]:${port} ${sshd.hostPublicKey}\n`, { mode: 0o600 });
-    return { lab, key, dir, sshd, port, knownHosts };
-  } catch (err) {
-    await sshd.stop();
-    throw err;
-  }
+
+/** test/helpers/sshd-instance.ts's instanceOnSshd (compiled): a sandbox instance served by OpenSSH's sshd. */
+export async function instanceOnSshd(sb, o) {
+  const { instanceOnSshd: make } = await import(pathToFileURL(join(ROOT, 'dist/test/helpers/sshd-instance.js')).href);
+  return make({ url: sb.url, dir: sb.dir, info: sb.info }, o);
 }

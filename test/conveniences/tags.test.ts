@@ -1,24 +1,15 @@
 // ec2launch --tag KEY=VALUE: the user's own tags, checked as AWS checks them before any request, on the
 // instance and its volumes, in the printed command line and the dry run.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
+import { parseLaunchArgv } from '../helpers/launch-argv.js';
 import { describe, it } from 'node:test';
-import { buildProgram, normalizeArgv } from '../../src/cli.js';
 import { runRequest, type Preflight } from '../../src/commands/launch/launcher.js';
 import { commandLine, instanceTags, MAX_USER_TAGS, parseTags, planLaunch, type LaunchOptions } from '../../src/commands/launch/plan.js';
-import { toLaunchOptions } from '../../src/commands/launch/run.js';
-import { spec } from '../../src/commands/launch/spec.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { runInProcess } from '../helpers/inprocess.js';
 import { memoryDeps, memoryWorld } from '../helpers/memory-aws.js';
 
-function parse(argv: string[]): LaunchOptions {
-  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {}, interactive: false, stdoutIsTTY: false, stderrIsTTY: false, columns: () => 80 };
-  const cmd = buildProgram(spec, io);
-  const known = new Set(cmd.options.map((o) => o.long).filter((l): l is string => Boolean(l)));
-  cmd.parse(normalizeArgv(argv, known, spec.aliases), { from: 'user' });
-  return toLaunchOptions(cmd.args, cmd.opts());
-}
+const parse = parseLaunchArgv;
 
 describe('--tag KEY=VALUE', () => {
   it('accepts what AWS accepts', () => {

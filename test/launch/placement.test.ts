@@ -1,24 +1,15 @@
 // ec2launch placement, as tables: --subnet, --vpc, --iam-profile, --eip, --no-key-pair from argv to
 // plan, the subnet picked from a VPC, the RunInstances fields, the command line, and IPv6 --allow-from.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
+import { parseLaunchArgv } from '../helpers/launch-argv.js';
 import { describe, it } from 'node:test';
 import type { Subnet } from '@aws-sdk/client-ec2';
-import { buildProgram, normalizeArgv } from '../../src/cli.js';
 import { pickSubnet, placementLines, placementRequest, planPlacement } from '../../src/commands/launch/placement.js';
 import { commandLine, planLaunch, type LaunchOptions } from '../../src/commands/launch/plan.js';
-import { toLaunchOptions } from '../../src/commands/launch/run.js';
-import { spec } from '../../src/commands/launch/spec.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { allows, describePermissions, extraRules, missingRules, toPermissions } from '../../src/lib/security-groups.js';
 
-function parse(argv: string[]): LaunchOptions {
-  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {}, interactive: false, stdoutIsTTY: false, stderrIsTTY: false, columns: () => 80 };
-  const cmd = buildProgram(spec, io);
-  const known = new Set(cmd.options.map((o) => o.long).filter((l): l is string => Boolean(l)));
-  cmd.parse(normalizeArgv(argv, known, spec.aliases), { from: 'user' });
-  return toLaunchOptions(cmd.args, cmd.opts());
-}
+const parse = parseLaunchArgv;
 const plan = (argv: string[]) => planLaunch(parse(argv));
 
 describe('ec2launch placement flags', () => {

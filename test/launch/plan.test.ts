@@ -1,24 +1,14 @@
 // ec2launch's pure core: argv -> LaunchPlan, as tables (like antfu/ni's parse tests).
 import assert from 'node:assert/strict';
+import { parseLaunchArgv } from '../helpers/launch-argv.js';
 import { describe, it } from 'node:test';
 import { architectureFor, isLts, pickUbuntuImage, ubuntuVersion } from '../../src/commands/launch/image.js';
 import { commandLine, defaultClientToken, hostName, instanceTags, launchTag, planLaunch, userDataInput, type LaunchOptions } from '../../src/commands/launch/plan.js';
-import { toLaunchOptions } from '../../src/commands/launch/run.js';
-import { normalizeArgv, buildProgram } from '../../src/cli.js';
-import { spec } from '../../src/commands/launch/spec.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { allows, describePermissions, extraRules, missingRules } from '../../src/lib/security-groups.js';
 import { shellJoin, shellQuote, shellSplit } from '../../src/lib/shellquote.js';
-import { PassThrough } from 'node:stream';
 
-/** argv exactly as a user types it -> LaunchOptions, through the real commander program and aliases. */
-function parse(argv: string[]): LaunchOptions {
-  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {}, interactive: false, stdoutIsTTY: false, stderrIsTTY: false, columns: () => 80 };
-  const cmd = buildProgram(spec, io);
-  const known = new Set(cmd.options.map((o) => o.long).filter((l): l is string => Boolean(l)));
-  cmd.parse(normalizeArgv(argv, known, spec.aliases), { from: 'user' });
-  return toLaunchOptions(cmd.args, cmd.opts());
-}
+const parse = parseLaunchArgv;
 const plan = (argv: string[]) => planLaunch(parse(argv));
 
 describe('ec2launch argv -> plan', () => {

@@ -1,6 +1,7 @@
 // The real ec2ssh bin end to end: the instance comes from the sandbox's EC2 API, but its SSH port is
 // OpenSSH's real sshd (listening on the instance's loopback address, its port in tag ec2term:ssh-port).
 import assert from 'node:assert/strict';
+import { instanceOnSshd } from '../helpers/sshd-instance.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { BIN, cleanEnv, runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { launchInstance, sandboxEc2, tagInstance, type SandboxInstance } from '../helpers/fixture.js';
-import { echoServer, freePort, keygen, roundTrip, SSH, sshAvailable, sshdAvailable, startSshd, type Sshd } from '../helpers/sshd.js';
+import { launchInstance, sandboxEc2, type SandboxInstance } from '../helpers/fixture.js';
+import { echoServer, freePort, keygen, roundTrip, SSH, sshAvailable, sshdAvailable, type Sshd } from '../helpers/sshd.js';
 
 const skip = sshdAvailable() ? false : 'OpenSSH sshd not installed: ec2ssh-against-sshd tests skipped';
 if (skip) console.log(`# SKIP: ${skip}`);
@@ -28,16 +29,8 @@ describe('ec2ssh against OpenSSH sshd (instance from the sandbox)', { skip, time
 
   before(async () => {
     sb = await startTestSandbox();
-    const dir = mkdtempSync(join(tmpdir(), 'ec2term-ssh-'));
-    const key = join(dir, 'lab-key');
-    const { publicKey } = keygen(key);
-    lab = await launchInstance(sb, 'lab', { importPublicKey: publicKey, privateKey: readFileSync(key, 'utf8') });
-    sshd = (await startSshd([`ListenAddress ${lab.publicIp}`]))!;
-    sshd.authorize(publicKey);
-    await tagInstance(sb, lab.id, { 'ec2term:ssh-port': String(sshd.port), 'ec2term:user': sshd.user });
-    knownHosts = join(dir, 'known_hosts');
+    ({ lab, sshd, knownHosts } = await instanceOnSshd(sb, { prefix: 'ec2term-ssh-' }));
     env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts };
-    pin();
   });
   after(async () => {
     await sshd?.stop();

@@ -1,16 +1,16 @@
 // ec2ssh's -A, -X and -C against OpenSSH's real sshd (behind a sandbox instance): the agent and X11
 // forwarding the OpenSSH server really offers, checked from the remote side.
 import assert from 'node:assert/strict';
+import { instanceOnSshd } from '../helpers/sshd-instance.js';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { launchInstance, tagInstance, type SandboxInstance } from '../helpers/fixture.js';
-import { fingerprintOf, keygen, sshdAvailable, startSshd, type Sshd } from '../helpers/sshd.js';
+import { type SandboxInstance } from '../helpers/fixture.js';
+import { fingerprintOf, keygen, sshdAvailable, type Sshd } from '../helpers/sshd.js';
 
 const haveAgent = spawnSync('sh', ['-c', 'command -v ssh-agent && command -v ssh-add']).status === 0;
 const skip = !sshdAvailable() ? 'OpenSSH sshd not installed' : !haveAgent ? 'ssh-agent not installed' : false;
@@ -42,19 +42,18 @@ describe('ec2ssh -A / -X / -C against OpenSSH sshd', { skip, timeout: 180_000 },
 
   before(async () => {
     sb = await startTestSandbox();
-    dir = mkdtempSync(join(tmpdir(), 'ec2term-parity-sshd-'));
-    const key = join(dir, 'lab-key');
-    const { publicKey } = keygen(key);
-    lab = await launchInstance(sb, 'lab', { importPublicKey: publicKey, privateKey: readFileSync(key, 'utf8') });
-    // sshd hands the session's X11 cookie to "xauth": here a script that writes it down for the check.
-    const fakeXauth = join(dir, 'fake-xauth');
-    writeFileSync(fakeXauth, `#!/bin/sh\ncat >> ${join(dir, 'xauth-input')}\n`);
-    chmodSync(fakeXauth, 0o755);
-    sshd = (await startSshd([`ListenAddress ${lab.publicIp}`, 'X11Forwarding yes', 'X11UseLocalhost yes', `XAuthLocation ${fakeXauth}`, 'AllowAgentForwarding yes']))!;
-    sshd.authorize(publicKey);
-    await tagInstance(sb, lab.id, { 'ec2term:ssh-port': String(sshd.port), 'ec2term:user': sshd.user });
-    const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, `${lab.id} ${sshd.hostPublicKey}\n`, { mode: 0o600 });
+    const made = await instanceOnSshd(sb, {
+      prefix: 'ec2term-parity-sshd-',
+      sshdConfig: (folder) => {
+        // sshd hands the session's X11 cookie to "xauth": here a script that writes it down for the check.
+        const fakeXauth = join(folder, 'fake-xauth');
+        writeFileSync(fakeXauth, `#!/bin/sh\ncat >> ${join(folder, 'xauth-input')}\n`);
+        chmodSync(fakeXauth, 0o755);
+        return ['X11Forwarding yes', 'X11UseLocalhost yes', `XAuthLocation ${fakeXauth}`, 'AllowAgentForwarding yes'];
+      },
+    });
+    ({ lab, sshd, dir } = made);
+    const { knownHosts } = made;
     env = { ...sb.env, EC2TERM_KNOWN_HOSTS: knownHosts };
 
     agentSock = join(dir, 'agent.sock');

@@ -3,6 +3,7 @@
 // no EC2 call and no handshake, exit status and streams intact; the socket is private; a stale or wrong
 // cache entry falls back to a direct connection; --no-share leaves nothing behind.
 import assert from 'node:assert/strict';
+import { instanceOnSshd } from '../helpers/sshd-instance.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,8 +16,8 @@ import { nameKeyFor, shareScope } from '../../src/lib/share/key.js';
 import { usableEntry } from '../../src/lib/share/names.js';
 import { runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { launchInstance, tagInstance, type SandboxInstance } from '../helpers/fixture.js';
-import { keygen, sshdAvailable, startSshd, type Sshd } from '../helpers/sshd.js';
+import { type SandboxInstance } from '../helpers/fixture.js';
+import { sshdAvailable, type Sshd } from '../helpers/sshd.js';
 
 test('frames survive any split of the byte stream; an oversized frame is refused', () => {
   const frames = [encodeFrame(FRAME.hello, '{"v":1}'), ...encodeData(FRAME.stdout, randomBytes(MAX_FRAME + 10)), encodeFrame(FRAME.stdinEnd)];
@@ -104,15 +105,9 @@ describe('ec2ssh over a shared connection (OpenSSH sshd, instance from the sandb
 
   before(async () => {
     sb = await startTestSandbox();
-    const dir = mkdtempSync(join(tmpdir(), 'ec2term-share-'));
-    const key = join(dir, 'lab-key');
-    const { publicKey } = keygen(key);
-    lab = await launchInstance(sb, 'lab', { importPublicKey: publicKey, privateKey: readFileSync(key, 'utf8') });
-    sshd = (await startSshd([`ListenAddress ${lab.publicIp}`]))!;
-    sshd.authorize(publicKey);
-    await tagInstance(sb, lab.id, { 'ec2term:ssh-port': String(sshd.port), 'ec2term:user': sshd.user });
-    const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, `${lab.id} ${sshd.hostPublicKey}\n`, { mode: 0o600 });
+    const made = await instanceOnSshd(sb, { prefix: 'ec2term-share-' });
+    ({ lab, sshd } = made);
+    const { knownHosts } = made;
     home = mkdtempSync(join(tmpdir(), 'ec2term-share-home-'));
     // One HOME for every run (the share folder lives in it); EC2TERM_SANDBOX instead of --sandbox so that
     // `ec2ssh lab CMD` has no options and takes the fast entry.
