@@ -2,33 +2,25 @@
 // cross-checked with the SDK; and OpenSSH logging into an instance the CLI launched.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CreateKeyPairCommand, CreateTagsCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, ListHostedZonesByNameCommand, CreateHostedZoneCommand, ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { awsCli, findAws, type AwsCli } from '../helpers/awscli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { ec2, r53, until } from './sdk.js';
 
 const run = promisify(execFile);
-
-/** Debian's awscli v2 (installed by .ci/run) first; any `aws` on PATH otherwise. */
-function findAws(): string | undefined {
-  if (existsSync('/usr/bin/aws')) return '/usr/bin/aws';
-  const w = spawnSync('sh', ['-c', 'command -v aws'], { encoding: 'utf8' });
-  return w.status === 0 && w.stdout.trim() ? w.stdout.trim() : undefined;
-}
 const AWS = findAws();
 
 let sb: TestSandbox;
 let c: EC2Client;
 let env: NodeJS.ProcessEnv;
+/** The CLI against the sandbox (one long-lived awscli: test/helpers/awscli.ts); `aws --version` below is spawned. */
+let aws: AwsCli;
 
-async function aws(...args: string[]): Promise<any> {
-  const { stdout } = await run(AWS!, ['--endpoint-url', sb.url, '--region', 'us-east-1', '--output', 'json', ...args], { env, timeout: 60_000 });
-  return stdout.trim() ? JSON.parse(stdout) : undefined;
-}
 async function awsError(...args: string[]): Promise<string> {
   try { await aws(...args); } catch (e) { return String((e as { stderr?: string }).stderr); }
   throw new Error('expected the aws command to fail');
@@ -44,6 +36,7 @@ describe('sandbox seen through the AWS CLI', { skip: AWS ? false : 'awscli not i
       PATH: process.env.PATH, HOME: home, AWS_ACCESS_KEY_ID: sb.info.accessKeyId, AWS_SECRET_ACCESS_KEY: sb.info.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_PAGER: '',
     };
+    aws = awsCli(sb, AWS);
     const v = await run(AWS!, ['--version'], { env });
     process.stderr.write(`# awscli: ${AWS} ${v.stdout.trim() || v.stderr.trim()}\n`);
   });
@@ -113,8 +106,9 @@ describe('sandbox seen through the AWS CLI', { skip: AWS ? false : 'awscli not i
     assert.match(await awsError('route53', 'change-resource-record-sets', '--hosted-zone-id', zid, '--change-batch',
       JSON.stringify({ Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: 'api.cli.test', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '127.10.0.9' }] } }] })),
     /InvalidChangeBatch.*values provided do not match the current values/);
-    const saved = env.AWS_SECRET_ACCESS_KEY;
-    env.AWS_SECRET_ACCESS_KEY = 'wrong-secret';
-    try { assert.match(await awsError('ec2', 'describe-regions'), /SignatureDoesNotMatch/); } finally { env.AWS_SECRET_ACCESS_KEY = saved; }
+    const wrong = awsCli(sb, AWS, { AWS_SECRET_ACCESS_KEY: 'wrong-secret' });
+    try { await wrong('ec2', 'describe-regions'); assert.fail('a wrong secret key was accepted'); } catch (e) {
+      assert.match(String((e as { stderr?: string }).stderr), /SignatureDoesNotMatch/);
+    }
   });
 });
