@@ -37,9 +37,13 @@ const env = {
   AWS_EC2_METADATA_DISABLED: 'true',
   NO_UPDATE_NOTIFIER: '1',
 };
+// TEST_TIMES=FILE also writes each file's time there (scripts/test-times.mjs), slowest first.
+const times = process.env.TEST_TIMES
+  ? ['--test-reporter-destination=stdout', `--test-reporter=${join(root, 'scripts/test-times.mjs')}`, `--test-reporter-destination=${process.env.TEST_TIMES}`]
+  : [];
 const run = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  ['--test', '--test-reporter=spec', ...times, `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
   { stdio: 'inherit', env, cwd: root },
 );
 process.exit(run.status ?? 1);
