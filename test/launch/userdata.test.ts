@@ -61,11 +61,15 @@ esac
   return bin;
 }
 
-function runScript(script: string, opts: { env?: Record<string, string>; authCode?: boolean; noAnswer?: boolean } = {}) {
+function runScript(script: string, opts: { env?: Record<string, string>; authCode?: boolean; noAnswer?: boolean; stubs?: Record<string, string> } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ec2term-ud-'));
   const root = join(dir, 'root');
   mkdirSync(root);
   const bin = makeStubs(dir);
+  for (const [n, body] of Object.entries(opts.stubs ?? {})) {
+    writeFileSync(join(bin, n), `${STUB}${body}`);
+    chmodSync(join(bin, n), 0o755);
+  }
   // The server never answers: the wrapper's readiness probe fails (quickly: `ready 120` is cut to 2 s).
   if (opts.noAnswer) writeFileSync(join(bin, 'curl'), readFileSync(join(bin, 'curl'), 'utf8').replace('http://127.0.0.1:8900/|', 'NEVER|'));
   if (opts.noAnswer) script = script.replace('ready 120', 'ready 2');
@@ -184,12 +188,13 @@ describe('user-data: run in a temporary root with stub commands', () => {
 
   it('a fleet host takes its GraphTerm name (and key file) from the instance id at boot', () => {
     // The host part of the script then waits for its key (and the server); the stubs here have neither, so
-    // the run is cut off by runScript's time limit: what matters is written before that wait.
-    const { read } = runScript(buildUserData({ ...input(['connectTo=10.0.0.5'], 'node'), nameFromInstanceId: true }), { authCode: false });
+    // the run ends at that wait: its first `sleep` stops the script. What matters is written before it.
+    const { read } = runScript(buildUserData({ ...input(['connectTo=10.0.0.5'], 'node'), nameFromInstanceId: true }), { authCode: false, stubs: { sleep: 'kill -KILL "$PPID"\n' } });
     const conf = read('etc/ec2term/graphterm.conf') ?? '';
     assert.match(conf, /^GTERM_HOST_NAME=node-0123456789abcdef0$/m);
     assert.doesNotMatch(conf, /GTERM_AUTH_FILE/, 'the start script derives the key file from the name');
     assert.match(read('etc/systemd/system/ec2term-graphterm.service') ?? '', /ConditionPathExists=\/home\/ubuntu\/\.graphterm\/node-0123456789abcdef0_gterm_auth\.txt/);
+    assert.match(read('root/ec2launch.log') ?? '', /waiting for ec2launch to deliver \/home\/ubuntu\/\.graphterm\/node-0123456789abcdef0_gterm_auth\.txt/, 'stopped at the wait');
   });
 
   it('writes SETUP_ERROR with GraphTerm\'s own last lines when the server does not answer', () => {
