@@ -24,10 +24,21 @@ function walk(dir) {
   }
   return out;
 }
+// The slowest files (TEST_TIMES shows them) start first, so none of them ends the run alone.
+const SLOW_FIRST = [
+  'reliability/faults', 'launch/graphterm-real', 'reliability/recipes', 'ssh/parity-sandbox', 'list/list-sandbox',
+  'launch/fleet-sandbox', 'ssh/ec2ssh-sshd', 'reliability/cleanup', 'scp/ec2scp-sandbox', 'conveniences/completion',
+  'ssh/shared-connection', 'security/hostile-sandbox', 'graphterm/sandbox-boot', 'access/ec2ssh-access',
+];
+const rank = (f) => {
+  const i = SLOW_FIRST.findIndex((s) => f.endsWith(`/${s}.test.js`));
+  return i < 0 ? SLOW_FIRST.length : i;
+};
 const words = process.argv.slice(2);
 const files = walk(join(root, 'dist/test'))
   .filter((f) => words.length === 0 || words.some((w) => relative(root, f).includes(w)))
-  .sort();
+  .sort()
+  .sort((a, b) => rank(a) - rank(b));
 if (files.length === 0) {
   console.error(`test: no test files match ${words.join(' ') || '(all)'}`);
   process.exit(1);
