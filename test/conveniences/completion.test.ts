@@ -72,6 +72,8 @@ describe('ec2term completion', () => {
       const r = await runBin('ec2term', ['completion', s], { env: { HOME: home } });
       assert.equal(r.code, 0, r.stderr);
       scripts[s] = r.stdout;
+      // The per-case shells below source this copy; one check per shell loads it from ec2term itself.
+      writeFileSync(join(home, `completion.${s}`), r.stdout);
     }
     const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {}, interactive: false, stdoutIsTTY: false, stderrIsTTY: false, columns: () => 80 };
     flags = Object.fromEntries(await Promise.all(PROGRAMS.map(async (p) => [p, buildProgram(await loadSpec(p), io).options.filter((o) => !o.hidden).map((o) => o.long ?? o.short!)] as const)));
@@ -106,7 +108,7 @@ describe('ec2term completion', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'ec2term-compl-'));
     writeFileSync(join(cwd, 'notes.txt'), '');
     const complete = (words: string[]) => {
-      const line = `source <(ec2term completion bash) && COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}) && COMP_CWORD=${words.length - 1} && _ec2term_complete && printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const line = `source ${join(home, 'completion.bash')} && COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}) && COMP_CWORD=${words.length - 1} && _ec2term_complete && printf '%s\\n' "\${COMPREPLY[@]}"`;
       const r = spawnSync('bash', ['-c', line], { env, cwd, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       return r.stdout.split('\n').filter(Boolean);
@@ -201,7 +203,7 @@ describe('ec2term completion', () => {
     const config = mkdtempSync(join(tmpdir(), 'ec2term-fish-'));
     mkdirSync(join(config, 'fish'), { recursive: true });
     const complete = (line: string) => {
-      const r = spawnSync('fish', ['--no-config', '-c', `ec2term completion fish | source; complete -C ${JSON.stringify(line)}`], { env: { ...env, XDG_CONFIG_HOME: config }, encoding: 'utf8' });
+      const r = spawnSync('fish', ['--no-config', '-c', `source ${join(home, 'completion.fish')}; complete -C ${JSON.stringify(line)}`], { env: { ...env, XDG_CONFIG_HOME: config }, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
     };
