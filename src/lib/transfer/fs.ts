@@ -82,6 +82,14 @@ export class TransferFsError extends Error {
   }
 }
 
+/** Raised when the connection under a TransferFs is gone: the whole copy stops (exit 255). */
+export class TransferConnectionLost extends Error {
+  constructor(readonly where: string) {
+    super(`connection to ${where} lost`);
+    this.name = 'TransferConnectionLost';
+  }
+}
+
 const LOCAL_REASONS: Record<string, string> = {
   ENOENT: 'No such file or directory',
   ENOTDIR: 'Not a directory',
