@@ -69,7 +69,7 @@ test('type errors fail npm test: scripts/build.mjs exits with tsc\'s status and 
   const dir = mkdtempSync(join(tmpdir(), 'ec2term-typecheck-'));
   try {
     mkdirSync(join(dir, 'scripts'));
-    for (const f of ['build.mjs', 'test.mjs']) cpSync(join(ROOT, 'scripts', f), join(dir, 'scripts', f));
+    for (const f of ['build.mjs', 'test.mjs', 'test-times.mjs']) cpSync(join(ROOT, 'scripts', f), join(dir, 'scripts', f));
     writeFileSync(join(dir, 'scripts/build-bundle.mjs'), 'export async function bundle() {}\n');
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     mkdirSync(join(dir, 'node_modules/typescript/bin'), { recursive: true });
@@ -81,6 +81,7 @@ test('type errors fail npm test: scripts/build.mjs exits with tsc\'s status and 
     writeFileSync(join(dir, 'dist/test/marker.test.js'), `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT; // the copy's own node --test is not a child of this run
+    delete env.TEST_TIMES; // nor does it write this run's timings
     const npmTest = () => spawnSync(process.execPath, [join(dir, 'scripts/test.mjs')], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
 
     tsc(2);
