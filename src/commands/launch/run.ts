@@ -5,17 +5,16 @@ import { expandHome } from '../../lib/config-files.js';
 import { CancelledError, UsageError } from '../../lib/errors.js';
 import type { Output } from '../../lib/output.js';
 import { shellQuote } from '../../lib/shellquote.js';
-import { groupSummary } from '../../lib/security-groups.js';
 import { buildUserData } from '../../lib/graphterm/userdata.js';
 import { serverAuthFile } from '../../lib/graphterm/delivery.js';
 import { formatDuration } from '../../lib/wait.js';
 import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
 import { fillForm } from './form.js';
-import { dryRun, groupWarnings, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
+import { dryRun, dryRunResult } from './dry-run.js';
+import { Launcher, preflight, randomAuthCode, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
 import { supportNote } from './image.js';
 import { AUTH_CODE_ENV, checkAuthCode, commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
-import { placementLines } from './placement.js';
 
 /** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
 async function checkLocalFiles(plan: LaunchPlan, env: NodeJS.ProcessEnv): Promise<void> {
@@ -295,78 +294,6 @@ function successResult(
       else out.line(`auth code:  not shown without a terminal (add --show-secrets); read it with: ${hosts[0]!.ssh} cat ${shellQuote(hosts[0]!.codeFile ?? '')}`);
     }
     void program;
-  };
-  return { json, render };
-}
-
-function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, region: string, nowMs: number): CommandResult {
-  const support = supportNote(pre.image.version, nowMs);
-  const hostsJson = pre.hosts.map((h) => ({
-    name: h.host.name,
-    dnsName: h.host.dnsName ?? null,
-    clientToken: h.token,
-    tags: h.tags,
-    replace: h.replace.map((i) => i.id),
-    adopt: h.adopt?.id ?? null,
-    userDataBytes: Buffer.byteLength(h.userData),
-  }));
-  const json = {
-    dryRun: true,
-    region,
-    image: { id: pre.image.id, name: pre.image.name, support: support?.text ?? null },
-    type: plan.instanceType,
-    role: plan.role,
-    keyPair: report.keyPair
-      ? { name: plan.keyName, exists: !report.keyPair.wouldCreate, action: report.keyPair.wouldCreate ? (plan.importKey ? 'import' : 'create') : 'use', keyFile: report.keyPair.keyFile ?? null }
-      : { name: null, exists: false, action: 'none', keyFile: null },
-    placement: {
-      vpcId: pre.placement.vpcId ?? null,
-      subnetId: pre.placement.subnetId ?? null,
-      ipv6: pre.placement.ipv6,
-      ipv6Only: pre.placement.ipv6Only,
-      iamProfile: plan.placement.iamProfile?.Name ?? plan.placement.iamProfile?.Arn ?? null,
-      elasticIp: plan.placement.eip ? (plan.placement.eip.allocationId ?? 'allocate') : null,
-      instanceConnect: plan.placement.noKeyPair,
-    },
-    securityGroup: {
-      name: plan.securityGroup.name,
-      id: report.group.id ?? null,
-      action: report.group.wouldCreate ? 'create' : report.group.added.length ? 'widen' : 'use',
-      rules: plan.securityGroup.rules.map((r) => ({ port: r.port, from: r.fromGroup ? [r.fromGroup] : r.cidrs, purpose: r.purpose })),
-      allows: report.group.allows,
-      add: report.group.added.map((a) => `${a.port}/${a.cidr}`),
-      missingNotAdded: report.group.missing.map((a) => `${a.port}/${a.cidr}`),
-      extra: report.group.extra,
-    },
-    dns: plan.domain ? { zone: pre.zone?.name ?? pre.zoneToCreate, zoneId: pre.zone?.id ?? null, createZone: Boolean(pre.zoneToCreate), records: plan.hosts.map((h) => `UPSERT ${h.dnsName} A <public IP> TTL 60`) } : null,
-    packages: { apt: plan.aptPackages, pipPinned: plan.pipPins.map((x) => `${x.name}==${x.version}`), pip: plan.pipPackages },
-    authCode: plan.authCode.kind,
-    ttl: plan.ttlMs ? formatDuration(plan.ttlMs) : null,
-    wait: plan.wait,
-    runInstancesCheck: report.runInstancesCheck,
-    hosts: hostsJson,
-    warnings: plan.warnings,
-  };
-  const render = (out: Output) => {
-    out.line('Dry run: nothing was changed. The launch would:');
-    out.line(`  image:           ${pre.image.id} (${pre.image.name})`);
-    if (support) out.line(`                   ${support.text}`);
-    out.line(`  type:            ${plan.instanceType}${plan.volumeSize ? `, root volume ${plan.volumeSize} GB` : ''}${plan.dataVolume ? `, data volume ${plan.dataVolume.sizeGb ?? 'snapshot size'} GB${plan.dataVolume.snapshotId ? ` from ${plan.dataVolume.snapshotId}` : ''} on /data` : ''}`);
-    out.line(json.keyPair.name ? `  key pair:        ${plan.keyName} (${json.keyPair.action}${json.keyPair.keyFile ? `; private key ${json.keyPair.keyFile}` : ''})` : '  key pair:        none (--no-key-pair: EC2 Instance Connect)');
-    placementLines(plan.placement, pre.placement).forEach((l, k) => out.line(`${k === 0 ? '  placement:       ' : '                   '}${l}`));
-    out.line(`  security group:  ${groupSummary(report.group)}`);
-    for (const w of groupWarnings(report.group)) out.line(`                   ${w}`);
-    for (const h of pre.hosts) {
-      out.line(`  instance:        ${h.host.name}  token ${h.token}${h.replace.length ? `  (replaces ${h.replace.map((i) => i.id).join(', ')})` : ''}${h.adopt ? `  (continues ${h.adopt.id})` : ''}`);
-      out.line(`  tags:            ${Object.entries(h.tags).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')}${plan.ttlMs ? ` ec2term:expires-at=<launch + ${formatDuration(plan.ttlMs)}>` : ''}`);
-    }
-    if (json.dns) {
-      out.line(`  DNS:             ${json.dns.createZone ? `create zone ${json.dns.zone}; ` : `zone ${json.dns.zone} (${json.dns.zoneId}); `}${json.dns.records.join('; ')}; wait INSYNC`);
-    }
-    out.line(`  user-data:       ${plan.role === 'host' ? `gtermhost --server_addr=${pre.serverAddr}` : `gtermserver --auth_type=${plan.graphterm.authType}${plan.graphterm.https ? ' --https' : ''}`} (foreground systemd unit); python2 + pip 20.3.4, graphterm==0.57.0 tornado==4.5.3 (hash-pinned)${plan.pipPins.length ? ` + ${plan.packagesSummary.filter((x) => x === 'pylab' || x === 'netcdf').join(', ')}` : ''}; apt: ${plan.aptPackages.join(' ') || '(base only)'}${plan.pipPackages.length ? `; pip: ${plan.pipPackages.join(' ')}` : ''}${plan.ttlMs ? `; powers off after ${formatDuration(plan.ttlMs)}` : ''} (${hostsJson[0]!.userDataBytes} bytes; see --user-data)`);
-    out.line(`  auth code:       ${plan.role === 'host' ? `none: the host's key is asked from ${plan.connectTo} and delivered over SSH` : plan.authCode.kind === 'random' ? 'random, delivered over SSH after boot' : plan.authCode.kind === 'given' ? 'as given, delivered over SSH after boot' : plan.graphtermPortOpen ? `none (--auth-type ${plan.graphterm.authType}, open server)` : `none (--auth-type ${plan.graphterm.authType}): ports closed, reach it through the ssh tunnel`}`);
-    out.line(`  wait:            ${plan.wait}`);
-    out.line(`  EC2 check:       ${report.runInstancesCheck}`);
   };
   return { json, render };
 }
