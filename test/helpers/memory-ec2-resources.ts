@@ -61,9 +61,12 @@ export function memoryResourceOps(w: MemoryWorld, region: string): Pick<Ec2, key
   };
   const group = (id: string, doing: string) => r.groups.get(id) ?? fail(doing, 'InvalidGroup.NotFound', `The security group '${id}' does not exist`);
 
-  const writes = (dry: boolean): Ec2Writes => ({
+  const writes = (dry: boolean): Ec2Writes => {
+  // A DryRun failure names the check as the SDK side does.
+  const label = (doing: string) => (dry ? `${doing} (DryRun)` : doing);
+  return {
     async createKeyPair(name, tags) {
-      const doing = `creating the key pair ${name}`;
+      const doing = label(`creating the key pair ${name}`);
       step('CreateKeyPair', name, doing, dry);
       if (r.keyPairs.has(name)) fail(doing, 'InvalidKeyPair.Duplicate', `The keypair '${name}' already exists.`);
       if (dry) return dryRun(`CreateKeyPair ${name}`);
@@ -71,19 +74,19 @@ export function memoryResourceOps(w: MemoryWorld, region: string): Pick<Ec2, key
       return `-----BEGIN OPENSSH PRIVATE KEY-----\nmemory-${name}\n-----END OPENSSH PRIVATE KEY-----\n`;
     },
     async importKeyPair(name, _publicKey, tags) {
-      const doing = `importing the key pair ${name}`;
+      const doing = label(`importing the key pair ${name}`);
       step('ImportKeyPair', name, doing, dry);
       if (r.keyPairs.has(name)) fail(doing, 'InvalidKeyPair.Duplicate', `The keypair '${name}' already exists.`);
       if (dry) return dryRun(`ImportKeyPair ${name}`);
       r.keyPairs.set(name, { name, tags });
     },
     async deleteKeyPair(name) {
-      step('DeleteKeyPair', name, `deleting the key pair ${name}`, dry);
+      step('DeleteKeyPair', name, label(`deleting the key pair ${name}`), dry);
       if (dry) return dryRun(`DeleteKeyPair ${name}`);
       r.keyPairs.delete(name); // EC2 deletes a missing key pair without complaint
     },
     async createSecurityGroup(g) {
-      const doing = `creating the security group ${g.name}`;
+      const doing = label(`creating the security group ${g.name}`);
       step('CreateSecurityGroup', g.name, doing, dry);
       const vpcId = g.vpcId ?? 'vpc-default';
       if ([...r.groups.values()].some((x) => x.GroupName === g.name && x.VpcId === vpcId)) fail(doing, 'InvalidGroup.Duplicate', `The security group '${g.name}' already exists for VPC '${vpcId}'`);
@@ -93,7 +96,7 @@ export function memoryResourceOps(w: MemoryWorld, region: string): Pick<Ec2, key
       return id;
     },
     async authorizeIngress(ref, permissions) {
-      const doing = `opening ports in ${ref.name}`;
+      const doing = label(`opening ports in ${ref.name}`);
       step('AuthorizeSecurityGroupIngress', `${ref.id} ${permissions.map((p) => p.FromPort).join(',')}`, doing, dry);
       const g = group(ref.id, doing);
       const key = (p: IpPermission) => JSON.stringify([p.IpProtocol, p.FromPort, p.ToPort, p.IpRanges?.map((x) => x.CidrIp), p.Ipv6Ranges?.map((x) => x.CidrIpv6), p.UserIdGroupPairs?.map((x) => x.GroupId)]);
@@ -103,7 +106,7 @@ export function memoryResourceOps(w: MemoryWorld, region: string): Pick<Ec2, key
       g.IpPermissions = [...(g.IpPermissions ?? []), ...structuredClone(permissions)];
     },
     async deleteSecurityGroup(id) {
-      const doing = `deleting the security group ${id}`;
+      const doing = label(`deleting the security group ${id}`);
       step('DeleteSecurityGroup', id, doing, dry);
       group(id, doing);
       if ([...w.instances.values()].some((i) => live(i) && i.securityGroups.some((s) => s.id === id))) fail(doing, 'DependencyViolation', `resource ${id} has a dependent object`);
@@ -111,14 +114,14 @@ export function memoryResourceOps(w: MemoryWorld, region: string): Pick<Ec2, key
       r.groups.delete(id);
     },
     async allocateAddress(tags) {
-      step('AllocateAddress', '', 'allocating an Elastic IP', dry);
+      step('AllocateAddress', '', label('allocating an Elastic IP'), dry);
       if (dry) return dryRun('AllocateAddress');
       const a: Address = { AllocationId: next('eipalloc'), PublicIp: `203.0.113.${(serial % 250) + 1}`, Domain: 'vpc', Tags: tagList(tags) };
       r.addresses.set(a.AllocationId!, a);
       return { allocationId: a.AllocationId!, publicIp: a.PublicIp };
     },
     async associateAddress(allocationId, instanceId) {
-      const doing = `associating the Elastic IP ${allocationId}`;
+      const doing = label(`associating the Elastic IP ${allocationId}`);
       step('AssociateAddress', `${allocationId} ${instanceId}`, doing, dry);
       const a = r.addresses.get(allocationId) ?? fail(doing, 'InvalidAllocationID.NotFound', `The allocation ID '${allocationId}' does not exist`);
       if (dry) return dryRun('AssociateAddress');
@@ -128,17 +131,18 @@ export function memoryResourceOps(w: MemoryWorld, region: string): Pick<Ec2, key
       if (i) i.publicIp = a.PublicIp;
     },
     async disassociateAddress(associationId, allocationId) {
-      step('DisassociateAddress', allocationId, `disassociating the Elastic IP ${allocationId}`, dry);
+      step('DisassociateAddress', allocationId, label(`disassociating the Elastic IP ${allocationId}`), dry);
       if (dry) return dryRun('DisassociateAddress');
       const a = r.addresses.get(allocationId);
       if (a?.AssociationId === associationId) { a.AssociationId = undefined; a.InstanceId = undefined; }
     },
     async releaseAddress(allocationId) {
-      step('ReleaseAddress', allocationId, `releasing the Elastic IP ${allocationId}`, dry);
+      step('ReleaseAddress', allocationId, label(`releasing the Elastic IP ${allocationId}`), dry);
       if (dry) return dryRun('ReleaseAddress');
       r.addresses.delete(allocationId);
     },
     async runInstances(req, doing) {
+      doing = label(doing);
       step('RunInstances', req.ClientToken ?? '', doing, dry);
       if (req.KeyName && !r.keyPairs.has(req.KeyName)) fail(doing, 'InvalidKeyPair.NotFound', `The key pair '${req.KeyName}' does not exist`);
       const groups = (req.SecurityGroupIds ?? []).map((id) => group(id, doing));
@@ -156,7 +160,9 @@ export function memoryResourceOps(w: MemoryWorld, region: string): Pick<Ec2, key
       if (req.ClientToken) r.tokens.set(req.ClientToken, id);
       return [structuredClone(i)];
     },
-  });
+  };
+  };
+
   // A DryRun that would succeed: recorded, nothing changed (the caller's answer is dropped).
   const dryRun = (what: string): never => {
     w.calls.push(`DryRun ${what}`);
