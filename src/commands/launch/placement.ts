@@ -54,18 +54,6 @@ export function planPlacement(o: PlacementOptions, count = 1): PlacementPlan {
   return plan;
 }
 
-/** Pure: the placement words of the equivalent command line (the form's, the dry run's). */
-export function placementWords(o: PlacementOptions): string[] {
-  const words: string[] = [];
-  if (o.subnet) words.push(`--subnet=${o.subnet}`);
-  if (o.vpc) words.push(`--vpc=${o.vpc}`);
-  if (o.iamProfile) words.push(`--iam-profile=${o.iamProfile}`);
-  if (o.eip === true) words.push('--eip');
-  else if (typeof o.eip === 'string' && o.eip) words.push(`--eip=${o.eip}`);
-  if (o.keyPair === false) words.push('--no-key-pair');
-  return words;
-}
-
 /** Where the instance goes, once the subnet (or VPC) is looked up. */
 export interface ResolvedPlacement {
   vpcId?: string;

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../../lib/errors.js';
 import { cidrFamily, IMAGE_ID, INSTANCE_TYPE, IPV4, KEY_NAME, SNAPSHOT_ID } from '../../lib/ids.js';
-import { placementWords, planPlacement, type PlacementOptions, type PlacementPlan } from './placement.js';
+import { flagWords, type FlagOptions } from './flags.js';
+import { planPlacement, type PlacementOptions, type PlacementPlan } from './placement.js';
 import { TAGS } from '../../lib/instances.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
 import { NETCDF_PIP_PINS, PYLAB_PIP_PINS, type PipPin } from '../../lib/graphterm/pins.js';
@@ -37,54 +38,9 @@ export const ANYWHERE = '0.0.0.0/0';
 export const DEFAULT_TIMEOUTS = { running: 5 * 60_000, ssh: 5 * 60_000, ready: 20 * 60_000 } as const;
 export const MAX_COUNT = 20;
 
-export interface LaunchOptions extends PlacementOptions {
+/** The options the flags give (flags.ts, each defined once) and NAME. */
+export interface LaunchOptions extends FlagOptions, PlacementOptions {
   name?: string;
-  type?: string;
-  ami?: string;
-  key?: string;
-  importKey?: string;
-  authCode?: string;
-  authType?: string;
-  https?: boolean;
-  pylab?: boolean;
-  R?: boolean;
-  netcdf?: boolean;
-  install?: string;
-  copy?: string;
-  connectTo?: string;
-  acceptHosts?: boolean;
-  count?: string;
-  /** A fleet: an Auto Scaling group of this many hosts (fleet/plan.ts checks it). */
-  hosts?: string;
-  spot?: boolean;
-  volumeSize?: string;
-  dataVolume?: string;
-  fromSnapshot?: string;
-  allowFrom?: string;
-  ttl?: string;
-  wait?: string;
-  timeout?: string;
-  clientToken?: string;
-  createZone?: boolean;
-  replace?: boolean;
-  keepOnFailure?: boolean;
-  showSecrets?: boolean;
-  userData?: boolean;
-  dryRun?: boolean;
-  form?: boolean;
-  yes?: boolean;
-  gmailAddr?: string;
-  allowEmbed?: boolean;
-  allowShare?: boolean;
-  notebookServer?: boolean;
-  logging?: boolean;
-  oshell?: boolean;
-  screen?: boolean;
-  otherOpts?: string;
-  openServer?: boolean;
-  oauthFile?: string;
-  /** --tag KEY=VALUE, repeatable: the user's own tags. */
-  tag?: string[];
 }
 
 export interface IngressRule {
@@ -606,53 +562,5 @@ export const AUTH_CODE_ENV = 'EC2TERM_AUTH_CODE';
  * auth code is left out (a secret never goes on a command line): pass it in EC2TERM_AUTH_CODE instead.
  */
 export function commandLine(o: LaunchOptions, program = 'ec2launch'): string {
-  const words: string[] = [program];
-  const flag = (name: string, on: boolean | undefined) => {
-    if (on) words.push(name);
-  };
-  const value = (name: string, v: string | undefined) => {
-    if (v !== undefined && v !== '') words.push(`${name}=${v}`);
-  };
-  value('--type', o.type);
-  value('--ami', o.ami);
-  value('--key', o.key);
-  value('--import-key', o.importKey);
-  if (o.authCode === 'none') words.push('--auth-code=none');
-  value('--auth-type', o.authType);
-  flag('--https', o.https);
-  flag('--pylab', o.pylab);
-  flag('--R', o.R);
-  flag('--netcdf', o.netcdf);
-  value('--install', o.install);
-  value('--copy', o.copy);
-  value('--connect-to', o.connectTo);
-  flag('--accept-hosts', o.acceptHosts);
-  value('--count', o.count);
-  value('--hosts', o.hosts);
-  flag('--spot', o.spot);
-  value('--volume-size', o.volumeSize);
-  value('--data-volume', o.dataVolume);
-  value('--from-snapshot', o.fromSnapshot);
-  value('--allow-from', o.allowFrom);
-  value('--ttl', o.ttl);
-  value('--wait', o.wait);
-  value('--timeout', o.timeout);
-  value('--client-token', o.clientToken);
-  value('--gmail-addr', o.gmailAddr);
-  flag('--allow-embed', o.allowEmbed);
-  flag('--allow-share', o.allowShare);
-  flag('--notebook-server', o.notebookServer);
-  flag('--logging', o.logging);
-  flag('--oshell', o.oshell);
-  flag('--screen', o.screen);
-  value('--other-opts', o.otherOpts);
-  flag('--open-server', o.openServer);
-  value('--oauth-file', o.oauthFile);
-  flag('--create-zone', o.createZone);
-  flag('--replace', o.replace);
-  flag('--keep-on-failure', o.keepOnFailure);
-  for (const t of o.tag ?? []) words.push(`--tag=${t}`);
-  words.push(...placementWords(o));
-  if (o.name) words.push(o.name);
-  return shellJoin(words);
+  return shellJoin([program, ...flagWords(o), ...(o.name ? [o.name] : [])]);
 }

@@ -9,6 +9,7 @@ import { buildUserData } from '../../lib/graphterm/userdata.js';
 import { serverAuthFile } from '../../lib/graphterm/delivery.js';
 import { formatDuration } from '../../lib/wait.js';
 import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
+import { flagOptions } from './flags.js';
 import { fillForm } from './form.js';
 import { dryRun, dryRunResult } from './dry-run.js';
 import { Launcher, preflight, randomAuthCode, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
@@ -49,65 +50,13 @@ async function checkLocalFiles(plan: LaunchPlan, env: NodeJS.ProcessEnv): Promis
 /** Commander's options + positional NAME -> LaunchOptions (no checking here; plan.ts checks). */
 export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOptions {
   if (args.length > 1) throw new UsageError(`one NAME expected, got ${args.length}: ${args.map((a) => JSON.stringify(a)).join(' ')} (use --count N for several hosts)`);
-  const str = (v: unknown) => (v === undefined ? undefined : String(v));
+  const opts: LaunchOptions = { name: args[0], ...flagOptions(o) };
   // `--eip lab`: the optional value took NAME; an allocation id always starts with eipalloc-.
-  let eip: string | boolean | undefined = o.eip === true ? true : str(o.eip);
-  if (typeof eip === 'string' && !eip.startsWith('eipalloc-') && args.length === 0) {
-    args = [eip];
-    eip = true;
+  if (typeof opts.eip === 'string' && !opts.eip.startsWith('eipalloc-') && args.length === 0) {
+    opts.name = opts.eip;
+    opts.eip = true;
   }
-  return {
-    name: args[0],
-    type: str(o.type),
-    ami: str(o.ami),
-    key: str(o.key),
-    importKey: str(o.importKey),
-    authCode: str(o.authCode),
-    authType: str(o.authType),
-    https: o.https,
-    pylab: o.pylab,
-    R: o.R,
-    netcdf: o.netcdf,
-    install: str(o.install),
-    copy: str(o.copy),
-    connectTo: str(o.connectTo),
-    acceptHosts: o.acceptHosts,
-    count: str(o.count),
-    volumeSize: str(o.volumeSize),
-    dataVolume: str(o.dataVolume),
-    fromSnapshot: str(o.fromSnapshot),
-    allowFrom: str(o.allowFrom),
-    ttl: str(o.ttl),
-    wait: str(o.wait),
-    timeout: str(o.timeout),
-    clientToken: str(o.clientToken),
-    createZone: o.createZone,
-    replace: o.replace,
-    keepOnFailure: o.keepOnFailure,
-    showSecrets: o.showSecrets,
-    userData: o.userData,
-    dryRun: o.dryRun,
-    form: o.form,
-    yes: o.yes,
-    gmailAddr: str(o.gmailAddr),
-    allowEmbed: o.allowEmbed,
-    allowShare: o.allowShare,
-    notebookServer: o.notebookServer,
-    logging: o.logging,
-    oshell: o.oshell,
-    screen: o.screen,
-    otherOpts: str(o.otherOpts),
-    openServer: o.openServer,
-    oauthFile: str(o.oauthFile),
-    hosts: str(o.hosts),
-    spot: o.spot,
-    subnet: str(o.subnet),
-    vpc: str(o.vpc),
-    iamProfile: str(o.iamProfile),
-    eip,
-    keyPair: o.keyPair === false ? false : undefined,
-    tag: Array.isArray(o.tag) ? o.tag.map(String) : undefined,
-  };
+  return opts;
 }
 
 export const run: RunCommand = async (ctx, args, options) => {
