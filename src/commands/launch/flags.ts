@@ -21,6 +21,10 @@ export interface FlagDef {
   print?: 'never' | 'none-only';
 }
 
+/** GraphTerm's auth types and how far a launch waits (their checks are in plan.ts). */
+export const AUTH_TYPES = ['singleuser', 'none', 'name', 'multiuser'] as const;
+export const WAIT_PHASES = ['running', 'ssh', 'ready', 'none'] as const;
+
 export const LAUNCH_FLAGS = [
   { key: 'type', flags: '--type <type>', kind: 'string', help: 'instance type (default t3.small)' },
   { key: 'ami', flags: '--ami <id>', kind: 'string', help: 'image id (default: the newest Ubuntu 22.04 LTS for the region, from Canonical: it has Python 2.7)' },
@@ -28,7 +32,7 @@ export const LAUNCH_FLAGS = [
   { key: 'importKey', flags: '--import-key <file>', kind: 'string', help: 'create the key pair from this local public key (FILE.pub) instead of a new one' },
   // A secret stays off command lines: only "none" is printed (EC2TERM_AUTH_CODE carries a code).
   { key: 'authCode', flags: '--auth-code <code>', kind: 'string', print: 'none-only', help: 'GraphTerm auth code, 8-16 letters/digits, dashes ignored (default: EC2TERM_AUTH_CODE, else random, shown once at the end)' },
-  { key: 'authType', flags: '--auth-type <type>', kind: 'string', choices: ['singleuser', 'none', 'name', 'multiuser'], help: 'GraphTerm auth type' },
+  { key: 'authType', flags: '--auth-type <type>', kind: 'string', choices: AUTH_TYPES, help: 'GraphTerm auth type' },
   { key: 'https', flags: '--https', kind: 'boolean', help: 'serve GraphTerm over https (a 2048-bit self-signed certificate made at setup; URL https://NAME/)' },
   { key: 'openServer', flags: '--open-server', kind: 'boolean', help: 'with --auth-type none or name: open GraphTerm\'s ports anyway (no code guards them)' },
   { key: 'oauthFile', flags: '--oauth-file <file>', kind: 'string', help: 'gterm_oauth.json with Google sign-in settings, delivered over SSH to ~/.graphterm' },
@@ -54,7 +58,7 @@ export const LAUNCH_FLAGS = [
   { key: 'keyPair', flags: '--no-key-pair', kind: 'negated', help: 'launch with no key pair: logins push a one-time key with EC2 Instance Connect (Amazon Linux 2/2023, Ubuntu 16.04+)' },
   { key: 'tag', flags: '--tag <KEY=VALUE>', kind: 'list', help: 'an extra tag on the instance and its volumes (repeatable; not aws:, ec2term: or Name)' },
   { key: 'ttl', flags: '--ttl <duration>', kind: 'string', help: 'the instance powers off and terminates itself after this long (e.g. 4h, 2d)' },
-  { key: 'wait', flags: '--wait <phase>', kind: 'string', choices: ['running', 'ssh', 'ready', 'none'], help: 'how far to wait: running, ssh, ready (setup finished) or none' },
+  { key: 'wait', flags: '--wait <phase>', kind: 'string', choices: WAIT_PHASES, help: 'how far to wait: running, ssh, ready (setup finished) or none' },
   { key: 'timeout', flags: '--timeout <duration>', kind: 'string', help: 'time limit of each waiting phase (default: running 5m, ssh 5m, ready 20m)' },
   { key: 'clientToken', flags: '--client-token <token>', kind: 'string', help: 'EC2 idempotency token (default: derived from name, parameters and day)' },
   { key: 'createZone', flags: '--create-zone', kind: 'boolean', help: 'create the Route 53 hosted zone for the domain when it does not exist' },

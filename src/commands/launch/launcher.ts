@@ -99,8 +99,8 @@ export class Launcher {
 
   /** Zone, key pair, group: what the instances need. */
   async prepare(): Promise<void> {
-    const { ctx, aws, ec2, dns } = this.deps;
-    const { plan, pre } = this;
+    const { ctx, dns } = this.deps;
+    const { pre } = this;
     if (pre.zoneToCreate && dns) {
       const zone = await this.progress.phase({ id: 'hosted-zone', label: `creating the hosted zone ${pre.zoneToCreate}` }, () => dns.createZone(pre.zoneToCreate!));
       this.created.zone = { id: zone.id, name: zone.name, nameServers: zone.nameServers };

@@ -3,19 +3,16 @@
 import { setMaxListeners } from 'node:events';
 import { expandHome } from '../../lib/config-files.js';
 import { CancelledError, UsageError } from '../../lib/errors.js';
-import type { Output } from '../../lib/output.js';
-import { shellQuote } from '../../lib/shellquote.js';
 import { buildUserData } from '../../lib/graphterm/userdata.js';
-import { serverAuthFile } from '../../lib/graphterm/delivery.js';
-import { formatDuration } from '../../lib/wait.js';
-import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
+import type { CommandOptions, RunCommand } from '../types.js';
 import { flagOptions } from './flags.js';
 import { fillForm } from './form.js';
 import { dryRun, dryRunResult } from './dry-run.js';
-import { Launcher, preflight, randomAuthCode, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
+import { Launcher, preflight, randomAuthCode, type HostResult, type LaunchDeps } from './launcher.js';
 import { supportNote } from './image.js';
-import { AUTH_CODE_ENV, checkAuthCode, commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
+import { AUTH_CODE_ENV, checkAuthCode, commandLine, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
+import { successResult } from './result.js';
 
 /** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
 async function checkLocalFiles(plan: LaunchPlan, env: NodeJS.ProcessEnv): Promise<void> {
@@ -151,98 +148,9 @@ export const run: RunCommand = async (ctx, args, options) => {
   // The code in force is the one the instance kept (first writer wins): this run's, or an earlier or
   // concurrent run's of the same command that reached the instance first.
   const inForce = results.find((r) => r.authCode !== undefined)?.authCode ?? authCode;
-  return successResult(ctx.program, plan, pre, launcher, results, inForce, {
+  return successResult(plan, pre, launcher, results, inForce, {
     showCode: plan.showSecrets || (ctx.io.stdoutIsTTY && !ctx.global.json),
     region: aws.region,
     targetFlag: aws.local?.flag,
   });
 };
-
-/** The server's URL: port 80 (443) is redirected to 8900 on the instance, as the original did. */
-function urlFor(plan: LaunchPlan, host: string): string | undefined {
-  if (plan.role !== 'server' || !plan.graphtermPortOpen) return undefined;
-  return `${plan.graphterm.https ? 'https' : 'http'}://${host}/`;
-}
-
-function successResult(
-  program: string,
-  plan: LaunchPlan,
-  pre: Preflight,
-  launcher: Launcher,
-  results: HostResult[],
-  authCode: string | undefined,
-  o: { showCode: boolean; region: string; targetFlag?: string },
-): CommandResult {
-  const sb = o.targetFlag ? ` ${o.targetFlag}` : '';
-  // Hosts that kept different codes (an earlier run reached some of them first): each has its own.
-  const perHost = results.some((r) => r.authCode !== undefined && r.authCode !== authCode);
-  const hosts = results.map((r) => {
-    const i = r.instance;
-    const reach = r.dnsName ?? i.publicDns ?? i.publicIp ?? i.privateIp ?? i.id;
-    const login = r.dnsName ?? i.name ?? i.id;
-    const url = urlFor(plan, reach);
-    return {
-      instanceId: i.id,
-      name: i.name ?? plan.baseName,
-      state: i.state,
-      region: o.region,
-      type: plan.instanceType,
-      image: pre.image.id,
-      imageName: pre.image.name,
-      dnsName: r.dnsName ?? null,
-      publicIp: i.publicIp ?? null,
-      privateIp: i.privateIp ?? null,
-      publicDns: i.publicDns ?? null,
-      role: plan.role,
-      url: url ?? null,
-      tunnel: plan.role === 'server' && !url ? `ec2ssh${sb} -L 8900:localhost:8900 -L 8901:localhost:8901 ${plan.user}@${login}   then open ${plan.graphterm.https ? 'https' : 'http'}://localhost:8900/` : null,
-      codeFile: plan.role === 'server' && r.authCodeDelivered ? serverAuthFile(r.dnsName ?? i.publicDns ?? i.publicIp ?? '') : null,
-      ssh: `ec2ssh${sb} ${plan.user}@${login}`,
-      setupStatus: r.setup ?? null,
-      copied: r.copied,
-      authCodeDelivered: r.authCodeDelivered,
-      // Only when the hosts kept different codes (see render); hidden like the top-level one.
-      ...(perHost && r.authCode !== undefined
-        ? { authCode: plan.showSecrets ? r.authCode : '(hidden: use --show-secrets)' }
-        : {}),
-    };
-  });
-  const c = launcher.created;
-  const json = {
-    ok: true,
-    instanceId: hosts[0]?.instanceId,
-    instances: hosts,
-    keyPair: { name: plan.keyName, created: Boolean(c.keyPair), keyFile: launcher.keyPair?.keyFile ?? null },
-    securityGroup: { id: launcher.group?.id ?? null, name: plan.securityGroup.name, created: Boolean(c.group), opened: (launcher.group?.added ?? []).map((a) => `${a.port}/${a.cidr}`), allows: launcher.group?.allows ?? [] },
-    zone: pre.zone ? { id: pre.zone.id, name: pre.zone.name, created: Boolean(c.zone), nameServers: c.zone?.nameServers ?? null } : null,
-    wait: plan.wait,
-    phases: launcher.progress.timer.toJSON(),
-    authCode: plan.showSecrets ? (authCode ?? null) : authCode ? '(hidden: use --show-secrets)' : null,
-    warnings: plan.warnings,
-  };
-  const render = (out: Output) => {
-    const p = out.paint;
-    for (const h of hosts) {
-      out.line(`${p.bold(h.name)}  ${h.instanceId}  ${h.state}  ${h.type}  ${o.region}`);
-      if (h.dnsName) out.line(`  DNS name:   ${h.dnsName}`);
-      out.line(`  addresses:  ${[h.publicIp, h.publicDns, h.privateIp].filter(Boolean).join('  ')}`);
-      if (h.url) out.line(`  URL:        ${p.cyan(h.url)}   (port 80${plan.graphterm.https ? '/443' : ''} is redirected to GraphTerm's 8900)`);
-      if (h.tunnel) out.line(`  GraphTerm:  ${h.tunnel}`);
-      out.line(`  log in:     ${h.ssh}`);
-      if (h.setupStatus) out.line(`  setup:      ${h.setupStatus}`);
-      if (h.copied.length) out.line(`  copied:     ${h.copied.join(', ')}`);
-    }
-    if (c.zone) out.line(`hosted zone ${c.zone.name} created; name servers: ${c.zone.nameServers.join(' ')}`);
-    const phases = launcher.progress.timer.phases;
-    if (phases.length) out.line(`phases: ${phases.map((x) => `${x.label} ${formatDuration(x.ms)}`).join(', ')}`);
-    if (authCode && perHost) {
-      if (o.showCode) results.forEach((r, i) => out.line(`auth code of ${hosts[i]!.name}:  ${p.bold(r.authCode ?? authCode)}`));
-      out.line(`auth code:  ${o.showCode ? 'shown once, above;' : 'not shown without a terminal (add --show-secrets);'} the hosts have different codes, each in ~${plan.user}/${hosts[0]!.codeFile ?? '.graphterm/'}`);
-    } else if (authCode) {
-      if (o.showCode) out.line(`auth code:  ${p.bold(authCode)}   (shown once; it is also in ~${plan.user}/${hosts[0]!.codeFile} on the instance)`);
-      else out.line(`auth code:  not shown without a terminal (add --show-secrets); read it with: ${hosts[0]!.ssh} cat ${shellQuote(hosts[0]!.codeFile ?? '')}`);
-    }
-    void program;
-  };
-  return { json, render };
-}
