@@ -2,7 +2,7 @@
 // Connect Endpoints and RunInstances. Each write is built once and sent either for real or with
 // DryRun=true (Ec2.dryRun), where EC2's "DryRunOperation" means the request would have succeeded.
 import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
-import type { Ec2, Ec2DryRun, Ec2Writes } from './ec2.js';
+import type { Ec2DryRun, Ec2ResourceOps, Ec2Writes } from './ec2.js';
 import { call } from './ec2.js';
 import { awsErrorCode, fromAwsError } from './errors.js';
 import { toInstanceInfo } from './instances.js';
@@ -75,7 +75,7 @@ function writes(sdk: Sdk, client: EC2Client, region: string, opts: Send, dry: bo
 }
 
 /** Ec2's launch-resource operations for one region's client. */
-export function sdkResourceOps(sdk: Sdk, client: EC2Client, region: string, opts: Send): Omit<Ec2, 'region' | 'client' | 'describeInstances' | 'instanceStatus' | 'consoleOutput' | 'createTags' | 'deleteTags' | 'stop' | 'start' | 'terminate' | 'regions' | 'images' | 'volumes' | 'snapshots' | 'createSnapshot' | 'deleteSnapshot'> {
+export function sdkResourceOps(sdk: Sdk, client: EC2Client, region: string, opts: Send): Ec2ResourceOps {
   return {
     ...writes(sdk, client, region, opts, false),
     dryRun: writes(sdk, client, region, opts, true) as unknown as Ec2DryRun,

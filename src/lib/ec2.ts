@@ -76,6 +76,9 @@ export interface Ec2 extends Ec2Writes {
   instanceConnectEndpoints(query: { ids?: string[]; vpcIds?: string[] }): Promise<Ec2InstanceConnectEndpoint[]>;
 }
 
+/** The launch-resource part of Ec2 (implemented in ec2-resources.ts, and by memoryEc2 in the tests). */
+export type Ec2ResourceOps = Pick<Ec2, keyof Ec2Writes | 'dryRun' | 'keyPairs' | 'securityGroups' | 'addresses' | 'subnets' | 'instanceConnectEndpoints'>;
+
 /** Runs one SDK call and turns its failure into a typed ec2term error naming what was being done. */
 export async function call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
   try {

@@ -4,7 +4,7 @@
 // ClientToken returns the instance it launched first, a group in use cannot be deleted
 // (DependencyViolation), and every write has a DryRun twin that checks the same and changes nothing.
 import type { Address, Ec2InstanceConnectEndpoint, IpPermission, SecurityGroup, Subnet } from '@aws-sdk/client-ec2';
-import type { Ec2, Ec2DryRun, Ec2Writes } from '../../src/lib/ec2.js';
+import type { Ec2DryRun, Ec2ResourceOps, Ec2Writes } from '../../src/lib/ec2.js';
 import { fromAwsError } from '../../src/lib/errors.js';
 import { TAGS, type InstanceInfo } from '../../src/lib/instances.js';
 import type { MemoryWorld } from './memory-aws.js';
@@ -45,7 +45,7 @@ export function addGroup(w: MemoryWorld, name: string, permissions: IpPermission
 
 const live = (i: InstanceInfo) => i.state !== 'terminated';
 
-export function memoryResourceOps(w: MemoryWorld, region: string): Pick<Ec2, keyof Ec2Writes | 'dryRun' | 'keyPairs' | 'securityGroups' | 'addresses' | 'subnets' | 'instanceConnectEndpoints'> {
+export function memoryResourceOps(w: MemoryWorld, region: string): Ec2ResourceOps {
   const r = w.ec2;
   const fail = (doing: string, code: string, message: string): never => {
     throw fromAwsError(awsFault(code, message), doing);
