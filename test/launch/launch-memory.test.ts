@@ -277,6 +277,45 @@ describe('ec2launch in-process: undo after a failed launch', () => {
   });
 });
 
+describe('ec2launch in-process: placement (--subnet, --eip)', () => {
+  it('--subnet that does not exist is NotFound (exit 3) before anything is written', async () => {
+    const w = world();
+    const r = await launch(w, [...BASE, '--subnet', 'subnet-0123456789abcdef0', 'lab']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /no subnet subnet-0123456789abcdef0 in us-east-1/);
+    assert.deepEqual(w.calls, []);
+  });
+
+  it('--subnet launches into it (its VPC\'s group is made there)', async () => {
+    const w = world();
+    w.ec2.subnets.push({ SubnetId: 'subnet-0123456789abcdef0', VpcId: 'vpc-0123456789abcdef0', AvailabilityZone: 'us-east-1a', MapPublicIpOnLaunch: true, State: 'available' });
+    const r = await launch(w, [...BASE, '--subnet', 'subnet-0123456789abcdef0', 'lab']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal([...w.ec2.groups.values()][0]!.VpcId, 'vpc-0123456789abcdef0');
+  });
+
+  it('--eip allocates an Elastic IP (tagged as ec2term\'s), records it on the instance and associates it', async () => {
+    const w = world();
+    const r = await launch(w, [...BASE, '--eip', 'lab']);
+    assert.equal(r.code, 0, r.stderr);
+    const [a] = [...w.ec2.addresses.values()];
+    const i = w.instances.get(r.json.instanceId!)!;
+    assert.deepEqual([a!.InstanceId, i.publicIp, i.tags[TAGS.eip]], [i.id, a!.PublicIp, a!.AllocationId]);
+    assert.ok(a!.Tags?.some((t) => t.Key === TAGS.managed && t.Value === 'true'));
+    assert.deepEqual(writes(w).map((c) => c.split(' ')[0]).slice(-3), ['AllocateAddress', 'CreateTags', 'AssociateAddress']);
+  });
+
+  it('--eip ID held by another instance fails after launch, and the launch is undone', async () => {
+    const w = world();
+    w.ec2.addresses.set('eipalloc-0123456789abcdef0', { AllocationId: 'eipalloc-0123456789abcdef0', PublicIp: '203.0.113.50', InstanceId: 'i-0000000000000other' });
+    const r = await launch(w, [...BASE, '--eip', 'eipalloc-0123456789abcdef0', 'lab']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the Elastic IP eipalloc-0123456789abcdef0 \(203\.0\.113\.50\) belongs to i-0000000000000other/);
+    assert.deepEqual([...w.instances.values()].map((i) => i.state), ['terminated']);
+    assert.deepEqual([w.ec2.groups.size, w.ec2.keyPairs.size], [0, 0]);
+  });
+});
+
 describe('ec2launch in-process: --dry-run', () => {
   it('checks every write with EC2 DryRun and changes nothing', async () => {
     const w = world();
