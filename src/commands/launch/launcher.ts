@@ -45,17 +45,6 @@ export interface HostResult {
   authCode?: string;
 }
 
-export interface HostResult {
-  instance: InstanceInfo;
-  dnsName?: string;
-  sshOk: boolean;
-  setup?: string;
-  copied: string[];
-  authCodeDelivered: boolean;
-  /** The auth code in force on the instance after delivery (an earlier run's, when it was there first). */
-  authCode?: string;
-}
-
 /** A random auth code: 16 characters of letters and digits (about 95 bits). */
 export function randomAuthCode(): string {
   const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
