@@ -4,6 +4,7 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import { posix, dirname as localDirname, basename as localBasename, join as localJoin } from 'node:path';
 import type { Attributes, SFTPWrapper } from 'ssh2';
+import { RoundTrips } from './depth.js';
 import { showName } from './names.js';
 
 export interface FileStat {
@@ -67,6 +68,8 @@ export interface TransferFs {
   setAttrs(path: string, a: SetAttrs): Promise<void>;
   /** True once the connection behind it is gone (every further call would fail). */
   lost(): boolean;
+  /** The fastest round trip of a small request so far, in ms (0 for the local disk; undefined: none yet). */
+  rttMs(): number | undefined;
 }
 
 /** A failed file operation; `cause` is short and human ("Permission denied"). */
@@ -190,6 +193,7 @@ export function localFs(): TransferFs {
         if (a.atime !== undefined && a.mtime !== undefined) await fsp.utimes(path, a.atime, a.mtime);
       }),
     lost: () => false,
+    rttMs: () => 0,
   };
 }
 
@@ -261,7 +265,7 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
     return new TransferFsError(display(path), e?.message ?? String(err));
   };
   /** Calls an ssh2 callback-style method and maps its error. */
-  const call = <T>(path: string, fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T> =>
+  const bulk = <T>(path: string, fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       try {
         fn((err, value) => (err ? reject(toError(path, err)) : resolve(value as T)));
@@ -269,6 +273,9 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
         reject(toError(path, err));
       }
     });
+  // Requests with no data to speak of are timed: the fastest is the link's round trip (depth.ts).
+  const trips = new RoundTrips();
+  const call = <T>(path: string, fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T> => trips.time(bulk(path, fn));
 
   const setAttrsOn = (path: string, a: SetAttrs, apply: (attrs: Partial<Attributes>, cb: (err: unknown) => void) => void) => {
     const attrs: Partial<Attributes> = {};
@@ -306,7 +313,7 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
       return {
         read: (buf, off, len, pos) => {
           topUpWindow();
-          return call<number>(path, (cb) => sftp.read(handle, buf, off, len, pos, (err, n) => cb(err, n)));
+          return bulk<number>(path, (cb) => sftp.read(handle, buf, off, len, pos, (err, n) => cb(err, n)));
         },
         close: () => call<void>(path, (cb) => sftp.close(handle, cb)).catch(() => undefined),
       };
@@ -316,7 +323,7 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
       const flags = how === 'create' ? 'wx' : 'r+';
       const handle = await call<Buffer>(path, (cb) => sftp.open(path, flags, { mode }, cb));
       return {
-        write: (buf, off, len, pos) => call<void>(path, (cb) => sftp.write(handle, buf, off, len, pos, (err) => cb(err))),
+        write: (buf, off, len, pos) => bulk<void>(path, (cb) => sftp.write(handle, buf, off, len, pos, (err) => cb(err))),
         setAttrs: (a) => setAttrsOn(path, a, (attrs, cb) => sftp.fsetstat(handle, attrs, cb)),
         close: () => call<void>(path, (cb) => sftp.close(handle, cb)),
       };
@@ -338,5 +345,6 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
     remove: (path) => call<void>(path, (cb) => sftp.unlink(path, cb)),
     setAttrs: (path, a) => setAttrsOn(path, a, (attrs, cb) => sftp.setstat(path, attrs, cb)),
     lost: () => gone,
+    rttMs: () => trips.min(),
   };
 }
