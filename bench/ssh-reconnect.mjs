@@ -67,7 +67,7 @@ try {
   const nodeShare = floor.ours_ms / floor.peer_ms;
   emit({
     case: CASE, ours_ms: plain.ours_ms, peer_ms: plain.peer_ms, ratio: plain.ratio, aim: AIM, ok: plain.ratio <= 0.5, peer: 'OpenSSH ssh', rounds: n,
-    node_ms: floor.ours_ms, node_ratio: Math.round(nodeShare * 100) / 100,
+    node_ms: Math.round(floor.ours_ms), node_ratio: Math.round(nodeShare * 100) / 100,
     note: plain.ratio <= 0.5
       ? `ec2ssh: Node start-up (node -e 0 ${Math.round(floor.ours_ms)} ms), the name cache, one session over the master (no DescribeInstances, no handshake); ssh: a full handshake`
       : `bare \`node -e 0\` alone takes ${Math.round(floor.ours_ms)} ms here, ${nodeShare.toFixed(2)}x of plain ssh; on top come the fast entry's modules (~30-50 ms) and the remote session through the master (what ssh ControlMaster takes in all); a Node start-up snapshot or compile cache (not in Node 20) or a resident client would close it`,
