@@ -63,8 +63,10 @@ export async function runInBrowserTerminal(page: Page, url: string, code: string
     await page.press('Enter');
     // A loaded machine (CI's two cores, a browser and Python 2 side by side) can take a while here.
     try {
-      // The terminal's page, not a prompt character: the command below is retyped until its output shows.
-      await page.waitFor('/\\/local\\/tty/.test(location.href) && !document.querySelector("#authcode")?.offsetParent', 'a terminal after the login', 45_000);
+      // Keys go to the shell only once GraphTerm's page has switched its socket to terminal mode
+      // (gWebSocket.terminal, graphterm.js); typed before that, Enter sends an "input" request to
+      // GraphTerm's otrace console instead, which answers with a Python traceback.
+      await page.waitFor('/\\/local\\/tty/.test(location.href) && typeof gWebSocket !== "undefined" && !!gWebSocket && gWebSocket.terminal === true', 'a terminal after the login', 45_000);
       break;
     } catch (e) {
       if (attempt === 2) throw new Error(`${(e as Error).message} (twice); the page: ${await pageState(page)}`);

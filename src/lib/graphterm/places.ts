@@ -1,0 +1,6 @@
+// Where the GraphTerm pieces live on an instance, and its ports (wrapper.ts re-exports these).
+export const WRAPPER_PATH = '/usr/local/sbin/ec2term-graphterm';
+export const CONF_PATH = '/etc/ec2term/graphterm.conf';
+export const UNIT_NAME = 'ec2term-graphterm';
+export const GRAPHTERM_PORT = 8900;
+export const HOST_PORT = 8899;
