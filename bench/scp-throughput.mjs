@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // ec2scp's transfer engine vs OpenSSH `scp` and `sftp`, on one loopback sshd, a file each way.
 //   node bench/scp-throughput.mjs            (200 MB, 9 rounds; SCP_BENCH_MB / SCP_BENCH_ROUNDS or BENCH_ROUNDS to change)
-// Each ec2scp run is a fresh process (node + ssh2 handshake via src/lib/ssh connectSsh + SFTP + engine),
+// Each ec2scp run is a fresh process (node + ssh2 handshake via src/lib/ssh connectSsh + SFTP pool + engine),
 // as each scp/sftp run is, so start-up and handshake count on both sides. Rounds alternate the tool order;
 // the table shows medians. Needs `npm run build` first (uses dist/) and /usr/sbin/sshd, scp, sftp.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -21,7 +21,8 @@ if (process.argv[2] === '--child') {
   const trace = (what) => process.env.SCP_BENCH_TRACE && process.stderr.write(`${what} ${Math.round(performance.now() - t0)}ms (since process start ${Math.round(performance.now())}ms)\n`);
   const { connectSsh } = await import(dist('src/lib/ssh/connection.js'));
   const { sha256Fingerprint } = await import(dist('src/lib/console-fingerprints.js'));
-  const { localFs, sftpFs } = await import(dist('src/lib/transfer/fs.js'));
+  const { localFs } = await import(dist('src/lib/transfer/fs.js'));
+  const { sftpPool, wantsWidth } = await import(dist('src/lib/transfer/pool.js'));
   const { transfer } = await import(dist('src/lib/transfer/engine.js'));
   const conn = await connectSsh({
     host: '127.0.0.1', port: Number(port), user,
@@ -32,15 +33,16 @@ if (process.argv[2] === '--child') {
     keepAliveMs: 0,
   });
   trace('connected');
-  const remote = sftpFs(await conn.sftp(), 'bench');
+  // As src/commands/scp/run.ts does: a pool that widens for a big copy as far as the round trip calls for.
+  const remote = sftpPool(await conn.sftp(), 'bench');
   trace('sftp open');
   const local = localFs();
   const [from, to] = dir === 'up' ? [local, remote] : [remote, local];
-  const opts = {};
+  const opts = { events: { planned: (files, bytes) => wantsWidth(files, bytes) && remote.widen(() => conn.sftp(), process.env.SCP_BENCH_EXTRA ? Number(process.env.SCP_BENCH_EXTRA) : undefined) } };
   if (process.env.SCP_BENCH_CHUNK) opts.chunkSize = Number(process.env.SCP_BENCH_CHUNK);
   if (process.env.SCP_BENCH_INFLIGHT && Number(process.env.SCP_BENCH_INFLIGHT)) opts.inFlight = Number(process.env.SCP_BENCH_INFLIGHT);
   const s = await transfer([{ fs: from, path: src }], { fs: to, path: dst }, opts);
-  trace('copied');
+  trace(`copied (${remote.channels()} channel(s), round trip ${remote.rttMs()?.toFixed(2)} ms)`);
   await conn.close();
   trace('closed');
   if (s.failed.length) {

@@ -48,7 +48,7 @@ try {
     maxRatio: 1.5,
     rounds: rounds(10),
     warmup: 1,
-    note: 'ec2ssh includes Node start-up and the name lookup (DescribeInstances on the sandbox); ssh gets the address and key handed to it',
+    note: 'ec2ssh includes Node start-up and the name lookup (DescribeInstances on the sandbox), and ssh2 does its key exchange in JavaScript; ssh gets the address and key handed to it. The remote shell skips the bench user\'s ~/.bashrc (bench/lib/sandbox.mjs), so this fixed cost no longer dilutes the ratio; a shared connection (the reconnect row) is the answer for repeated runs',
   });
 } catch (err) {
   skip(CASE, AIM, `failed: ${err.message}`);

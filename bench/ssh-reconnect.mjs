@@ -62,11 +62,15 @@ try {
   const n = rounds(10);
   const peerEnv = { ...process.env, HOME: sb.home };
   const plain = await alternate({ ours, peer: { cmd: ssh, args: [...base, target, 'true'], env: peerEnv }, rounds: n, warmup: 1 });
+  // The floor: bare Node start-up, alternated with plain ssh as ours was (the same neighbours on the cores).
+  const floor = await alternate({ ours: { cmd: NODE, args: ['-e', '0'] }, peer: { cmd: ssh, args: [...base, target, 'true'], env: peerEnv }, rounds: n, warmup: 1 });
+  const nodeShare = floor.ours_ms / floor.peer_ms;
   emit({
     case: CASE, ours_ms: plain.ours_ms, peer_ms: plain.peer_ms, ratio: plain.ratio, aim: AIM, ok: plain.ratio <= 0.5, peer: 'OpenSSH ssh', rounds: n,
+    node_ms: Math.round(floor.ours_ms), node_ratio: Math.round(nodeShare * 100) / 100,
     note: plain.ratio <= 0.5
-      ? 'ec2ssh: Node start-up, the name cache, one session over the master (no DescribeInstances, no handshake); ssh: a full handshake'
-      : 'what is left is Node start-up plus the remote session (sshd forks, the shell runs), which OpenSSH ControlMaster pays too (about 0.5x plain ssh itself); a session channel pre-opened by the master and a faster Node start (snapshot, compile cache) would close it',
+      ? `ec2ssh: Node start-up (node -e 0 ${Math.round(floor.ours_ms)} ms), the name cache, one session over the master (no DescribeInstances, no handshake); ssh: a full handshake`
+      : `bare \`node -e 0\` alone takes ${Math.round(floor.ours_ms)} ms here, ${nodeShare.toFixed(2)}x of plain ssh; on top come the fast entry's modules (~30-50 ms) and the remote session through the master (what ssh ControlMaster takes in all); a Node start-up snapshot or compile cache (not in Node 20) or a resident client would close it`,
   });
   const cm = await alternate({ ours, peer: { cmd: ssh, args: [...cmArgs, 'true'], env: peerEnv }, rounds: n, warmup: 1 });
   emit({

@@ -50,8 +50,16 @@ export async function startBenchSandbox({ delays = 'zero', faults } = {}) {
 }
 
 
-/** test/helpers/sshd-instance.ts's instanceOnSshd (compiled): a sandbox instance served by OpenSSH's sshd. */
-export async function instanceOnSshd(sb, o) {
+/**
+ * test/helpers/sshd-instance.ts's instanceOnSshd (compiled): a sandbox instance served by OpenSSH's sshd.
+ * The sshd logs in as the user running the bench, whose shell is bash: bash sources ~/.bashrc for a
+ * command run by sshd (SSH_CLIENT set, SHLVL < 2), and a developer's .bashrc can be slow (this machine's
+ * root runs `pyenv init`: 135 ms in every session, the same for every tool). An instance's login user has
+ * a .bashrc that returns at once for a non-interactive shell, so the sessions get SHLVL=1 (bash then skips
+ * it) unless BENCH_REMOTE_RC=1 keeps the bench user's dotfiles in every measurement.
+ */
+export async function instanceOnSshd(sb, o = {}) {
   const { instanceOnSshd: make } = await import(pathToFileURL(join(ROOT, 'dist/test/helpers/sshd-instance.js')).href);
-  return make({ url: sb.url, dir: sb.dir, info: sb.info }, o);
+  const light = process.env.BENCH_REMOTE_RC === '1' ? [] : ['SetEnv SHLVL=1'];
+  return make({ url: sb.url, dir: sb.dir, info: sb.info }, { ...o, sshdConfig: (dir) => [...light, ...(o.sshdConfig?.(dir) ?? [])] });
 }

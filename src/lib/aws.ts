@@ -124,6 +124,16 @@ export function clientConfig(region: string, endpoint: string | undefined, crede
   };
 }
 
+/**
+ * Takes the SDK's logger middleware out of a client: ec2term logs nothing through the SDK, yet with the
+ * default no-op logger that middleware still builds a redacted copy of every reply to hand it (170 ms of
+ * a 10,000-instance listing).
+ */
+export function withoutSdkLogging<C extends { middlewareStack: { remove(name: string): boolean } }>(client: C): C {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
 /** Keeps the SDK's Node-version notice off users' terminals (it is about the SDK's future, not ec2term). */
 export function quietSdk(env: NodeJS.ProcessEnv = process.env): void {
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -208,7 +218,7 @@ function makeContext(
     ec2(forRegion = region) {
       let client = ec2Clients.get(forRegion);
       if (!client) {
-        client = import('@aws-sdk/client-ec2').then(({ EC2Client }) => new EC2Client(clientConfig(forRegion, endpoints.ec2, credentials)));
+        client = import('@aws-sdk/client-ec2').then(({ EC2Client }) => withoutSdkLogging(new EC2Client(clientConfig(forRegion, endpoints.ec2, credentials))));
         ec2Clients.set(forRegion, client);
       }
       return client;
@@ -216,14 +226,14 @@ function makeContext(
     route53() {
       // Route 53 is global; its API lives in us-east-1.
       route53 ??= import('@aws-sdk/client-route-53').then(
-        ({ Route53Client }) => new Route53Client(clientConfig('us-east-1', endpoints.route53, credentials)),
+        ({ Route53Client }) => withoutSdkLogging(new Route53Client(clientConfig('us-east-1', endpoints.route53, credentials))),
       );
       return route53;
     },
     autoScaling(forRegion = region) {
       let client = autoScalingClients.get(forRegion);
       if (!client) {
-        client = import('@aws-sdk/client-auto-scaling').then(({ AutoScalingClient }) => new AutoScalingClient(clientConfig(forRegion, endpoints.ec2, credentials)));
+        client = import('@aws-sdk/client-auto-scaling').then(({ AutoScalingClient }) => withoutSdkLogging(new AutoScalingClient(clientConfig(forRegion, endpoints.ec2, credentials))));
         autoScalingClients.set(forRegion, client);
       }
       return client;
@@ -232,7 +242,7 @@ function makeContext(
       let client = instanceConnectClients.get(forRegion);
       if (!client) {
         client = import('@aws-sdk/client-ec2-instance-connect').then(
-          ({ EC2InstanceConnectClient }) => new EC2InstanceConnectClient(clientConfig(forRegion, endpoints.instanceConnect, credentials)),
+          ({ EC2InstanceConnectClient }) => withoutSdkLogging(new EC2InstanceConnectClient(clientConfig(forRegion, endpoints.instanceConnect, credentials))),
         );
         instanceConnectClients.set(forRegion, client);
       }

@@ -17,6 +17,8 @@ import { shellQuote } from './shellquote.js';
  * draw as blanks.
  */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/gu;
+/** UNSAFE less C0: JSON.stringify escapes C0 inside strings, and its own newlines are layout (a 10k listing has ~500k). */
+const JSON_UNSAFE = /[\u007f-\u009f\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/gu;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 function escapeChar(c: string): string {
@@ -61,9 +63,8 @@ export function forTerminal(text: string, o: TerminalOptions = {}): string {
  * invisible, U+2028/9) written as \uXXXX, so `--json` on a terminal is as safe as the table.
  */
 export function jsonForTerminal(value: unknown): string {
-  // Raw C0 in JSON.stringify's output is its own layout (strings have them escaped already).
-  return (JSON.stringify(value, null, 2) ?? 'null').replace(UNSAFE, (c) =>
-    c < ' ' ? c : c.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+  return (JSON.stringify(value, null, 2) ?? 'null').replace(JSON_UNSAFE, (c) =>
+    c.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
   );
 }
 

@@ -68,6 +68,13 @@ test('the link relays every connection: the SSH connection goes through it', { s
   assert.equal(link.connections(), 1);
 });
 
+test('the pool measures the link\'s round trip from its small requests: never less than the two delays', { skip }, async () => {
+  assert.equal(local.rttMs(), 0);
+  await remote.stat(sshd.dir);
+  const rtt = remote.rttMs();
+  assert.ok(rtt !== undefined && rtt >= 20, `round trip ${rtt} ms over 10 ms each way`);
+});
+
 test('a large file spread over four channels arrives identical, up and down, with no temporary file left', { skip }, async () => {
   const d = scratch();
   writeFileSync(join(d, 'big.bin'), randomBytes(24 * 1024 * 1024 + 4321));

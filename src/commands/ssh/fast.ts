@@ -5,8 +5,8 @@
 import { shareOffInEnv, nameKeyFor, shareScope } from '../../lib/share/key.js';
 import { shareDir } from '../../lib/share/paths.js';
 import { forTerminal } from '../../lib/untrusted.js';
-import { splitUserTarget } from './options.js';
-import { trySharedSession } from './shared.js';
+import { splitUserTarget } from './session-words.js';
+import { trySharedSession } from './shared-session.js';
 
 /** Resolves with the exit code when the run went through a shared connection, else undefined. */
 export async function fastShared(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {

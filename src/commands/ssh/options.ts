@@ -11,14 +11,16 @@ import {
   type LogLevel,
   type SshSettings,
 } from '../../lib/ssh/settings.js';
-import { loginUserProblem } from '../../lib/untrusted.js';
 import { parseAccessOptions, type AccessWish } from '../../lib/access/options.js';
 import { parseEscapeChar } from './escapes.js';
+import { splitUserTarget, type PtyWish } from './session-words.js';
+
+// Light pieces the fast entry needs too (session-words.ts keeps them off commander and the access code).
+export { splitUserTarget, wantsPty, type PtyWish } from './session-words.js';
 
 export { splitOption } from '../../lib/ssh/settings.js';
 
 export type SshMode = 'connect' | 'print' | 'ssh-config' | 'forget' | 'stdio';
-export type PtyWish = 'auto' | 'force' | 'never';
 
 /** The connection settings with ec2ssh's defaults filled in. */
 export interface ConnectionPlan {
@@ -76,16 +78,6 @@ export interface SshPlan extends ConnectionPlan {
 /** The GraphTerm server port on instances (users connect to 8900). */
 export const GRAPHTERM_PORT = 8900;
 
-/** Pure: splits "user@target" at the last '@'. */
-export function splitUserTarget(word: string): { user?: string; target: string } {
-  const at = word.lastIndexOf('@');
-  if (at < 0) return { target: word };
-  const user = word.slice(0, at);
-  const target = word.slice(at + 1);
-  if (!user || !target) throw new UsageError(`bad target "${word}": expected [user@]NAME`);
-  if (loginUserProblem(user)) throw new UsageError(`bad user name ${JSON.stringify(user)} in ${JSON.stringify(word)}: ${loginUserProblem(user)}`);
-  return { user, target };
-}
 
 /** Pure: -W host:port ([v6]:port too). */
 export function parseStdioForward(spec: string): { host: string; port: number } {
@@ -255,9 +247,3 @@ export function planSsh(args: string[], opts: CommandOptions, configText?: strin
   return plan;
 }
 
-/** Pure: allocate a PTY? Login shells get one when stdin is a terminal; commands only with -t. */
-export function wantsPty(plan: Pick<SshPlan, 'pty' | 'command'>, stdinIsTTY: boolean): boolean {
-  if (plan.pty === 'force') return true;
-  if (plan.pty === 'never') return false;
-  return plan.command === undefined && stdinIsTTY;
-}

@@ -2,14 +2,13 @@
 // through the master the first run left behind, with no name look-up and no SSH handshake. A run that
 // connected directly offers its connection's details to a new master for the runs after it.
 // Off with --no-share or EC2TERM_SHARE=0; forwards (-L/-R/-N/--tunnel) always connect directly.
-import type { ReadStream } from 'node:tty';
 import { UsageError } from '../../lib/errors.js';
 import { nameKeyFor, shareOffInEnv, shareScope } from '../../lib/share/key.js';
 import type { SshSession } from '../../lib/ssh/connect.js';
 import type { IdentityCandidate } from '../../lib/ssh/keys.js';
 import type { CommandContext, CommandOptions } from '../types.js';
 import { DEFAULT_PERSIST_MS } from '../../lib/share/defaults.js';
-import { wantsPty, type SshPlan } from './options.js';
+import type { SshPlan } from './options.js';
 
 export { DEFAULT_PERSIST_MS };
 
@@ -52,16 +51,8 @@ export async function settingsFor(ctx: CommandContext, plan: SshPlan, options: C
   return shareSettings(plan, options, ctx.global, ctx.io.env, shareDir(ctx.io.env));
 }
 
-/** What the fast path needs of a run: its streams, environment, interruption and messages. */
-export interface SharedIo {
-  env: NodeJS.ProcessEnv;
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  signal?: AbortSignal;
-  detail(text: string): void;
-  warn(text: string): void;
-}
+export { trySharedSession, type SharedIo } from './shared-session.js';
+import type { SharedIo } from './shared-session.js';
 
 export const sharedIoOf = (ctx: CommandContext): SharedIo => ({
   ...ctx.io,
@@ -69,57 +60,6 @@ export const sharedIoOf = (ctx: CommandContext): SharedIo => ({
   detail: (t) => ctx.out.detail(t),
   warn: (t) => ctx.out.warn(t),
 });
-
-/**
- * The fast path: the name cache knows the target and a master holding it answers. Returns the exit
- * status, or undefined (then connect as usual) when there is no usable master; mismatches drop the entry.
- */
-export async function trySharedSession(io: SharedIo, plan: Pick<SshPlan, 'command' | 'pty' | 'nullStdin'>, s: Pick<ShareSettings, 'dir' | 'nameKey'>): Promise<{ code: number; signal?: string } | undefined> {
-  const [{ readName, dropName }, { privateDirProblem, socketPath }, { runShared }] = await Promise.all([
-    import('../../lib/share/names.js'),
-    import('../../lib/share/paths.js'),
-    import('../../lib/share/client.js'),
-  ]);
-  const entry = await readName(s.dir, s.nameKey);
-  if (!entry) return undefined;
-  const problem = await privateDirProblem(s.dir).catch((err: Error) => err.message);
-  if (problem) {
-    io.warn(`not using shared connections: ${problem}`);
-    return undefined;
-  }
-  const stdin = io.stdin as ReadStream;
-  const pty = wantsPty(plan, Boolean(stdin.isTTY));
-  const out = io.stdout as NodeJS.WriteStream;
-  const raw = pty && stdin.isTTY && typeof stdin.setRawMode === 'function';
-  const outcome = await runShared(socketPath(s.dir, entry.socketKey), entry.instanceId, {
-    op: plan.command === undefined ? 'shell' : 'exec',
-    command: plan.command,
-    pty: pty ? { term: io.env.TERM || 'xterm-256color', rows: out.rows || 24, cols: out.columns || 80 } : undefined,
-    stdin: plan.nullStdin ? undefined : stdin,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    signal: io.signal,
-    onStarted: (resize) => {
-      const restore = () => raw && stdin.isTTY && stdin.setRawMode(false);
-      if (raw) stdin.setRawMode(true);
-      const onWinch = () => resize(out.rows || 24, out.columns || 80);
-      if (pty) process.on('SIGWINCH', onWinch);
-      process.once('exit', restore);
-      return () => {
-        restore();
-        process.off('exit', restore);
-        process.off('SIGWINCH', onWinch);
-      };
-    },
-  });
-  if (outcome.kind === 'done') {
-    io.detail(`ran over the shared connection to ${entry.instanceId}`);
-    return outcome.status;
-  }
-  io.detail(outcome.kind === 'mismatch' ? `shared connection holds ${outcome.instanceId}, not ${entry.instanceId}: connecting directly` : `no shared connection (${outcome.why}): connecting directly`);
-  if (outcome.kind === 'mismatch' || outcome.stale) await dropName(s.dir, s.nameKey);
-  return undefined;
-}
 
 /** After a direct connect: remember the name and start a master for the runs after this one (offer.ts). */
 export async function offerShare(ctx: CommandContext, s: ShareSettings, session: SshSession, identities: IdentityCandidate[]): Promise<void> {

@@ -6,6 +6,7 @@
 // resume.ts (--resume's partial files); copy.ts moves the bytes.
 import { CancelledError } from '../errors.js';
 import { copyRange } from './copy.js';
+import { inFlightFor } from './depth.js';
 import { TransferConnectionLost, TransferFsError, type FileStat, type TransferFs, type WriteHandle } from './fs.js';
 import { message, planJobs } from './jobs.js';
 import { findPartial, partName, tailMatches, type Partial } from './resume.js';
@@ -32,7 +33,7 @@ export interface TransferOptions {
   parallel?: number;
   /** Bytes per request (default: the server's limit, at most 256 KiB). */
   chunkSize?: number;
-  /** Bytes in flight per file (default 16 MiB, a 1 Gbit/s x 100 ms link's worth): slots = inFlight / chunk. */
+  /** Bytes in flight per file (default: from the link's round trip, depth.ts; 4-16 MiB): slots = inFlight / chunk. */
   inFlight?: number;
   /** Applied to copies without -p (default: this process's umask). */
   umask?: number;
@@ -134,11 +135,17 @@ export async function transfer(sources: TransferSource[], target: TransferSource
   return { files, bytes, resumedBytes, seconds: (Date.now() - started) / 1000, failed };
 }
 
-/** More than the most a copy keeps in flight (64 slots of at most 256 KiB). */
+/** More than the most a copy keeps in flight (64 slots of at most 256 KiB; MAX_IN_FLIGHT in depth.ts). */
 export const RESUME_BACKOFF_BYTES = 17 * 1024 * 1024;
 
-function slotsFor(chunk: number, o: TransferOptions): number {
-  return Math.max(2, Math.min(64, Math.round((o.inFlight ?? 16 * 1024 * 1024) / chunk)));
+/** Pure: the round trip between two sides (the slower one's; undefined when either is unmeasured). */
+export function linkRtt(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : Math.max(a, b);
+}
+
+function slotsFor(chunk: number, o: TransferOptions, job: FileJob): number {
+  const inFlight = o.inFlight ?? inFlightFor(linkRtt(job.src.rttMs(), job.dst.rttMs()));
+  return Math.max(2, Math.min(64, Math.round(inFlight / chunk)));
 }
 
 /** Copies one file through a temporary name (or appends to a partial one with --resume). */
@@ -180,7 +187,7 @@ async function copyFile(job: FileJob, o: TransferOptions, onBytes: (n: number) =
     }
     // From here a failure with --resume keeps the partial file for the next run.
     keepTmp = Boolean(o.resume);
-    await copyRange(reader, writer, { start, end: size, chunk, slots: slotsFor(chunk, o), signal: o.signal, onBytes, sourceLabel: srcLabel, throttle: o.throttle });
+    await copyRange(reader, writer, { start, end: size, chunk, slots: slotsFor(chunk, o, job), signal: o.signal, onBytes, sourceLabel: srcLabel, throttle: o.throttle });
     if (o.preserve) await writer.setAttrs({ mode: job.mode, atime: stat.atime, mtime: stat.mtime });
     else if (!partial?.inPlace && (job.mode & 0o600) !== 0o600) await writer.setAttrs({ mode: job.mode });
     await writer.close();

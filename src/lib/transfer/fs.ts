@@ -67,4 +67,6 @@ export interface TransferFs {
   setAttrs(path: string, a: SetAttrs): Promise<void>;
   /** True once the connection behind it is gone (every further call would fail). */
   lost(): boolean;
+  /** The fastest round trip of a small request so far, in ms (0 for the local disk; undefined: none yet). */
+  rttMs(): number | undefined;
 }

@@ -113,5 +113,6 @@ export function localFs(): TransferFs {
         if (a.atime !== undefined && a.mtime !== undefined) await fsp.utimes(path, a.atime, a.mtime);
       }),
     lost: () => false,
+    rttMs: () => 0,
   };
 }

@@ -6,16 +6,20 @@
 // the channel with the fewest bytes outstanding, so one file also gets the sum of the windows.
 // Extra channels join as they open (addChannel): a copy starts on the first one at once.
 import type { SFTPWrapper } from 'ssh2';
+import { channelsFor } from './depth.js';
 import { sftpFs, type ReadHandle, type TransferFs, type WriteHandle } from './fs.js';
 
 /** Files at least this big are spread over every channel; smaller ones stay on one. */
 export const SPREAD_BYTES = 4 * 1024 * 1024;
 
 /**
- * Channels a wide copy adds to the first: 6 x sshd's 2 MiB window = 12 MiB per round trip, a 1 Gbit/s x
- * 100 ms link. OpenSSH allows 10 sessions per connection (MaxSessions), so an ec2ssh sharing it keeps room.
+ * Channels a wide copy adds to the first: as many as the link's round trip needs (depth.ts), e.g. 6 x sshd's
+ * 2 MiB window = 12 MiB per round trip for 1 Gbit/s x 100 ms, none on loopback (where extra channels only
+ * queue requests in sshd). OpenSSH allows 10 sessions per connection (MaxSessions): an ec2ssh keeps room.
  */
-export const EXTRA_CHANNELS = 5;
+export function extraChannelsFor(rttMs: number | undefined): number {
+  return channelsFor(rttMs) - 1;
+}
 
 /** Pure: is a copy big enough to be worth more channels (several files, or one to spread)? */
 export function wantsWidth(files: number, bytes: number): boolean {
@@ -33,7 +37,10 @@ export interface SftpPool extends TransferFs {
   addChannel(sftp: SFTPWrapper): void;
   /** Channels in use. */
   channels(): number;
-  /** Opens `extra` more channels with `open` in the background (once; a refused one is simply not added). */
+  /**
+   * Opens `extra` more channels with `open` in the background (once; a refused one is simply not added).
+   * Without `extra`, as many as the round trip measured so far calls for (extraChannelsFor).
+   */
   widen(open: () => Promise<SFTPWrapper>, extra?: number): void;
 }
 
@@ -141,11 +148,15 @@ export function sftpPool(first: SFTPWrapper, host: string): SftpPool {
     },
     // The copy is only as alive as its first channel (folders, renames); a lost extra channel is dropped.
     lost: () => primary.lost(),
+    rttMs: () => {
+      const seen = lanes.map((l) => l.fs.rttMs()).filter((x): x is number => x !== undefined);
+      return seen.length ? Math.min(...seen) : undefined;
+    },
     addChannel(sftp) {
       lanes.push({ fs: sftpFs(sftp, host), busy: 0 });
     },
     channels: () => live().length,
-    widen(open, extra = EXTRA_CHANNELS) {
+    widen(open, extra = extraChannelsFor(pool.rttMs())) {
       if (widened) return;
       widened = true;
       for (let i = 0; i < extra; i++) open().then((sftp) => pool.addChannel(sftp), () => undefined);

@@ -3,6 +3,7 @@
 import { constants as fsc } from 'node:fs';
 import { posix } from 'node:path';
 import type { Attributes, SFTPWrapper } from 'ssh2';
+import { RoundTrips } from './depth.js';
 import type { FileStat, SetAttrs, TransferFs } from './fs.js';
 import { TransferFsError } from './fs-error.js';
 import { showName } from './names.js';
@@ -75,7 +76,7 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
     return new TransferFsError(display(path), e?.message ?? String(err));
   };
   /** Calls an ssh2 callback-style method and maps its error. */
-  const call = <T>(path: string, fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T> =>
+  const bulk = <T>(path: string, fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       try {
         fn((err, value) => (err ? reject(toError(path, err)) : resolve(value as T)));
@@ -83,6 +84,9 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
         reject(toError(path, err));
       }
     });
+  // Requests with no data to speak of are timed: the fastest is the link's round trip (depth.ts).
+  const trips = new RoundTrips();
+  const call = <T>(path: string, fn: (cb: (err: unknown, value?: T) => void) => void): Promise<T> => trips.time(bulk(path, fn));
 
   const setAttrsOn = (path: string, a: SetAttrs, apply: (attrs: Partial<Attributes>, cb: (err: unknown) => void) => void) => {
     const attrs: Partial<Attributes> = {};
@@ -120,7 +124,7 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
       return {
         read: (buf, off, len, pos) => {
           topUpWindow();
-          return call<number>(path, (cb) => sftp.read(handle, buf, off, len, pos, (err, n) => cb(err, n)));
+          return bulk<number>(path, (cb) => sftp.read(handle, buf, off, len, pos, (err, n) => cb(err, n)));
         },
         close: () => call<void>(path, (cb) => sftp.close(handle, cb)).catch(() => undefined),
       };
@@ -130,7 +134,7 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
       const flags = how === 'create' ? 'wx' : 'r+';
       const handle = await call<Buffer>(path, (cb) => sftp.open(path, flags, { mode }, cb));
       return {
-        write: (buf, off, len, pos) => call<void>(path, (cb) => sftp.write(handle, buf, off, len, pos, (err) => cb(err))),
+        write: (buf, off, len, pos) => bulk<void>(path, (cb) => sftp.write(handle, buf, off, len, pos, (err) => cb(err))),
         setAttrs: (a) => setAttrsOn(path, a, (attrs, cb) => sftp.fsetstat(handle, attrs, cb)),
         close: () => call<void>(path, (cb) => sftp.close(handle, cb)),
       };
@@ -152,5 +156,6 @@ export function sftpFs(sftp: SFTPWrapper, host: string): TransferFs {
     remove: (path) => call<void>(path, (cb) => sftp.unlink(path, cb)),
     setAttrs: (path, a) => setAttrsOn(path, a, (attrs, cb) => sftp.setstat(path, attrs, cb)),
     lost: () => gone,
+    rttMs: () => trips.min(),
   };
 }
