@@ -2,7 +2,7 @@
 // plus one timer for the next due transition, so 10,000 idle instances cost nothing).
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { rm } from 'node:fs/promises';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { TAGS } from '../lib/instances.js';
 import type { Delays } from './delays.js';
@@ -14,6 +14,8 @@ import { bootGraphTerm, canBoot, type GraphTermBoot } from './graphterm/boot.js'
 import { findRuntime } from './graphterm/runtime.js';
 import { publicDns } from './ec2/instances.js';
 import { instanceConnectKeys } from './connect/keys.js';
+import { signedIdentity } from './identity.js';
+import { userDataText } from '../lib/graphterm/userdata.js';
 
 /** Terminated instances stay visible this long, as on EC2. */
 export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
@@ -255,15 +257,20 @@ export class Sandbox {
 
   private async runSetup(i: Instance): Promise<void> {
     const fail = !!this.faults.forInstance('setup-error', i.id, i.tags.Name);
-    const userData = Buffer.from(i.userData || '', 'base64').toString('utf8');
+    const userData = userDataText(i.userData || '');
     // EC2TERM_SANDBOX_GRAPHTERM: real (boot GraphTerm; fail without the runtime), simulate, or auto (the default).
     const mode = process.env.EC2TERM_SANDBOX_GRAPHTERM || 'auto';
     const runtime = fail || mode === 'simulate' ? undefined : findRuntime();
     if (mode === 'real' && !runtime && !fail) process.stderr.write('sandbox: EC2TERM_SANDBOX_GRAPHTERM=real but no GraphTerm runtime is installed (npm run graphterm:runtime)\n');
     if (runtime && canBoot(userData)) {
       // The real GraphTerm: the user-data's own start script, on this instance's loopback address.
+      // Which private address each instance's loopback stands for (a server's key responder checks it).
+      const peerMap = join(this.dir, 'instances', 'peers');
+      await mkdir(join(this.dir, 'instances'), { recursive: true, mode: 0o700 });
+      if (i.privateIp) await appendFile(peerMap, `${i.sshHost ?? i.publicIp} ${i.privateIp}\n`, { mode: 0o600 });
       const boot = bootGraphTerm({
-        rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData, runtime,
+        rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData, runtime, peerMap,
+        identity: signedIdentity(this.dir, i, new Date(i.launchTime).toISOString().replace(/\.\d+Z$/, 'Z')),
         address: i.sshHost ?? i.publicIp, publicDnsName: publicDns(i), instanceId: i.id,
         addressOfPrivateIp: (ip) => {
           const r = this.world.regions[i.region];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setupMarkerWait } from '../../src/commands/launch/launcher.js';
 import { planLaunch, userDataInput } from '../../src/commands/launch/plan.js';
-import { buildUserData, type UserDataInput } from '../../src/lib/graphterm/userdata.js';
+import { buildUserData, userDataForEc2, userDataText, type UserDataInput } from '../../src/lib/graphterm/userdata.js';
 import { authCodeDeliveryScript, parseDeliveredAuthCode } from '../../src/lib/graphterm/delivery.js';
 
 const AUTH_CODE_FILE = '.graphterm/@lab.myterm.test_gterm_auth.txt';
@@ -125,7 +125,10 @@ describe('user-data: static checks', () => {
   });
   it('fits in EC2\'s 16 KB user-data with every option', () => {
     const all = buildUserData(input(['pylab', 'R', 'netcdf', 'https', 'acceptHosts', 'screen', 'logging', 'oshell', 'allowEmbed', 'allowShare', 'notebookServer', 'install=htop,pip:requests==2.31.0', 'ttl=4h', 'dataVolume=20', 'gmailAddr=a@b.org', 'otherOpts=--lc_export=telephone']));
-    assert.ok(Buffer.byteLength(all) <= 16384, `${Buffer.byteLength(all)} bytes`);
+    const sent = Buffer.from(userDataForEc2(all), 'base64');
+    assert.ok(sent.length <= 16384, `${sent.length} bytes (gzip-compressed, as RunInstances sends it)`);
+    assert.equal(userDataText(userDataForEc2(all)), all, 'the instance (cloud-init) runs the same script');
+    assert.equal(userDataText(Buffer.from('#!/bin/sh\n').toString('base64')), '#!/bin/sh\n', 'plain user-data stays as it is');
   });
 });
 

@@ -15,7 +15,7 @@ import { dashify, WRAPPER_PATH } from '../../lib/graphterm/wrapper.js';
 
 /** The start script over SSH: found on PATH after its folder (so a local target's instance copy is found too). */
 const WRAPPER_COMMAND = `PATH=${WRAPPER_PATH.slice(0, WRAPPER_PATH.lastIndexOf('/'))}:$PATH ${WRAPPER_PATH.slice(WRAPPER_PATH.lastIndexOf('/') + 1)}`;
-import { buildUserData, UNIT_NAME } from '../../lib/graphterm/userdata.js';
+import { buildUserData, UNIT_NAME, userDataForEc2 } from '../../lib/graphterm/userdata.js';
 import { authCodeDeliveryScript, graphtermHostName, hostAuthFile, parseDeliveredAuthCode, serverAuthFile } from '../../lib/graphterm/delivery.js';
 import { CLEANUP_RETRY_MS, formatDuration, persistentCleanup, pollUntil, waitForInstanceState, waitForTcpPort } from '../../lib/wait.js';
 import { shellQuote } from '../../lib/shellquote.js';
@@ -133,8 +133,9 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
   }
 
   const hosts: HostPrep[] = [];
+  const identityCertificate = plan.acceptHosts ? await (await import('./fleet/join.js')).joinCertificate(deps.aws, ctx.out) : undefined;
   for (const host of plan.hosts) {
-    const userData = buildUserData(userDataInput(plan, host, serverAddr));
+    const userData = buildUserData({ ...userDataInput(plan, host, serverAddr), identityCertificate });
     const tags = { ...instanceTags(plan, host), [TAGS.launchedBy]: launchedBy(ctx.io.env) };
     // The token covers what the launch asks EC2 for (not the random auth code, which is not in it).
     const where = { ...(placement.subnetId ? { subnet: placement.subnetId } : {}), ...(plan.placement.iamProfile ? { profile: plan.placement.iamProfile } : {}) };
@@ -185,7 +186,7 @@ export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids
     MaxCount: 1,
     KeyName: plan.placement.noKeyPair ? undefined : ids.keyName,
     SecurityGroupIds: ids.groupId ? [ids.groupId, ...(ids.memberGroupId ? [ids.memberGroupId] : [])] : undefined,
-    UserData: Buffer.from(prep.userData).toString('base64'),
+    UserData: userDataForEc2(prep.userData),
     ...placementRequest(plan.placement, pre.placement),
     BlockDeviceMappings: blockDevices(plan, pre.image),
     InstanceInitiatedShutdownBehavior: plan.ttlMs !== undefined ? 'terminate' : undefined,

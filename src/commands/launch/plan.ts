@@ -8,7 +8,7 @@ import { placementWords, planPlacement, type PlacementOptions, type PlacementPla
 import { TAGS } from '../../lib/instances.js';
 import { shellJoin, shellSplit } from '../../lib/shellquote.js';
 import { NETCDF_PIP_PINS, PYLAB_PIP_PINS, type PipPin } from '../../lib/graphterm/pins.js';
-import { GRAPHTERM_PORT, GTERM_HOST_NAME_RE, HOST_PORT } from '../../lib/graphterm/wrapper.js';
+import { GRAPHTERM_PORT, GTERM_HOST_NAME_RE, HOST_PORT, JOIN_PORT } from '../../lib/graphterm/wrapper.js';
 import { type GraphTermRole, type GraphTermSettings, type UserDataInput } from '../../lib/graphterm/userdata.js';
 import { graphtermHostName } from '../../lib/graphterm/delivery.js';
 import { parseDuration } from '../../lib/wait.js';
@@ -24,7 +24,7 @@ export const UBUNTU_NAME_FILTER = `ubuntu/images/hvm-ssd*/ubuntu-${UBUNTU_RELEAS
 export const AUTH_TYPES = ['singleuser', 'none', 'name', 'multiuser'] as const;
 export const WAIT_PHASES = ['none', 'running', 'ssh', 'ready'] as const;
 export type WaitPhase = (typeof WAIT_PHASES)[number];
-export const PORTS = { ssh: 22, graphterm: GRAPHTERM_PORT, untrusted: GRAPHTERM_PORT + 1, hosts: HOST_PORT, http: 80, https: 443 } as const;
+export const PORTS = { ssh: 22, graphterm: GRAPHTERM_PORT, untrusted: GRAPHTERM_PORT + 1, hosts: HOST_PORT, hostKeys: JOIN_PORT, http: 80, https: 443 } as const;
 /** The group secondary hosts run in: the primary's host port is open to this group only. */
 /**
  * Every secondary host is also in this group, which lets nothing in: it only names the hosts, so a
@@ -278,6 +278,7 @@ function groupPurpose(role: GraphTermRole, opts: { graphtermPort: boolean; accep
   }
   if (opts.acceptHosts) {
     rules.push({ port: PORTS.hosts, cidrs: [], fromGroup: HOST_GROUP, purpose: 'GraphTerm hosts joining' });
+    rules.push({ port: PORTS.hostKeys, cidrs: [], fromGroup: HOST_GROUP, purpose: 'fleet hosts asking for their keys' });
     const ports = rules.map((r) => r.port).join(', ');
     return { name: 'ec2term-graphterm-primary', description: `ec2term: GraphTerm server that secondary hosts join (${ports})`, rules };
   }

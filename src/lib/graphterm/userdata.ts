@@ -22,9 +22,9 @@
 //
 // EC2TERM_ROOT (unset on EC2) prefixes every file path the script writes, so tests can run it in a
 // temporary directory with stub commands on PATH; the unit files' contents always use the real paths.
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, requirementsText, type PipPin } from './pins.js';
-import { CONF_PATH, dashify, GRAPHTERM_PORT, graphtermConf, UNIT_NAME, WRAPPER_PATH, wrapperScript, type GraphTermConf } from './wrapper.js';
+import { CONF_PATH, dashify, GRAPHTERM_PORT, graphtermConf, IDENTITY_CERT_PATH, UNIT_NAME, WRAPPER_PATH, wrapperScript, type GraphTermConf } from './wrapper.js';
 import { graphtermHostName, hostAuthFile } from './delivery.js';
 import { shellQuote, shellQuoteAlways } from '../shellquote.js';
 
@@ -74,6 +74,9 @@ export interface UserDataInput {
   graphterm: GraphTermSettings;
   /** Server: hosts may join (--accept-hosts): the host port listens on the private address. */
   acceptHosts?: boolean;
+  /** Server accepting hosts: the PEM certificate that signs instance identity documents (AWS's for the
+   *  region). With it the key responder runs, so fleet hosts (replacements too) fetch their own keys. */
+  identityCertificate?: string;
   /** Host: its dot-free GraphTerm name (gtermhost's positional argument). */
   hostName?: string;
   /** Host: the primary server's address for gtermhost --server_addr. */
@@ -124,6 +127,7 @@ export function launchConf(input: UserDataInput): GraphTermConf {
     superUsers: g.authType === 'multiuser' ? input.user : undefined,
     https: g.https,
     extra: serverExtraOptions(g),
+    joinCert: input.acceptHosts && input.identityCertificate ? IDENTITY_CERT_PATH : undefined,
   };
 }
 
@@ -135,6 +139,24 @@ const arr = (words: string[]) => `(${words.map(q).join(' ')})`;
 /** Pure (deterministic: gzip without a time stamp): the wrapper as base64 lines of 76 characters. */
 export function packedWrapper(): string {
   return (gzipSync(Buffer.from(wrapperScript()), { level: 9 }).toString('base64').match(/.{1,76}/g) ?? []).join('\n');
+}
+
+/**
+ * Pure (deterministic): the script as EC2's UserData, gzip-compressed then base64. cloud-init runs
+ * gzip-compressed user-data as the script it holds, and EC2's 16 KB limit is on these bytes, so the
+ * whole setup (start script, key responder, certificate) fits with room to spare.
+ */
+export function userDataForEc2(script: string): string {
+  return gzipSync(Buffer.from(script), { level: 9 }).toString('base64');
+}
+
+/** Pure: EC2 UserData (base64) as the text an instance runs: gunzipped when compressed, as cloud-init does. */
+export function userDataText(base64: string): string {
+  const raw = Buffer.from(base64, 'base64');
+  if (raw[0] === 0x1f && raw[1] === 0x8b) {
+    try { return gunzipSync(raw).toString('utf8'); } catch { return raw.toString('utf8'); }
+  }
+  return raw.toString('utf8');
 }
 
 /** Pure: the apt packages of an input (base first, duplicates dropped). */
@@ -157,6 +179,8 @@ export function buildUserData(input: UserDataInput): string {
   const server = input.role === 'server';
   const program = server ? 'gtermserver' : 'gtermhost';
   const needsSecret = server ? input.graphterm.authMode === 'file' : true;
+  const cert = server && input.acceptHosts ? input.identityCertificate : undefined;
+  if (cert !== undefined && !/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n$/.test(cert)) throw new Error('identityCertificate must be one PEM certificate');
   const values = [
     `EC2TERM_NAME=${qs(input.name)}`,
     `EC2TERM_DNS_NAME=${qs(input.dnsName ?? '')}`,
@@ -323,7 +347,11 @@ CONF
   fi
   if [ "$NAME_FROM_INSTANCE_ID" = yes ]; then printf 'GTERM_HOST_NAME=%q\\n' "$FLEET_HOST_NAME"; fi
 } >>"$ROOT$CONF"
-# The start script (src/lib/graphterm/wrapper.ts), gzip+base64 so the whole user-data fits EC2's 16 KB.
+${cert ? `# The certificate fleet hosts' identity documents are checked against (public: AWS publishes it).
+cat >"$ROOT${IDENTITY_CERT_PATH}" <<'IDENTITYCERT'
+${cert.trimEnd()}
+IDENTITYCERT
+` : ''}# The start script (src/lib/graphterm/wrapper.ts), gzip+base64 so the whole user-data fits EC2's 16 KB.
 base64 -d <<'WRAPPER' | gunzip >"$ROOT$WRAPPER"
 ${packedWrapper()}
 WRAPPER
@@ -389,6 +417,13 @@ WantedBy=multi-user.target
 UNIT
   systemctl daemon-reload
   systemctl enable --now "$UNIT.path"
+  if [ "$NAME_FROM_INSTANCE_ID" = yes ]; then
+    # A fleet host asks the server's key responder for its own key (signed identity document), so a
+    # replacement joins by itself; ec2launch's delivery over SSH stays the other way in.
+    log "asking the server for the key of $FLEET_HOST_NAME (fleet join)"
+    ( runuser -u "$EC2TERM_USER" -- env HOME="$HOME_DIR" EC2TERM_GRAPHTERM_CONF="$ROOT$CONF" bash "$ROOT$WRAPPER" join 1800 ||
+      log 'the server gave no key; waiting for ec2launch to deliver it' ) &
+  fi
   log "waiting for ec2launch to deliver $SECRET_FILE (over SSH) before starting ${program}"
   for _ in $(seq 1 900); do
     [ -s "$ROOT$SECRET_FILE" ] && break
