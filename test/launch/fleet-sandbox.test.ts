@@ -135,7 +135,7 @@ describe('ec2launch --hosts (a fleet) against the sandbox', { timeout: 600_000, 
     }
   });
 
-  it('under throttling, 5xx and dropped connections a fleet still launches once and is removed without leftovers', async () => {
+  it('under throttling, 5xx and dropped connections a fleet still launches once, scales and is removed without leftovers', async () => {
     // At most 5 faults in all: the SDK's 6 attempts per call win (as in test/reliability/faults.test.ts).
     const faults = { rules: (['throttle', '503', '500', 'drop'] as const).map((kind) => ({ kind, rate: 0.3, count: kind === 'throttle' ? 2 : 1 })) };
     await sb.admin('POST', '/_sandbox/faults', faults);
@@ -145,6 +145,11 @@ describe('ec2launch --hosts (a fleet) against the sandbox', { timeout: 600_000, 
     assert.equal(JSON.parse(r.stdout).instances.length, 2);
     const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['ec2term-pair'] }))).AutoScalingGroups![0]!;
     assert.equal(g.Instances!.length, 2, 'exactly the hosts asked for');
+    await sb.admin('POST', '/_sandbox/faults', faults);
+    const shrunk = await list(['--sandbox', '--yes', '--scale', 'pair=1']);
+    await sb.admin('DELETE', '/_sandbox/faults');
+    assert.equal(shrunk.code, 0, shrunk.stderr);
+    await until(async () => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['ec2term-pair'] }))).AutoScalingGroups![0]!.Instances!.length === 1, 20_000, 'one host');
     await sb.admin('POST', '/_sandbox/faults', faults);
     const gone = await list(['--sandbox', '--yes', '--terminate', 'pair']);
     await sb.admin('DELETE', '/_sandbox/faults');
