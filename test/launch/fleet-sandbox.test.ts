@@ -157,4 +157,18 @@ describe('ec2launch --hosts (a fleet) against the sandbox', { timeout: 600_000, 
     assert.deepEqual((await asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups, []);
     assert.deepEqual((await ec2(sb).send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates, []);
   });
+
+  it('ec2launch --accept-hosts --hosts N NAME launches the server and its fleet NAME-hosts joined to it, one result', async () => {
+    const r = await launch(['--sandbox', '--yes', '--json', '--accept-hosts', '--hosts', '2', 'class']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.server.instances[0].name, 'class');
+    assert.equal(out.fleet.fleet.name, 'class-hosts');
+    assert.equal(out.fleet.fleet.connectTo, 'class');
+    assert.equal(out.fleet.instances.length, 2);
+    const listed = await runBin('ec2ssh', ['--sandbox', 'class', 'ec2term-graphterm hosts'], { env: sb.env, timeoutMs: 60_000 });
+    assert.deepEqual(listed.stdout.split('\n').filter(Boolean).sort(), out.fleet.instances.map((h: { name: string }) => h.name).sort());
+    const gone = await list(['--sandbox', '--yes', '--terminate', 'class-hosts']);
+    assert.equal(gone.code, 0, gone.stderr);
+  });
 });

@@ -45,7 +45,7 @@ export const spec: CommandSpec = {
       .option('--connect-to <primary>', 'secondary host: run gtermhost connected to this GraphTerm server')
       .option('--accept-hosts', 'server that secondary hosts join (port 8899, open to the hosts\' security group only)')
       .option('--count <n>', 'launch N hosts named NAME-1..NAME-N')
-      .option('--hosts <n>', 'a fleet: N hosts joining --connect-to SERVER, from a launch template and an Auto Scaling group that replaces lost hosts (docs/fleets.md)')
+      .option('--hosts <n>', 'a fleet: N hosts joining --connect-to SERVER, from a launch template and an Auto Scaling group that replaces lost hosts; with --accept-hosts: the server NAME and its fleet NAME-hosts (docs/fleets.md)')
       .option('--spot', 'with --hosts: spot instances (a mixed instances policy)')
       .option('--volume-size <gb>', 'root volume size in GB')
       .option('--data-volume <gb>', 'attach an extra EBS volume of this size, mounted on /data')
