@@ -80,8 +80,9 @@ async function showGraphTerm(name) {
     const chromium = findChromium();
     if (!chromium) { console.log(dim('  (install chromium for a screenshot of the login and a terminal)')); return; }
     // The code stays off the screen: read over SSH, typed into GraphTerm's own login form.
-    const code = spawnSync(process.execPath, [join(root, 'bin', 'ec2ssh'), `ubuntu@${name}`, 'cat .graphterm/@*_gterm_auth.txt'], { env, cwd: work, encoding: 'utf8' })
-      .stdout.split(/\s+/)[0].replace(/-/g, '');
+    const read = spawnSync(process.execPath, [join(root, 'bin', 'ec2ssh'), `ubuntu@${name}`, 'cat .graphterm/@*_gterm_auth.txt'], { env, cwd: work, encoding: 'utf8' });
+    if (read.status !== 0) throw new Error(`reading the auth code over SSH failed (exit ${read.status ?? read.signal}): ${read.stderr.trim().split('\n').pop()}`);
+    const code = read.stdout.split(/\s+/)[0].replace(/-/g, '');
     const browser = await openPage(chromium);
     try {
       await runInBrowserTerminal(browser, url, code, 'echo hello from GraphTerm: $((6*7))', 'GraphTerm: 42');

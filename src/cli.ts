@@ -1,10 +1,11 @@
 // The one runner behind every bin: argv -> commander -> the command's run -> printed result and
 // exit code. Loads only commander and the command's spec until the command really runs, so --help,
 // --version and usage errors never load the AWS SDK or ssh2.
-import { Command, CommanderError, Option } from 'commander';
-import type { CommandContext, CommandOptions, CommandResult, CommandSpec, GlobalOptions } from './commands/types.js';
+// The parts: cli/program.ts (commander program, shared options), cli/print.ts (the result printed),
+// cli/exit.ts (closed pipes, exit after flush).
+import type { CommandContext, CommandSpec, GlobalOptions } from './commands/types.js';
 import type { Query } from './lib/query.js';
-import { CancelledError, describeError, ExitCode, UsageError } from './lib/errors.js';
+import { CancelledError, describeError, ExitCode } from './lib/errors.js';
 import { forTerminal } from './lib/untrusted.js';
 import type { Clock } from './lib/clock.js';
 import type { Dns } from './lib/dns.js';
@@ -12,8 +13,13 @@ import type { Ec2 } from './lib/ec2.js';
 import type { Fleets } from './lib/fleets.js';
 import { processIo, type Io } from './lib/io.js';
 import type { Prompt } from './lib/prompt.js';
-import { version } from './lib/version.js';
-import { chooseOutput, OUTPUT_FORMATS } from './lib/formats.js';
+import { CommanderError } from 'commander';
+import { buildProgram, globalOptions, normalizeArgv } from './cli/program.js';
+import { printResult } from './cli/print.js';
+import { exitAfterFlush, quietOnClosedPipe } from './cli/exit.js';
+
+export { addGlobalOptions, buildProgram, globalOptions, normalizeArgv } from './cli/program.js';
+export { closedPipeStatus, isClosedPipe } from './cli/exit.js';
 
 const SPECS: Record<string, () => Promise<{ spec: CommandSpec }>> = {
   ec2launch: () => import('./commands/launch/spec.js'),
@@ -30,99 +36,6 @@ export async function loadSpec(program: string): Promise<CommandSpec> {
   const load = SPECS[program];
   if (!load) throw new Error(`unknown program ${program}`);
   return (await load()).spec;
-}
-
-const EXIT_CODES_HELP = `Exit status:
-  0 success, 1 failure, 2 usage or bad input, 3 not found or ambiguous name,
-  4 AWS refused (credentials, permissions, limits), 5 timed out waiting, 130 cancelled`;
-
-const ENVIRONMENT_HELP = `Environment:
-  AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, BOTO_CONFIG (~/.boto),
-  AWS_ENDPOINT_URL (_EC2, _ROUTE_53), EC2TERM_SANDBOX=1 (same as --sandbox), NO_COLOR,
-  EC2TERM_AUTH_CODE (ec2launch's auth code, kept off the command line),
-  DEBUG=ec2term (stack traces), DEBUG=ec2term:ssh (also the SSH protocol trace)
-Defaults: ~/.config/ec2term/config (or $XDG_CONFIG_HOME/ec2term/config) and EC2TERM_<KEY> variables;
-  a flag beats the variable, which beats the file (README "Configuration")`;
-
-/** Adds the options every command shares. */
-export function addGlobalOptions(cmd: Command): void {
-  cmd
-    .option('--region <region>', 'AWS region (default: AWS_REGION, profile, ~/.boto, us-east-1)')
-    .option('--profile <name>', 'AWS profile from ~/.aws/config')
-    .option('--endpoint-url <url>', 'send AWS requests to this endpoint (also AWS_ENDPOINT_URL)')
-    .option('--sandbox', 'use the embedded local sandbox (no AWS account needed; also EC2TERM_SANDBOX=1)')
-    .option('--json', 'print results as JSON on stdout (the same as --output json)')
-    .addOption(new Option(`${cmd.options.some((o) => o.short === '-o') ? '' : '-o, '}--output <format>`, 'json, text (tab-separated, as the AWS CLI; also tsv) or table').choices(OUTPUT_FORMATS))
-    .option('--query <jmespath>', 'a JMESPath expression applied to the JSON data, as the AWS CLI does (e.g. "[].name")')
-    .option('-q, --quiet', 'print no progress or notices')
-    .option('-v, --verbose', 'print what is being done, error causes and AWS request ids')
-    .addOption(new Option('--no-color', 'no colours (also NO_COLOR)'));
-}
-
-/**
- * Pure: rewrites the original scripts' spellings (`--dry_run`, `--kill`) into current options.
- * Only rewrites tokens that then name a known option, and stops at `--`.
- */
-export function normalizeArgv(argv: string[], known: Set<string>, aliases: Record<string, string> = {}): string[] {
-  const out: string[] = [];
-  let done = false;
-  for (const token of argv) {
-    if (done || !token.startsWith('--') || token === '--') {
-      if (token === '--') done = true;
-      out.push(token);
-      continue;
-    }
-    const eq = token.indexOf('=');
-    const name = eq === -1 ? token : token.slice(0, eq);
-    const rest = eq === -1 ? '' : token.slice(eq);
-    const hyphenated = `--${name.slice(2).replace(/_/g, '-')}`;
-    const target = aliases[name] ?? aliases[hyphenated] ?? (known.has(hyphenated) ? hyphenated : name);
-    out.push(target + rest);
-  }
-  return out;
-}
-
-/** Builds the commander program for a spec, writing through `io`. */
-export function buildProgram(spec: CommandSpec, io: Io): Command {
-  const cmd = new Command(spec.name)
-    .description(spec.summary)
-    .usage(spec.usage)
-    .version(version(), '-V, --version', 'print the version and exit')
-    .helpOption('-h, --help', 'show this help')
-    .exitOverride()
-    .showSuggestionAfterError(true)
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`${spec.name}: ${forTerminal(s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim())} (see ${spec.name} --help)\n`),
-    });
-  if (spec.passThrough) cmd.enablePositionalOptions().passThroughOptions();
-  spec.configure(cmd);
-  addGlobalOptions(cmd);
-  cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}\n\n${EXIT_CODES_HELP}\n\n${ENVIRONMENT_HELP}\n`);
-  return cmd;
-}
-
-/** Pure: the shared options as commander parsed them (settings already applied). */
-export function globalOptions(opts: CommandOptions, spec: Pick<CommandSpec, 'name' | 'multiProfile'>): GlobalOptions {
-  const output = chooseOutput(opts.output, Boolean(opts.json));
-  const profiles = typeof opts.profile === 'string' ? [...new Set(opts.profile.split(',').map((p: string) => p.trim()).filter(Boolean))] : [];
-  if (typeof opts.profile === 'string' && profiles.length === 0) throw new UsageError(`bad --profile ${JSON.stringify(opts.profile)}: expected a profile name`);
-  if (profiles.length > 1 && !spec.multiProfile) throw new UsageError(`${spec.name} works in one profile at a time; only ec2list takes a comma list of profiles`);
-  if (typeof opts.query === 'string' && opts.query.trim() === '') throw new UsageError('bad --query "": expected a JMESPath expression such as "[].name"');
-  return {
-    region: opts.region,
-    profile: profiles.length === 1 ? profiles[0] : undefined,
-    profiles,
-    endpointUrl: opts.endpointUrl,
-    local: Boolean(opts.sandbox),
-    json: output === 'json',
-    output,
-    query: opts.query,
-    quiet: Boolean(opts.quiet),
-    verbose: Boolean(opts.verbose),
-    color: opts.color !== false,
-  };
 }
 
 /**
@@ -255,59 +168,6 @@ export async function main(program: string, argv: string[], io: Io = processIo()
   }
 }
 
-/**
- * Prints a command's result in the chosen format: --query picks from the JSON data first (AWS CLI
- * semantics), then json prints it, text prints it tab-separated (the command's own text when it has one
- * and there is no query), and table is the command's own rendering (a plain table of a query's result).
- */
-async function printResult(ctx: CommandContext, result: CommandResult, query: Query | undefined): Promise<void> {
-  const { out, global } = ctx;
-  const hasData = result.json !== undefined;
-  if (query && !hasData) throw new UsageError(`--query picks from JSON data, and ${ctx.program} printed none here`);
-  const data = query && hasData ? query.search(result.json) : result.json;
-  if (global.output === 'json' && hasData) return out.printJson(data);
-  if (global.output === 'text' && hasData && (query || !result.text)) {
-    const { textLines } = await import('./lib/formats.js');
-    return textLines(data).forEach((l) => out.line(l));
-  }
-  if (global.output === 'text' && result.text) return result.text(out);
-  if (query && hasData) {
-    const { tableLines } = await import('./lib/formats.js');
-    const width = ctx.io.stdoutIsTTY || ctx.io.env.COLUMNS ? ctx.io.columns() : Infinity;
-    return tableLines(data, width).forEach((l) => out.line(l));
-  }
-  result.render?.(out);
-}
-
-/**
- * A reader that went away (`ec2ssh lab 'seq 1 1000000' | head -1`, `ec2list --watch | head`) ends the
- * command quietly, as OpenSSH and coreutils end: ec2ssh with 0 (what ssh exits with), the others with
- * 141 (128 + SIGPIPE, what the shell reports for a coreutils command whose reader left).
- */
-export function closedPipeStatus(program: string): number {
-  return program === 'ec2ssh' ? 0 : 128 + 13;
-}
-
-/** Is this the error a write to a reader that went away gives (synchronously or later, from the stream)? */
-export function isClosedPipe(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
-}
-
-function quietOnClosedPipe(program: string): void {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (isClosedPipe(err)) process.exit(closedPipeStatus(program));
-    // Any other failure to write the output (a full disk, EIO): one line, never a stack trace.
-    try {
-      process.stderr.write(`${program}: cannot write the output: ${forTerminal(err.message)}\n`);
-    } finally {
-      process.exit(ExitCode.failure);
-    }
-  });
-  // With stderr gone there is no one to tell: carry on (stdout may still be read).
-  process.stderr.on('error', () => undefined);
-}
-
 /** Entry point for the bins: run, flush, exit with the code. */
 export function run(program: string, argv: string[]): void {
   quietOnClosedPipe(program);
@@ -318,14 +178,4 @@ export function run(program: string, argv: string[]): void {
       exitAfterFlush(ExitCode.failure);
     },
   );
-}
-
-function exitAfterFlush(code: number): void {
-  // Open keep-alive sockets or ssh handles must not hold the process: exit once output is written.
-  let pending = 2;
-  const done = () => {
-    if (--pending === 0) process.exit(code);
-  };
-  process.stdout.write('', done);
-  process.stderr.write('', done);
 }

@@ -18,7 +18,7 @@ export interface GlobalOptions {
   /** --profile as a list: ec2list --profile a,b lists in each (other commands refuse more than one). */
   profiles: string[];
   endpointUrl?: string;
-  /** --sandbox: the local target (src/lib/target.ts) instead of AWS. */
+  /** The local target (src/lib/target.ts) instead of AWS; its flag is target.ts's LOCAL_TARGET_FLAG. */
   local: boolean;
   /** --json, or --output json. */
   json: boolean;

@@ -1,6 +1,8 @@
 // The EC2 operations on instances that several commands share, behind a small interface (`Ec2`)
 // so pure logic can be tested with a stub, and the one SDK-backed implementation of it.
-import type { EC2Client, Filter, InstanceStatus, Image, InstanceStateChange, Snapshot, Volume } from '@aws-sdk/client-ec2';
+import type {
+  Address, EC2Client, Filter, Image, Ec2InstanceConnectEndpoint, InstanceStateChange, InstanceStatus, IpPermission, KeyPairInfo, RunInstancesCommandInput, SecurityGroup, Snapshot, Subnet, Volume,
+} from '@aws-sdk/client-ec2';
 import type { AwsContext } from './aws.js';
 import { fromAwsError } from './errors.js';
 import { LIVE_STATES, toInstanceInfo, type InstanceInfo } from './instances.js';
@@ -12,8 +14,33 @@ export interface DescribeQuery {
   states?: string[];
 }
 
-export interface Ec2 {
+/**
+ * The EC2 writes ec2launch makes. Each is also on `Ec2.dryRun`, where it only asks EC2's DryRun whether
+ * it would succeed (commands reach them through one dry-run chokepoint: commands/launch/writes.ts).
+ */
+export interface Ec2Writes {
+  /** Creates an ed25519 key pair; its private key (PEM/OpenSSH text). */
+  createKeyPair(name: string, tags: Record<string, string>): Promise<string>;
+  importKeyPair(name: string, publicKey: string, tags: Record<string, string>): Promise<void>;
+  deleteKeyPair(name: string): Promise<void>;
+  /** Its group id. */
+  createSecurityGroup(group: { name: string; description: string; vpcId?: string; tags: Record<string, string> }): Promise<string>;
+  authorizeIngress(group: { id: string; name: string }, permissions: IpPermission[]): Promise<void>;
+  deleteSecurityGroup(id: string): Promise<void>;
+  allocateAddress(tags: Record<string, string>): Promise<{ allocationId: string; publicIp?: string }>;
+  associateAddress(allocationId: string, instanceId: string): Promise<void>;
+  disassociateAddress(associationId: string, allocationId: string): Promise<void>;
+  releaseAddress(allocationId: string): Promise<void>;
+  /** `doing` names the launch in errors ("launching lab"). */
+  runInstances(request: RunInstancesCommandInput, doing: string): Promise<InstanceInfo[]>;
+}
+
+/** The same writes as EC2 DryRun checks: resolve when EC2 says the request would succeed. */
+export type Ec2DryRun = { [K in keyof Ec2Writes]: (...args: Parameters<Ec2Writes[K]>) => Promise<void> };
+
+export interface Ec2 extends Ec2Writes {
   readonly region: string;
+  readonly dryRun: Ec2DryRun;
   /** The SDK client, for command-specific calls (send through `call` to get typed errors). */
   readonly client: EC2Client;
   describeInstances(query?: DescribeQuery): Promise<InstanceInfo[]>;
@@ -37,7 +64,20 @@ export interface Ec2 {
   /** Starts a snapshot of the volume with these tags; its id. */
   createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
   deleteSnapshot(id: string): Promise<void>;
+  /** Key pairs of this name (none, or one). */
+  keyPairs(name: string): Promise<KeyPairInfo[]>;
+  /** Security groups matching `filters`; `doing` names the lookup in errors. */
+  securityGroups(filters: Filter[], doing: string): Promise<SecurityGroup[]>;
+  /** Elastic IPs by allocation id (an unknown id is a NotFoundError). */
+  addresses(allocationIds: string[]): Promise<Address[]>;
+  /** Subnets by id, or every subnet of a VPC. */
+  subnets(query: { ids?: string[]; vpcId?: string }): Promise<Subnet[]>;
+  /** EC2 Instance Connect Endpoints by id, or those of some VPCs (all when neither is given). */
+  instanceConnectEndpoints(query: { ids?: string[]; vpcIds?: string[] }): Promise<Ec2InstanceConnectEndpoint[]>;
 }
+
+/** The launch-resource part of Ec2 (implemented in ec2-resources.ts, and by memoryEc2 in the tests). */
+export type Ec2ResourceOps = Pick<Ec2, keyof Ec2Writes | 'dryRun' | 'keyPairs' | 'securityGroups' | 'addresses' | 'subnets' | 'instanceConnectEndpoints'>;
 
 /** Runs one SDK call and turns its failure into a typed ec2term error naming what was being done. */
 export async function call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
@@ -53,9 +93,11 @@ export async function sdkEc2(aws: AwsContext, region = aws.region, signal?: Abor
   const sdk = await import('@aws-sdk/client-ec2');
   const client = await aws.ec2(region);
   const opts = { abortSignal: signal };
+  const { sdkResourceOps } = await import('./ec2-resources.js');
   return {
     region,
     client,
+    ...sdkResourceOps(sdk, client, region, opts),
     async describeInstances(query = {}) {
       const filters = [...(query.filters ?? [])];
       const states = query.states ?? LIVE_STATES;

@@ -1,25 +1,20 @@
 // The running sandbox: state, settings, persistence, and the instance lifecycle (lazy transitions
-// plus one timer for the next due transition, so 10,000 idle instances cost nothing).
+// plus one timer for the next due transition, so 10,000 idle instances cost nothing). An instance's SSH
+// endpoint: instance-ssh.ts; its first-boot setup (the real GraphTerm or a simulation): instance-setup.ts.
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
-import { appendFile, mkdir, rm } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
-import { TAGS } from '../lib/instances.js';
+import { rm } from 'node:fs/promises';
 import type { Delays } from './delays.js';
 import { Faults } from './faults.js';
 import { emptyRegion, emptyWorld, Persister, type Instance, type InstanceStateName, type Region, type World } from './state.js';
 import { newId } from './ids.js';
-import { consoleOutput, simulateSetup, startInstanceEndpoint, type InstanceEndpoint } from './sshbridge.js';
-import { bootGraphTerm, canBoot, type GraphTermBoot } from './graphterm/boot.js';
-import { findRuntime } from './graphterm/runtime.js';
-import { publicDns } from './ec2/instances.js';
-import { instanceConnectKeys } from './connect/keys.js';
-import { signedIdentity } from './identity.js';
-import { userDataText } from '../lib/graphterm/userdata.js';
+import { consoleOutput, type InstanceEndpoint } from './sshbridge.js';
+import type { GraphTermBoot } from './graphterm/boot.js';
+import { rebindEndpoint, restoreEndpoints, startEndpoint } from './instance-ssh.js';
+import { runSetup } from './instance-setup.js';
 
 /** Terminated instances stay visible this long, as on EC2. */
 export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
-export const INSTANCE_USER = 'ubuntu';
+export { INSTANCE_USER } from './constants.js';
 
 export interface LogEntry { time: string; service: string; action: string; region: string; status: number; errorCode?: string }
 const LOG_CAP = 5000;
@@ -29,15 +24,17 @@ export class Sandbox {
   faults = new Faults();
   readonly persister: Persister;
   readonly endpoints = new Map<string, InstanceEndpoint>();
-  /** Instances running the real GraphTerm (see graphterm/boot.ts). */
-  private readonly boots = new Map<string, GraphTermBoot>();
-  private saidSimulated = false;
+  /** Instances running the real GraphTerm (see graphterm/boot.ts); kept by instance-setup.ts. */
+  readonly boots = new Map<string, GraphTermBoot>();
+  /** The "setup is simulated" notice is said once (instance-setup.ts). */
+  saidSimulated = false;
   /** Instances whose state may still change by itself (pending, stopping, awaiting setup, terminated awaiting expiry). */
   private active = new Set<Instance>();
   private starting = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
-  private closed = false;
+  /** Set by close(): nothing starts any more (instance-ssh.ts and instance-setup.ts check it). */
+  closed = false;
   requestLog: LogEntry[] = [];
 
   constructor(readonly dir: string, world: World, public delays: Delays) {
@@ -195,57 +192,10 @@ export class Sandbox {
     this.setState(i, 'running', Math.max(i.stateSince + this.delays.pendingToRunning, this.now() - 1));
   }
 
-  async startEndpoint(i: Instance): Promise<void> {
-    if (!i.hostKey || this.endpoints.has(i.id)) return;
-    const region = this.world.regions[i.region];
-    const kp = i.keyName ? region?.keyPairs[i.keyName] : undefined;
-    const v4 = !i.noPublicIp, v6 = !!i.ipv6Addresses?.length;
-    const base = {
-      instanceId: i.id, hostKey: i.hostKey, authorizedKeys: kp ? [kp.publicKey] : [],
-      rootDir: this.instanceRoot(i), user: INSTANCE_USER,
-      sessionEnv: () => this.boots.get(i.id)?.sessionEnv,
-      extraKeys: (user: string) => instanceConnectKeys(this, i, user),
-      vpcPeer: (ip: string, port: number) => {
-        const peer = Object.values(this.world.regions[i.region]?.instances ?? {})
-          .find((x) => x.privateIp === ip && x.state === 'running' && (x.vpcId ?? '') === (i.vpcId ?? ''));
-        if (!peer) return undefined;
-        const ep = this.endpoints.get(peer.id);
-        return port === 22 ? (ep ? { inject: (st: Duplex) => ep.inject(st) } : undefined) : { host: peer.sshHost ?? peer.publicIp };
-      },
-      listenV4: v4, listenV6: v6,
-    };
-    mkdirSync(join(base.rootDir, 'home', INSTANCE_USER), { recursive: true, mode: 0o700 });
-    const attempts: { host: string; port: number }[] = [];
-    const host = i.sshHost ?? i.publicIp;
-    attempts.push({ host, port: v4 || v6 ? i.sshPort ?? 0 : 0 });
-    if (i.sshPort) attempts.push({ host, port: 0 });
-    // Where 127.10.x.y cannot be bound (non-Linux loopback), fall back to 127.0.0.1 with its own port.
-    if (host !== '127.0.0.1' && v4) attempts.push({ host: '127.0.0.1', port: 0 });
-    let lastErr: unknown;
-    for (const a of attempts) {
-      try {
-        const ep = await startInstanceEndpoint({ ...base, ...a });
-        if (this.closed || (i.state !== 'pending' && i.state !== 'running')) { await ep.close(); return; }
-        this.endpoints.set(i.id, ep);
-        i.sshHost = ep.host;
-        // Its SSH endpoint is not on port 22: the tag ec2ssh honours everywhere. A private-only instance
-        // listens nowhere: no port to publish (it is reached through an Instance Connect Endpoint).
-        if (ep.port) { i.sshPort = ep.port; i.tags[TAGS.sshPort] = String(ep.port); } else delete i.tags[TAGS.sshPort];
-        this.changed();
-        return;
-      } catch (e) { lastErr = e; }
-    }
-    throw lastErr;
-  }
+  async startEndpoint(i: Instance): Promise<void> { await startEndpoint(this, i); }
 
   /** After the instance's public address changed while it runs (an Elastic IP): SSH moves to it. */
-  async rebindEndpoint(i: Instance): Promise<void> {
-    const ep = this.endpoints.get(i.id);
-    if (!ep) return;
-    this.endpoints.delete(i.id);
-    await ep.close().catch(() => {});
-    if (i.state === 'running') await this.startEndpoint(i).catch((e) => { process.stderr.write(`sandbox: SSH endpoint for ${i.id} failed to move: ${(e as Error).message}\n`); });
-  }
+  async rebindEndpoint(i: Instance): Promise<void> { await rebindEndpoint(this, i); }
 
   async stopEndpoint(id: string): Promise<void> {
     await this.stopBoot(id);
@@ -255,52 +205,7 @@ export class Sandbox {
     await ep.close().catch(() => {});
   }
 
-  private async runSetup(i: Instance): Promise<void> {
-    const fail = !!this.faults.forInstance('setup-error', i.id, i.tags.Name);
-    const userData = userDataText(i.userData || '');
-    // EC2TERM_SANDBOX_GRAPHTERM: real (boot GraphTerm; fail without the runtime), simulate, or auto (the default).
-    const mode = process.env.EC2TERM_SANDBOX_GRAPHTERM || 'auto';
-    const runtime = fail || mode === 'simulate' ? undefined : findRuntime();
-    if (mode === 'real' && !runtime && !fail) process.stderr.write('sandbox: EC2TERM_SANDBOX_GRAPHTERM=real but no GraphTerm runtime is installed (npm run graphterm:runtime)\n');
-    if (runtime && canBoot(userData)) {
-      // The real GraphTerm: the user-data's own start script, on this instance's loopback address.
-      // Which private address each instance's loopback stands for (a server's key responder checks it).
-      const peerMap = join(this.dir, 'instances', 'peers');
-      await mkdir(join(this.dir, 'instances'), { recursive: true, mode: 0o700 });
-      if (i.privateIp) await appendFile(peerMap, `${i.sshHost ?? i.publicIp} ${i.privateIp}\n`, { mode: 0o600 });
-      const boot = bootGraphTerm({
-        rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData, runtime, peerMap,
-        identity: signedIdentity(this.dir, i, new Date(i.launchTime).toISOString().replace(/\.\d+Z$/, 'Z')),
-        address: i.sshHost ?? i.publicIp, publicDnsName: publicDns(i), instanceId: i.id,
-        addressOfPrivateIp: (ip) => {
-          const r = this.world.regions[i.region];
-          const s = r && (Object.values(r.instances).find((x) => x.privateIp === ip && x.state === 'running' && x.vpcId === i.vpcId)
-            ?? Object.values(r.instances).find((x) => x.privateIp === ip && x.state === 'running'));
-          return s ? s.sshHost ?? s.publicIp : undefined;
-        },
-        alive: () => !this.closed && i.state === 'running' && this.boots.get(i.id) === boot,
-      });
-      this.boots.set(i.id, boot);
-      const ok = await boot.done;
-      if (this.boots.get(i.id) !== boot) return;
-      i.setupDone = true;
-      i.setupFailed = !ok;
-      this.changed();
-      return;
-    }
-    if (!runtime && !fail && canBoot(userData) && !this.saidSimulated) {
-      this.saidSimulated = true;
-      process.stderr.write('sandbox: no GraphTerm runtime (npm run graphterm:runtime): instance setup is simulated\n');
-    }
-    try {
-      await simulateSetup({ rootDir: this.instanceRoot(i), user: INSTANCE_USER, userData, fail });
-    } catch (e) {
-      process.stderr.write(`sandbox: setup simulation for ${i.id} failed: ${(e as Error).message}\n`);
-    }
-    i.setupDone = true;
-    i.setupFailed = fail;
-    this.changed();
-  }
+  private async runSetup(i: Instance): Promise<void> { await runSetup(this, i); }
 
   /** Ends the GraphTerm an instance runs (stop, terminate, sandbox close). */
   async stopBoot(id: string): Promise<void> {
@@ -316,16 +221,7 @@ export class Sandbox {
   }
 
   /** After a restart: running instances get their endpoints back. */
-  async restoreEndpoints(): Promise<void> {
-    const jobs: Promise<void>[] = [];
-    for (const r of Object.values(this.world.regions)) {
-      for (const i of Object.values(r.instances)) {
-        if (i.state === 'running' && !i.bulk) jobs.push(this.startEndpoint(i).catch((e) => { process.stderr.write(`sandbox: ${i.id}: ${(e as Error).message}\n`); }));
-      }
-    }
-    await Promise.all(jobs);
-    this.settle();
-  }
+  async restoreEndpoints(): Promise<void> { await restoreEndpoints(this); }
 
   async reset(): Promise<void> {
     await Promise.all([...this.endpoints.keys()].map((id) => this.stopEndpoint(id)));

@@ -48,6 +48,57 @@ test('the built bundle carries every override: rewritten schemas of both clients
   assert.ok(!text.some((t) => t.includes('ModifyVerifiedAccessTrustProvider')), 'unused EC2 shapes were dropped');
 });
 
+test('every SDK client in the bundle had its schemas rewritten, and the bundle is within its size budget', async () => {
+  const { BUNDLE_BUDGET } = await build();
+  const meta = JSON.parse(readFileSync(join(ROOT, 'dist/bundle-meta.json'), 'utf8')) as {
+    inputs: Record<string, unknown>; ec2term: { overrides: Record<string, string[]>; size: Record<string, number> };
+  };
+  const schemas = Object.keys(meta.inputs).filter((f) => /@aws-sdk\/client-[^/]+\/dist-es\/schemas\/schemas_\d+\.js$/.test(f));
+  assert.ok(schemas.length >= 4, `EC2, Route 53, Auto Scaling and Instance Connect are bundled: ${schemas.join(', ')}`);
+  assert.deepEqual(schemas.filter((f) => !meta.ec2term.overrides['schema keys'].includes(f)), [], 'bundled schemas the override did not rewrite');
+  for (const [part, max] of Object.entries(BUNDLE_BUDGET)) {
+    assert.ok(meta.ec2term.size[part]! > 0 && meta.ec2term.size[part]! <= max, `${part}: ${meta.ec2term.size[part]} B, budget ${max} B`);
+  }
+});
+
+test('type errors fail npm test: scripts/build.mjs exits with tsc\'s status and scripts/test.mjs then runs no test', async () => {
+  const { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  // The two real scripts beside a stand-in tsc and a bundle step that does nothing.
+  const dir = mkdtempSync(join(tmpdir(), 'ec2term-typecheck-'));
+  try {
+    mkdirSync(join(dir, 'scripts'));
+    for (const f of ['build.mjs', 'test.mjs']) cpSync(join(ROOT, 'scripts', f), join(dir, 'scripts', f));
+    writeFileSync(join(dir, 'scripts/build-bundle.mjs'), 'export async function bundle() {}\n');
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    mkdirSync(join(dir, 'node_modules/typescript/bin'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules/typescript/package.json'), '{}');
+    const tsc = (status: number) => writeFileSync(join(dir, 'node_modules/typescript/bin/tsc'),
+      `${status ? "console.log(\"src/x.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.\");" : ''} process.exit(${status});\n`);
+    const marker = join(dir, 'a-test-ran');
+    mkdirSync(join(dir, 'dist/test'), { recursive: true });
+    writeFileSync(join(dir, 'dist/test/marker.test.js'), `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT; // the copy's own node --test is not a child of this run
+    const npmTest = () => spawnSync(process.execPath, [join(dir, 'scripts/test.mjs')], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+
+    tsc(2);
+    let r = npmTest();
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /build: tsc reported type errors/);
+    assert.match(r.stderr, /test: the build reported errors \(see above\); no tests run\./);
+    assert.equal(existsSync(marker), false, 'no test ran after a type error');
+
+    tsc(0);
+    r = npmTest();
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.equal(existsSync(marker), true, 'with no type error the tests run');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a bin takes the tsc output only while no bundle exists; a broken bundle stops it with one line (exit 70)', async () => {
   const { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const { spawnSync } = await import('node:child_process');

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const DOORWAYS = ['src/lib/target.ts', 'src/commands/ec2term/run.ts'];
 
-function sources(dir: string): string[] {
+function sources(dir: string, ext = '.ts'): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
-    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+    return statSync(p).isDirectory() ? sources(p, ext) : p.endsWith(ext) ? [p] : [];
   });
 }
 
@@ -32,4 +32,16 @@ test('lib/ and commands/ code names no sandbox outside the doorway (help text ma
     .filter(({ line }) => /sandbox/i.test(line.replace(/--sandbox\b/g, '')))
     .map(({ p, i, line }) => `${p}:${i + 1}: ${line.trim()}`);
   assert.deepEqual(offenders, []);
+});
+
+// What `grep -rni sandbox src/lib src/commands` finds: the doorway and the `ec2term sandbox` command, nothing
+// else (no flag spelled out, no comment): every other file says "the local target".
+test('the word sandbox appears in lib/ and commands/ only in target.ts and src/commands/ec2term/', () => {
+  const naming = [...sources(join(root, 'src/lib'), ''), ...sources(join(root, 'src/commands'), '')]
+    .map((p) => relative(root, p))
+    .filter((p) => /sandbox/i.test(readFileSync(join(root, p), 'utf8')));
+  const offenders = naming.filter((p) => p !== 'src/lib/target.ts' && !p.startsWith('src/commands/ec2term/'));
+  assert.deepEqual(offenders, []);
+  assert.ok(naming.includes('src/lib/target.ts'), 'the doorway names what it opens');
+  assert.ok(naming.some((p) => p.startsWith('src/commands/ec2term/')), 'the `ec2term sandbox` command is where it is expected');
 });

@@ -11,16 +11,22 @@ import { binPath, cleanEnv, runBin } from '../helpers/run.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let sb: TestSandbox | undefined;
-let code = '';
 before(async () => { sb = await startTestSandbox({ graphterm: 'real' }); });
 after(async () => { await sb?.stop(); });
 
-test('ec2launch waits for the real gtermserver, which answers on the instance with the delivered code', async (t) => {
-  if (!graphtermRuntime(t)) return;
+type Launched = { authCode: string; instances: { publicIp: string; setupStatus: string }[] };
+let launched: Promise<Launched> | undefined;
+/** The server "lab", launched by whichever test needs it first: each test also runs alone, in any order. */
+const launchLab = (): Promise<Launched> => (launched ??= (async () => {
   const r = await runBin('ec2launch', ['--yes', '--json', '--show-secrets', '--accept-hosts', 'lab'], { env: sb!.env, timeoutMs: 150_000 });
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { authCode: string; instances: { publicIp: string; setupStatus: string }[] };
-  code = out.authCode;
+  return JSON.parse(r.stdout) as Launched;
+})());
+
+test('ec2launch waits for the real gtermserver, which answers on the instance with the delivered code', async (t) => {
+  if (!graphtermRuntime(t)) return;
+  const out = await launchLab();
+  const code = out.authCode;
   assert.match(out.instances[0]!.setupStatus, /^ok: gtermserver answering/);
   const base = `http://${out.instances[0]!.publicIp}:8900`;
   const page = await fetch(base);
@@ -32,7 +38,8 @@ test('ec2launch waits for the real gtermserver, which answers on the instance wi
 });
 
 test('ec2ssh -L PORT:localhost:8900 reaches it and a browser runs a command in a GraphTerm terminal', async (t) => {
-  if (!graphtermRuntime(t) || !code) return t.skip('needs the launch above');
+  if (!graphtermRuntime(t)) return;
+  const code = (await launchLab()).authCode;
   const port = await freePort();
   const tunnel = spawn(process.execPath, [binPath('ec2ssh'), '-N', '-L', `${port}:localhost:8900`, 'lab'], { env: cleanEnv(sb!.env), stdio: 'ignore' });
   t.after(() => tunnel.kill('SIGTERM'));
@@ -51,7 +58,8 @@ test('ec2ssh -L PORT:localhost:8900 reaches it and a browser runs a command in a
 });
 
 test('a secondary host launched with --connect-to joins the server and shows in its host list', async (t) => {
-  if (!graphtermRuntime(t) || !code) return t.skip('needs the launch above');
+  if (!graphtermRuntime(t)) return;
+  await launchLab();
   const r = await runBin('ec2launch', ['--yes', '--json', '--connect-to', 'lab', 'node1'], { env: sb!.env, timeoutMs: 150_000 });
   assert.equal(r.code, 0, r.stderr);
   const hosts = await runBin('ec2ssh', ['lab', 'ec2term-graphterm hosts'], { env: sb!.env });

@@ -42,25 +42,47 @@ export function firstSocketMessage(base: string, path = '/_websocket/local/new',
   });
 }
 
-/** Logs in on GraphTerm's own login form with code, opens a terminal and runs command in it. */
+/** Where the page is and the end of what it shows: for a failure message (the code is in a password field, not in the text). */
+async function pageState(page: Page): Promise<string> {
+  const state = await page.evaluate<string>('JSON.stringify([location.href, document.body ? document.body.innerText.slice(-300) : ""])').catch((e: Error) => e.message);
+  return state ?? '(no state)';
+}
+
+/**
+ * Logs in on GraphTerm's own login form with code, opens a terminal and runs command in it. A login the
+ * page did not act on (a loaded machine: the form shown before its script is ready) is tried once more
+ * on a fresh page; a failure says where the page was and what it showed.
+ */
 export async function runInBrowserTerminal(page: Page, url: string, code: string, command: string, expect: string): Promise<void> {
-  await page.navigate(`${url.replace(/\/$/, '')}/local/new`);
-  await page.waitFor('(() => { const c = document.querySelector("#authcode"); return c && c.offsetParent; })()', "GraphTerm's login form");
-  await page.evaluate('document.querySelector("#authcode").focus()');
-  await page.type(code);
-  await page.press('Enter');
-  // A loaded machine (CI's two cores, a browser and Python 2 side by side) can take a while here.
-  await page.waitFor('/\\/local\\/tty/.test(location.href) && document.body.innerText.includes("$")', 'a terminal after the login', 60_000);
-  // The shell's prompt may come a moment after the page: a command typed before it is lost, so it is
-  // typed again (once) when no output came.
+  if (!/^\S+$/.test(code)) throw new Error('no GraphTerm code to log in with (reading it over SSH failed)');
+  for (let attempt = 1; ; attempt++) {
+    await page.navigate(`${url.replace(/\/$/, '')}/local/new`);
+    await page.waitFor('(() => { const c = document.querySelector("#authcode"); return c && c.offsetParent; })()', "GraphTerm's login form", 30_000);
+    await page.evaluate('document.querySelector("#authcode").focus()');
+    await page.type(code);
+    await page.press('Enter');
+    // A loaded machine (CI's two cores, a browser and Python 2 side by side) can take a while here.
+    try {
+      // Keys go to the shell only once GraphTerm's page has switched its socket to terminal mode
+      // (gWebSocket.terminal, graphterm.js); typed before that, Enter sends an "input" request to
+      // GraphTerm's otrace console instead, which answers with a Python traceback.
+      await page.waitFor('/\\/local\\/tty/.test(location.href) && typeof gWebSocket !== "undefined" && !!gWebSocket && gWebSocket.terminal === true', 'a terminal after the login', 45_000);
+      break;
+    } catch (e) {
+      if (attempt === 2) throw new Error(`${(e as Error).message} (twice); the page: ${await pageState(page)}`);
+    }
+  }
+  // The shell's prompt may come a while after the page: a command typed before it is lost, so it is
+  // typed again when no output came.
+  const waits = [6000, 20_000, 30_000];
   for (let attempt = 1; ; attempt++) {
     await page.type(command);
     await page.press('Enter');
     try {
-      await page.waitFor(`document.body.innerText.includes(${JSON.stringify(expect)})`, `the output ${expect}`, attempt === 1 ? 6000 : 20_000);
+      await page.waitFor(`document.body.innerText.includes(${JSON.stringify(expect)})`, `the output ${expect}`, waits[attempt - 1]);
       return;
     } catch (e) {
-      if (attempt === 2) throw e;
+      if (attempt === waits.length) throw new Error(`${(e as Error).message}; the page: ${await pageState(page)}`);
     }
   }
 }

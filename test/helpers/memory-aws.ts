@@ -10,6 +10,7 @@ import type { Ec2 } from '../../src/lib/ec2.js';
 import { NotFoundError } from '../../src/lib/errors.js';
 import type { Fleet, Fleets } from '../../src/lib/fleets.js';
 import { LIVE_STATES, TAGS, type InstanceInfo } from '../../src/lib/instances.js';
+import { memoryResourceOps, memoryResources, type MemoryResources } from './memory-ec2-resources.js';
 
 export interface MemoryWorld {
   instances: Map<string, InstanceInfo>;
@@ -21,8 +22,10 @@ export interface MemoryWorld {
   images: Image[];
   volumes: Volume[];
   snapshots: Map<string, Snapshot>;
-  /** Every mutating call, as "Action id...", in order. */
+  /** Every mutating call, as "Action id...", in order (a DryRun check as "DryRun Action ..."). */
   calls: string[];
+  /** Key pairs, security groups, Elastic IPs, subnets, endpoints (memory-ec2-resources.ts). */
+  ec2: MemoryResources;
 }
 
 let serial = 0;
@@ -31,7 +34,7 @@ let addressSerial = 10;
 const nextAddress = () => `198.51.100.${addressSerial++ % 250}`;
 
 export function memoryWorld(): MemoryWorld {
-  return { instances: new Map(), zones: new Map(), fleets: new Map(), templates: new Set(), images: [], volumes: [], snapshots: new Map(), calls: [] };
+  return { instances: new Map(), zones: new Map(), fleets: new Map(), templates: new Set(), images: [], volumes: [], snapshots: new Map(), calls: [], ec2: memoryResources() };
 }
 
 /** Adds a running instance; `tags` are merged over Name and ec2term:managed. */
@@ -55,6 +58,19 @@ export function addRecord(w: MemoryWorld, zoneId: string, zoneName: string, name
 
 const settled: Record<string, string> = { stopping: 'stopped', pending: 'running', 'shutting-down': 'terminated' };
 
+/** Does an instance match one DescribeInstances filter (those the commands use)? */
+function matches(i: InstanceInfo, f: { Name?: string; Values?: string[] }, w: MemoryWorld): boolean {
+  const values = f.Values ?? [];
+  const name = f.Name ?? '';
+  if (name.startsWith('tag:')) return values.includes(i.tags[name.slice(4)] ?? '\0');
+  if (name === 'tag-key') return values.some((k) => k in i.tags);
+  if (name === 'instance-state-name') return values.includes(i.state);
+  if (name === 'key-name') return values.includes(i.keyName ?? '');
+  if (name === 'instance.group-id') return i.securityGroups.some((g) => values.includes(g.id));
+  if (name === 'client-token') return values.some((t) => w.ec2.tokens.get(t) === i.id);
+  throw new Error(`memoryEc2: the filter ${name} is not modelled`);
+}
+
 export function memoryEc2(w: MemoryWorld, region = 'us-east-1'): Ec2 {
   const find = (id: string) => {
     const i = w.instances.get(id);
@@ -76,14 +92,18 @@ export function memoryEc2(w: MemoryWorld, region = 'us-east-1'): Ec2 {
     get client(): never {
       throw new Error('memoryEc2 has no SDK client: give the operation a method on Ec2');
     },
+    ...memoryResourceOps(w, region),
     async describeInstances(query = {}) {
       const states = query.states ?? LIVE_STATES;
       const out: InstanceInfo[] = [];
+      w.ec2.before?.(`DescribeInstances ${(query.filters ?? []).map((f) => f.Name).join(',')}`);
       for (const i of w.instances.values()) {
         if (i.region !== region) continue;
         if (settled[i.state]) i.state = settled[i.state];
         if (query.ids && !query.ids.includes(i.id)) continue;
-        if (states.length > 0 && !states.includes(i.state as never)) continue;
+        if (states.length > 0 && !query.ids && !states.includes(i.state as never)) continue;
+        if (query.ids && query.states && query.states.length > 0 && !query.states.includes(i.state as never)) continue;
+        if (!(query.filters ?? []).every((f) => matches(i, f, w))) continue;
         out.push(structuredClone(i));
       }
       return out;
@@ -95,6 +115,7 @@ export function memoryEc2(w: MemoryWorld, region = 'us-east-1'): Ec2 {
       return '';
     },
     async createTags(ids, tags) {
+      w.ec2.before?.(`CreateTags ${ids.join(',')}`);
       for (const id of ids) {
         const i = find(id);
         w.calls.push(`CreateTags ${id} ${Object.keys(tags).join(',')}`);

@@ -7,7 +7,7 @@ import type { Subnet } from '@aws-sdk/client-ec2';
 import { pickSubnet, placementLines, placementRequest, planPlacement } from '../../src/commands/launch/placement.js';
 import { commandLine, planLaunch, type LaunchOptions } from '../../src/commands/launch/plan.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { allows, describePermissions, extraRules, missingRules, toPermissions } from '../../src/lib/security-groups.js';
+import { allows, describePermissions, extraRules, missingRules, toPermissions } from '../../src/commands/launch/security-groups.js';
 
 const parse = parseLaunchArgv;
 const plan = (argv: string[]) => planLaunch(parse(argv));

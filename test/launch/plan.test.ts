@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { architectureFor, isLts, pickUbuntuImage, ubuntuVersion } from '../../src/commands/launch/image.js';
 import { commandLine, defaultClientToken, hostName, instanceTags, launchTag, planLaunch, userDataInput, type LaunchOptions } from '../../src/commands/launch/plan.js';
 import { UsageError } from '../../src/lib/errors.js';
-import { allows, describePermissions, extraRules, missingRules } from '../../src/lib/security-groups.js';
+import { allows, describePermissions, extraRules, missingRules } from '../../src/commands/launch/security-groups.js';
 import { shellJoin, shellQuote, shellSplit } from '../../src/lib/shellquote.js';
 
 const parse = parseLaunchArgv;

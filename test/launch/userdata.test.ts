@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import { setupMarkerWait } from '../../src/commands/launch/launcher.js';
 import { planLaunch, userDataInput } from '../../src/commands/launch/plan.js';
 import { pemCertificate } from '../../src/lib/graphterm/identity-cert.js';
-import { buildUserData, userDataForEc2, userDataText, type UserDataInput } from '../../src/lib/graphterm/userdata.js';
+import { buildUserData, type UserDataInput } from '../../src/lib/graphterm/userdata.js';
+import { userDataForEc2, userDataText } from '../../src/lib/graphterm/userdata-wire.js';
 import { authCodeDeliveryScript, parseDeliveredAuthCode } from '../../src/lib/graphterm/delivery.js';
 
 const AUTH_CODE_FILE = '.graphterm/@lab.myterm.test_gterm_auth.txt';

@@ -15,8 +15,9 @@ function alive(pid: number): boolean {
   }
 }
 
-test('the demo runs the whole job on a private sandbox, then stops it', { timeout: 120_000 }, () => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'demo.mjs')], { env: cleanEnv(), encoding: 'utf8', timeout: 110_000 });
+test('the demo runs the whole job on a private sandbox, then stops it', { timeout: 300_000 }, () => {
+  // A fresh HOME: the demo fetches the GraphTerm runtime as a new user's would (a slow network takes a while).
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'demo.mjs')], { env: cleanEnv(), encoding: 'utf8', timeout: 280_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   for (const typed of ['$ ec2launch --create-zone lab.myterm.test --pylab', '$ ec2list', "$ ec2ssh ubuntu@lab.myterm.test 'cat SETUP_STATUS'", '$ ec2scp results.txt ubuntu@lab.myterm.test:', '$ ec2list --terminate lab.myterm.test --yes']) {
     assert.ok(r.stdout.includes(typed), `the demo shows ${typed}`);

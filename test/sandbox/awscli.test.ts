@@ -6,7 +6,7 @@ import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { CreateKeyPairCommand, CreateTagsCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { CreateKeyPairCommand, CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand, RunInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, ListHostedZonesByNameCommand, CreateHostedZoneCommand, ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { ec2, r53, until } from './sdk.js';
@@ -84,7 +84,10 @@ describe('sandbox seen through the AWS CLI', { skip: AWS ? false : 'awscli not i
     await c.send(new CreateKeyPairCommand({ KeyName: 'sdk-key', KeyType: 'ed25519' }));
     const keys = await aws('ec2', 'describe-key-pairs', '--filters', 'Name=key-name,Values=sdk-*');
     assert.deepEqual(keys.KeyPairs.map((k: { KeyName: string }) => k.KeyName), ['sdk-key']);
-    const id = (await aws('ec2', 'describe-instances')).Reservations[0].Instances[0].InstanceId as string;
+    // Its own instance, launched with the SDK: the test does not lean on the one the test above launched.
+    const ami = (await c.send(new DescribeImagesCommand({ Owners: ['099720109477'] }))).Images![0]!.ImageId!;
+    const id = (await c.send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!;
+    assert.ok((await aws('ec2', 'describe-instances', '--instance-ids', id)).Reservations[0].Instances[0], 'the CLI sees the SDK\'s instance');
     await c.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'owner', Value: 'sdk' }] }));
     const tagged = await aws('ec2', 'describe-instances', '--filters', 'Name=tag:owner,Values=sdk', '--query', 'Reservations[].Instances[].InstanceId');
     assert.deepEqual(tagged, [id]);
@@ -93,7 +96,7 @@ describe('sandbox seen through the AWS CLI', { skip: AWS ? false : 'awscli not i
     const z = await rc.send(new CreateHostedZoneCommand({ Name: 'cli.test', CallerReference: 'cli-z' }));
     await rc.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: z.HostedZone!.Id, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'www.cli.test', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'ec2-127-10-0-1.compute-1.amazonaws.com' }] } }] } }));
     const zones = await aws('route53', 'list-hosted-zones');
-    assert.equal(zones.HostedZones[0].Name, 'cli.test.');
+    assert.equal(zones.HostedZones.find((h: { Id: string }) => h.Id === z.HostedZone!.Id).Name, 'cli.test.');
     const recs = await aws('route53', 'list-resource-record-sets', '--hosted-zone-id', z.HostedZone!.Id!);
     assert.ok(recs.ResourceRecordSets.some((r: { Name: string; Type: string }) => r.Name === 'www.cli.test.' && r.Type === 'CNAME'));
 
@@ -109,9 +112,12 @@ describe('sandbox seen through the AWS CLI', { skip: AWS ? false : 'awscli not i
     assert.match(await awsError('ec2', 'describe-instances', '--instance-ids', 'i-0123456789abcdef0'), /InvalidInstanceID\.NotFound.*does not exist/);
     assert.match(await awsError('ec2', 'run-instances', '--image-id', 'ami-0123456789abcdef0', '--instance-type', 't3.micro', '--dry-run'), /InvalidAMIID\.NotFound/);
     assert.match(await awsError('ec2', 'describe-regions', '--dry-run'), /DryRunOperation/);
-    const zid = (await aws('route53', 'list-hosted-zones')).HostedZones[0].Id as string;
+    // Its own zone and record (api.errors.test A 127.10.0.1), so it runs alone or in any order.
+    const zid = (await r53(sb).send(new CreateHostedZoneCommand({ Name: 'errors.test', CallerReference: 'cli-errors-z' }))).HostedZone!.Id!;
+    await aws('route53', 'change-resource-record-sets', '--hosted-zone-id', zid, '--change-batch',
+      JSON.stringify({ Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'api.errors.test', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '127.10.0.1' }] } }] }));
     assert.match(await awsError('route53', 'change-resource-record-sets', '--hosted-zone-id', zid, '--change-batch',
-      JSON.stringify({ Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: 'api.cli.test', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '127.10.0.9' }] } }] })),
+      JSON.stringify({ Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: 'api.errors.test', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '127.10.0.9' }] } }] })),
     /InvalidChangeBatch.*values provided do not match the current values/);
     const saved = env.AWS_SECRET_ACCESS_KEY;
     env.AWS_SECRET_ACCESS_KEY = 'wrong-secret';

@@ -175,11 +175,12 @@ describe('sandbox SSH endpoint with OpenSSH', { skip: SKIP_SSH }, () => {
   });
 
   test('ssh -L forwards to a loopback TCP service', async () => {
-    const lport = await freePort();
+    // The local end is a Unix socket in the test's folder: a TCP port picked here could be taken before ssh binds it.
+    const local = join(dir, 'L.sock');
     const child = spawn('ssh', [...common(), '-p', String(ep.port), '-N', '-o', 'ExitOnForwardFailure=yes',
-      '-L', `127.0.0.1:${lport}:127.0.0.1:${echoPort}`, `ubuntu@${ep.host}`], { stdio: 'ignore' });
+      '-L', `${local}:127.0.0.1:${echoPort}`, `ubuntu@${ep.host}`], { stdio: 'ignore' });
     try {
-      const reply = await retry(() => roundTrip(lport, 'hello via -L'));
+      const reply = await retry(() => roundTrip(local, 'hello via -L'));
       assert.equal(reply, 'hello via -L');
     } finally {
       child.kill();
@@ -227,19 +228,9 @@ describe('sandbox SSH endpoint with OpenSSH', { skip: SKIP_SSH }, () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function roundTrip(port: number, msg: string): Promise<string> {
+function roundTrip(port: number | string, msg: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port });
+    const s = connect(typeof port === 'string' ? { path: port } : { host: '127.0.0.1', port });
     let got = '';
     s.on('error', reject);
     s.on('connect', () => s.write(msg));

@@ -98,8 +98,9 @@ describe('SSH layer against OpenSSH sshd', { skip }, () => {
 
   it('forwards a remote port (-R) back to a service here', async () => {
     const echo = await echoServer();
-    const remotePort = await freePort();
-    const fwd = await startRemoteForward(conn, parseForwardSpec(`${remotePort}:127.0.0.1:${(echo.address() as { port: number }).port}`, '-R'));
+    // Port 0: sshd picks the port and says which (fwd.port); a port picked here could be taken before sshd binds it.
+    const fwd = await startRemoteForward(conn, parseForwardSpec(`0:127.0.0.1:${(echo.address() as { port: number }).port}`, '-R'));
+    assert.ok(fwd.port > 0, 'sshd reported the port it listens on');
     try {
       // The "remote side" is this same machine: connect to the port sshd listens on for us.
       assert.equal(await roundTrip(fwd.port, 'ping-R'), 'echo:ping-R');

@@ -1,13 +1,13 @@
 // ec2launch's placement: where the instance goes (--subnet, --vpc: a subnet of it; else the default VPC),
 // with which IAM instance profile (--iam-profile), which Elastic IP (--eip: allocated, or one given), and
 // whether it gets a key pair at all (--no-key-pair: reachable through EC2 Instance Connect only).
-// planPlacement is pure; the rest reads EC2 (the Elastic IP calls are in src/lib/elastic-ips.ts).
+// planPlacement is pure; the rest reads EC2 (the Elastic IP steps are in elastic-ip.ts).
 import type { RunInstancesCommandInput, Subnet } from '@aws-sdk/client-ec2';
-import { call, type Ec2 } from '../../lib/ec2.js';
+import type { Ec2 } from '../../lib/ec2.js';
 import { awsErrorCode, NotFoundError, UsageError } from '../../lib/errors.js';
 import { ALLOCATION_ID, IAM_PROFILE_ARN, IAM_PROFILE_NAME, SUBNET_ID, VPC_ID } from '../../lib/ids.js';
 
-export { attachElasticIp, checkElasticIp } from '../../lib/elastic-ips.js';
+export { attachElasticIp, checkElasticIp } from './elastic-ip.js';
 
 export interface PlacementOptions {
   subnet?: string;
@@ -54,18 +54,6 @@ export function planPlacement(o: PlacementOptions, count = 1): PlacementPlan {
   return plan;
 }
 
-/** Pure: the placement words of the equivalent command line (the form's, the dry run's). */
-export function placementWords(o: PlacementOptions): string[] {
-  const words: string[] = [];
-  if (o.subnet) words.push(`--subnet=${o.subnet}`);
-  if (o.vpc) words.push(`--vpc=${o.vpc}`);
-  if (o.iamProfile) words.push(`--iam-profile=${o.iamProfile}`);
-  if (o.eip === true) words.push('--eip');
-  else if (typeof o.eip === 'string' && o.eip) words.push(`--eip=${o.eip}`);
-  if (o.keyPair === false) words.push('--no-key-pair');
-  return words;
-}
-
 /** Where the instance goes, once the subnet (or VPC) is looked up. */
 export interface ResolvedPlacement {
   vpcId?: string;
@@ -88,19 +76,13 @@ export function pickSubnet(subnets: Subnet[]): Subnet | undefined {
 }
 
 /** Looks up --subnet, or picks a subnet of --vpc; nothing asked: the default VPC, as before (no lookup). */
-export async function resolvePlacement(ec2: Ec2, plan: PlacementPlan, signal?: AbortSignal): Promise<ResolvedPlacement> {
+export async function resolvePlacement(ec2: Ec2, plan: PlacementPlan): Promise<ResolvedPlacement> {
   if (!plan.subnetId && !plan.vpcId) return { ipv6: false, ipv6Only: false, publicIpv4: true };
-  const { DescribeSubnetsCommand } = await import('@aws-sdk/client-ec2');
-  const res = await call('looking up subnets', () =>
-    ec2.client.send(
-      new DescribeSubnetsCommand(plan.subnetId ? { SubnetIds: [plan.subnetId] } : { Filters: [{ Name: 'vpc-id', Values: [plan.vpcId!] }] }),
-      { abortSignal: signal },
-    ),
-  ).catch((err) => {
+  const subnets = await ec2.subnets(plan.subnetId ? { ids: [plan.subnetId] } : { vpcId: plan.vpcId! }).catch((err) => {
     if (/NotFound/.test(awsErrorCode(err))) throw new NotFoundError(plan.subnetId ? `no subnet ${plan.subnetId} in ${ec2.region}` : `no VPC ${plan.vpcId} in ${ec2.region}`, [], { cause: err, hint: 'list them with: aws ec2 describe-subnets' });
     throw err;
   });
-  const subnet = plan.subnetId ? res.Subnets?.[0] : pickSubnet(res.Subnets ?? []);
+  const subnet = plan.subnetId ? subnets[0] : pickSubnet(subnets);
   if (!subnet?.SubnetId) {
     throw new NotFoundError(plan.subnetId ? `no subnet ${plan.subnetId} in ${ec2.region}` : `the VPC ${plan.vpcId} has no subnet to launch into`, [], {
       hint: plan.subnetId ? 'list them with: aws ec2 describe-subnets' : `create one with: aws ec2 create-subnet --vpc-id ${plan.vpcId} --cidr-block CIDR`,

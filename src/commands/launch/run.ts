@@ -3,19 +3,16 @@
 import { setMaxListeners } from 'node:events';
 import { expandHome } from '../../lib/config-files.js';
 import { CancelledError, UsageError } from '../../lib/errors.js';
-import type { Output } from '../../lib/output.js';
-import { shellQuote } from '../../lib/shellquote.js';
-import { groupSummary } from '../../lib/security-groups.js';
 import { buildUserData } from '../../lib/graphterm/userdata.js';
-import { serverAuthFile } from '../../lib/graphterm/delivery.js';
-import { formatDuration } from '../../lib/wait.js';
-import type { CommandOptions, CommandResult, RunCommand } from '../types.js';
+import type { CommandOptions, RunCommand } from '../types.js';
+import { flagOptions } from './flags.js';
 import { fillForm } from './form.js';
-import { dryRun, groupWarnings, Launcher, preflight, randomAuthCode, type DryRunReport, type HostResult, type LaunchDeps, type Preflight } from './launcher.js';
+import { dryRun, dryRunResult } from './dry-run.js';
+import { Launcher, preflight, randomAuthCode, type HostResult, type LaunchDeps } from './launcher.js';
 import { supportNote } from './image.js';
-import { AUTH_CODE_ENV, checkAuthCode, commandLine, PORTS, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
+import { AUTH_CODE_ENV, checkAuthCode, commandLine, planLaunch, userDataInput, type LaunchOptions, type LaunchPlan } from './plan.js';
 import { Progress } from './progress.js';
-import { placementLines } from './placement.js';
+import { successResult } from './result.js';
 
 /** --copy files and the --import-key public key must exist and be readable regular files (UsageError otherwise). */
 async function checkLocalFiles(plan: LaunchPlan, env: NodeJS.ProcessEnv): Promise<void> {
@@ -50,65 +47,13 @@ async function checkLocalFiles(plan: LaunchPlan, env: NodeJS.ProcessEnv): Promis
 /** Commander's options + positional NAME -> LaunchOptions (no checking here; plan.ts checks). */
 export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOptions {
   if (args.length > 1) throw new UsageError(`one NAME expected, got ${args.length}: ${args.map((a) => JSON.stringify(a)).join(' ')} (use --count N for several hosts)`);
-  const str = (v: unknown) => (v === undefined ? undefined : String(v));
+  const opts: LaunchOptions = { name: args[0], ...flagOptions(o) };
   // `--eip lab`: the optional value took NAME; an allocation id always starts with eipalloc-.
-  let eip: string | boolean | undefined = o.eip === true ? true : str(o.eip);
-  if (typeof eip === 'string' && !eip.startsWith('eipalloc-') && args.length === 0) {
-    args = [eip];
-    eip = true;
+  if (typeof opts.eip === 'string' && !opts.eip.startsWith('eipalloc-') && args.length === 0) {
+    opts.name = opts.eip;
+    opts.eip = true;
   }
-  return {
-    name: args[0],
-    type: str(o.type),
-    ami: str(o.ami),
-    key: str(o.key),
-    importKey: str(o.importKey),
-    authCode: str(o.authCode),
-    authType: str(o.authType),
-    https: o.https,
-    pylab: o.pylab,
-    R: o.R,
-    netcdf: o.netcdf,
-    install: str(o.install),
-    copy: str(o.copy),
-    connectTo: str(o.connectTo),
-    acceptHosts: o.acceptHosts,
-    count: str(o.count),
-    volumeSize: str(o.volumeSize),
-    dataVolume: str(o.dataVolume),
-    fromSnapshot: str(o.fromSnapshot),
-    allowFrom: str(o.allowFrom),
-    ttl: str(o.ttl),
-    wait: str(o.wait),
-    timeout: str(o.timeout),
-    clientToken: str(o.clientToken),
-    createZone: o.createZone,
-    replace: o.replace,
-    keepOnFailure: o.keepOnFailure,
-    showSecrets: o.showSecrets,
-    userData: o.userData,
-    dryRun: o.dryRun,
-    form: o.form,
-    yes: o.yes,
-    gmailAddr: str(o.gmailAddr),
-    allowEmbed: o.allowEmbed,
-    allowShare: o.allowShare,
-    notebookServer: o.notebookServer,
-    logging: o.logging,
-    oshell: o.oshell,
-    screen: o.screen,
-    otherOpts: str(o.otherOpts),
-    openServer: o.openServer,
-    oauthFile: str(o.oauthFile),
-    hosts: str(o.hosts),
-    spot: o.spot,
-    subnet: str(o.subnet),
-    vpc: str(o.vpc),
-    iamProfile: str(o.iamProfile),
-    eip,
-    keyPair: o.keyPair === false ? false : undefined,
-    tag: Array.isArray(o.tag) ? o.tag.map(String) : undefined,
-  };
+  return opts;
 }
 
 export const run: RunCommand = async (ctx, args, options) => {
@@ -205,170 +150,9 @@ export const run: RunCommand = async (ctx, args, options) => {
   // The code in force is the one the instance kept (first writer wins): this run's, or an earlier or
   // concurrent run's of the same command that reached the instance first.
   const inForce = results.find((r) => r.authCode !== undefined)?.authCode ?? authCode;
-  return successResult(ctx.program, plan, pre, launcher, results, inForce, {
+  return successResult(plan, pre, launcher, results, inForce, {
     showCode: plan.showSecrets || (ctx.io.stdoutIsTTY && !ctx.global.json),
     region: aws.region,
     targetFlag: aws.local?.flag,
   });
 };
-
-/** The server's URL: port 80 (443) is redirected to 8900 on the instance, as the original did. */
-function urlFor(plan: LaunchPlan, host: string): string | undefined {
-  if (plan.role !== 'server' || !plan.graphtermPortOpen) return undefined;
-  return `${plan.graphterm.https ? 'https' : 'http'}://${host}/`;
-}
-
-function successResult(
-  program: string,
-  plan: LaunchPlan,
-  pre: Preflight,
-  launcher: Launcher,
-  results: HostResult[],
-  authCode: string | undefined,
-  o: { showCode: boolean; region: string; targetFlag?: string },
-): CommandResult {
-  const sb = o.targetFlag ? ` ${o.targetFlag}` : '';
-  // Hosts that kept different codes (an earlier run reached some of them first): each has its own.
-  const perHost = results.some((r) => r.authCode !== undefined && r.authCode !== authCode);
-  const hosts = results.map((r) => {
-    const i = r.instance;
-    const reach = r.dnsName ?? i.publicDns ?? i.publicIp ?? i.privateIp ?? i.id;
-    const login = r.dnsName ?? i.name ?? i.id;
-    const url = urlFor(plan, reach);
-    return {
-      instanceId: i.id,
-      name: i.name ?? plan.baseName,
-      state: i.state,
-      region: o.region,
-      type: plan.instanceType,
-      image: pre.image.id,
-      imageName: pre.image.name,
-      dnsName: r.dnsName ?? null,
-      publicIp: i.publicIp ?? null,
-      privateIp: i.privateIp ?? null,
-      publicDns: i.publicDns ?? null,
-      role: plan.role,
-      url: url ?? null,
-      tunnel: plan.role === 'server' && !url ? `ec2ssh${sb} -L 8900:localhost:8900 -L 8901:localhost:8901 ${plan.user}@${login}   then open ${plan.graphterm.https ? 'https' : 'http'}://localhost:8900/` : null,
-      codeFile: plan.role === 'server' && r.authCodeDelivered ? serverAuthFile(r.dnsName ?? i.publicDns ?? i.publicIp ?? '') : null,
-      ssh: `ec2ssh${sb} ${plan.user}@${login}`,
-      setupStatus: r.setup ?? null,
-      copied: r.copied,
-      authCodeDelivered: r.authCodeDelivered,
-      // Only when the hosts kept different codes (see render); hidden like the top-level one.
-      ...(perHost && r.authCode !== undefined
-        ? { authCode: plan.showSecrets ? r.authCode : '(hidden: use --show-secrets)' }
-        : {}),
-    };
-  });
-  const c = launcher.created;
-  const json = {
-    ok: true,
-    instanceId: hosts[0]?.instanceId,
-    instances: hosts,
-    keyPair: { name: plan.keyName, created: Boolean(c.keyPair), keyFile: launcher.keyPair?.keyFile ?? null },
-    securityGroup: { id: launcher.group?.id ?? null, name: plan.securityGroup.name, created: Boolean(c.group), opened: (launcher.group?.added ?? []).map((a) => `${a.port}/${a.cidr}`), allows: launcher.group?.allows ?? [] },
-    zone: pre.zone ? { id: pre.zone.id, name: pre.zone.name, created: Boolean(c.zone), nameServers: c.zone?.nameServers ?? null } : null,
-    wait: plan.wait,
-    phases: launcher.progress.timer.toJSON(),
-    authCode: plan.showSecrets ? (authCode ?? null) : authCode ? '(hidden: use --show-secrets)' : null,
-    warnings: plan.warnings,
-  };
-  const render = (out: Output) => {
-    const p = out.paint;
-    for (const h of hosts) {
-      out.line(`${p.bold(h.name)}  ${h.instanceId}  ${h.state}  ${h.type}  ${o.region}`);
-      if (h.dnsName) out.line(`  DNS name:   ${h.dnsName}`);
-      out.line(`  addresses:  ${[h.publicIp, h.publicDns, h.privateIp].filter(Boolean).join('  ')}`);
-      if (h.url) out.line(`  URL:        ${p.cyan(h.url)}   (port 80${plan.graphterm.https ? '/443' : ''} is redirected to GraphTerm's 8900)`);
-      if (h.tunnel) out.line(`  GraphTerm:  ${h.tunnel}`);
-      out.line(`  log in:     ${h.ssh}`);
-      if (h.setupStatus) out.line(`  setup:      ${h.setupStatus}`);
-      if (h.copied.length) out.line(`  copied:     ${h.copied.join(', ')}`);
-    }
-    if (c.zone) out.line(`hosted zone ${c.zone.name} created; name servers: ${c.zone.nameServers.join(' ')}`);
-    const phases = launcher.progress.timer.phases;
-    if (phases.length) out.line(`phases: ${phases.map((x) => `${x.label} ${formatDuration(x.ms)}`).join(', ')}`);
-    if (authCode && perHost) {
-      if (o.showCode) results.forEach((r, i) => out.line(`auth code of ${hosts[i]!.name}:  ${p.bold(r.authCode ?? authCode)}`));
-      out.line(`auth code:  ${o.showCode ? 'shown once, above;' : 'not shown without a terminal (add --show-secrets);'} the hosts have different codes, each in ~${plan.user}/${hosts[0]!.codeFile ?? '.graphterm/'}`);
-    } else if (authCode) {
-      if (o.showCode) out.line(`auth code:  ${p.bold(authCode)}   (shown once; it is also in ~${plan.user}/${hosts[0]!.codeFile} on the instance)`);
-      else out.line(`auth code:  not shown without a terminal (add --show-secrets); read it with: ${hosts[0]!.ssh} cat ${shellQuote(hosts[0]!.codeFile ?? '')}`);
-    }
-    void program;
-  };
-  return { json, render };
-}
-
-function dryRunResult(plan: LaunchPlan, pre: Preflight, report: DryRunReport, region: string, nowMs: number): CommandResult {
-  const support = supportNote(pre.image.version, nowMs);
-  const hostsJson = pre.hosts.map((h) => ({
-    name: h.host.name,
-    dnsName: h.host.dnsName ?? null,
-    clientToken: h.token,
-    tags: h.tags,
-    replace: h.replace.map((i) => i.id),
-    adopt: h.adopt?.id ?? null,
-    userDataBytes: Buffer.byteLength(h.userData),
-  }));
-  const json = {
-    dryRun: true,
-    region,
-    image: { id: pre.image.id, name: pre.image.name, support: support?.text ?? null },
-    type: plan.instanceType,
-    role: plan.role,
-    keyPair: report.keyPair
-      ? { name: plan.keyName, exists: !report.keyPair.wouldCreate, action: report.keyPair.wouldCreate ? (plan.importKey ? 'import' : 'create') : 'use', keyFile: report.keyPair.keyFile ?? null }
-      : { name: null, exists: false, action: 'none', keyFile: null },
-    placement: {
-      vpcId: pre.placement.vpcId ?? null,
-      subnetId: pre.placement.subnetId ?? null,
-      ipv6: pre.placement.ipv6,
-      ipv6Only: pre.placement.ipv6Only,
-      iamProfile: plan.placement.iamProfile?.Name ?? plan.placement.iamProfile?.Arn ?? null,
-      elasticIp: plan.placement.eip ? (plan.placement.eip.allocationId ?? 'allocate') : null,
-      instanceConnect: plan.placement.noKeyPair,
-    },
-    securityGroup: {
-      name: plan.securityGroup.name,
-      id: report.group.id ?? null,
-      action: report.group.wouldCreate ? 'create' : report.group.added.length ? 'widen' : 'use',
-      rules: plan.securityGroup.rules.map((r) => ({ port: r.port, from: r.fromGroup ? [r.fromGroup] : r.cidrs, purpose: r.purpose })),
-      allows: report.group.allows,
-      add: report.group.added.map((a) => `${a.port}/${a.cidr}`),
-      missingNotAdded: report.group.missing.map((a) => `${a.port}/${a.cidr}`),
-      extra: report.group.extra,
-    },
-    dns: plan.domain ? { zone: pre.zone?.name ?? pre.zoneToCreate, zoneId: pre.zone?.id ?? null, createZone: Boolean(pre.zoneToCreate), records: plan.hosts.map((h) => `UPSERT ${h.dnsName} A <public IP> TTL 60`) } : null,
-    packages: { apt: plan.aptPackages, pipPinned: plan.pipPins.map((x) => `${x.name}==${x.version}`), pip: plan.pipPackages },
-    authCode: plan.authCode.kind,
-    ttl: plan.ttlMs ? formatDuration(plan.ttlMs) : null,
-    wait: plan.wait,
-    runInstancesCheck: report.runInstancesCheck,
-    hosts: hostsJson,
-    warnings: plan.warnings,
-  };
-  const render = (out: Output) => {
-    out.line('Dry run: nothing was changed. The launch would:');
-    out.line(`  image:           ${pre.image.id} (${pre.image.name})`);
-    if (support) out.line(`                   ${support.text}`);
-    out.line(`  type:            ${plan.instanceType}${plan.volumeSize ? `, root volume ${plan.volumeSize} GB` : ''}${plan.dataVolume ? `, data volume ${plan.dataVolume.sizeGb ?? 'snapshot size'} GB${plan.dataVolume.snapshotId ? ` from ${plan.dataVolume.snapshotId}` : ''} on /data` : ''}`);
-    out.line(json.keyPair.name ? `  key pair:        ${plan.keyName} (${json.keyPair.action}${json.keyPair.keyFile ? `; private key ${json.keyPair.keyFile}` : ''})` : '  key pair:        none (--no-key-pair: EC2 Instance Connect)');
-    placementLines(plan.placement, pre.placement).forEach((l, k) => out.line(`${k === 0 ? '  placement:       ' : '                   '}${l}`));
-    out.line(`  security group:  ${groupSummary(report.group)}`);
-    for (const w of groupWarnings(report.group)) out.line(`                   ${w}`);
-    for (const h of pre.hosts) {
-      out.line(`  instance:        ${h.host.name}  token ${h.token}${h.replace.length ? `  (replaces ${h.replace.map((i) => i.id).join(', ')})` : ''}${h.adopt ? `  (continues ${h.adopt.id})` : ''}`);
-      out.line(`  tags:            ${Object.entries(h.tags).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')}${plan.ttlMs ? ` ec2term:expires-at=<launch + ${formatDuration(plan.ttlMs)}>` : ''}`);
-    }
-    if (json.dns) {
-      out.line(`  DNS:             ${json.dns.createZone ? `create zone ${json.dns.zone}; ` : `zone ${json.dns.zone} (${json.dns.zoneId}); `}${json.dns.records.join('; ')}; wait INSYNC`);
-    }
-    out.line(`  user-data:       ${plan.role === 'host' ? `gtermhost --server_addr=${pre.serverAddr}` : `gtermserver --auth_type=${plan.graphterm.authType}${plan.graphterm.https ? ' --https' : ''}`} (foreground systemd unit); python2 + pip 20.3.4, graphterm==0.57.0 tornado==4.5.3 (hash-pinned)${plan.pipPins.length ? ` + ${plan.packagesSummary.filter((x) => x === 'pylab' || x === 'netcdf').join(', ')}` : ''}; apt: ${plan.aptPackages.join(' ') || '(base only)'}${plan.pipPackages.length ? `; pip: ${plan.pipPackages.join(' ')}` : ''}${plan.ttlMs ? `; powers off after ${formatDuration(plan.ttlMs)}` : ''} (${hostsJson[0]!.userDataBytes} bytes; see --user-data)`);
-    out.line(`  auth code:       ${plan.role === 'host' ? `none: the host's key is asked from ${plan.connectTo} and delivered over SSH` : plan.authCode.kind === 'random' ? 'random, delivered over SSH after boot' : plan.authCode.kind === 'given' ? 'as given, delivered over SSH after boot' : plan.graphtermPortOpen ? `none (--auth-type ${plan.graphterm.authType}, open server)` : `none (--auth-type ${plan.graphterm.authType}): ports closed, reach it through the ssh tunnel`}`);
-    out.line(`  wait:            ${plan.wait}`);
-    out.line(`  EC2 check:       ${report.runInstancesCheck}`);
-  };
-  return { json, render };
-}

@@ -1,8 +1,6 @@
 // A small static table of on-demand hourly prices (USD, Linux, us-east-1 list prices) for common
 // instance types, shown by `ec2list --wide` "where known". Other regions differ by a few percent;
 // types not listed show no price. Not a bill: no discounts, storage or traffic.
-export const PRICE_NOTE = 'approximate on-demand USD/hour, Linux, us-east-1 list price';
-
 const PRICES: Record<string, number> = {
   // the original scripts' era
   'm1.small': 0.044,

@@ -235,10 +235,6 @@ export interface SnapshotRow {
   tags: Record<string, string>;
 }
 
-export const SNAPSHOT_KEYS: (keyof SnapshotRow)[] = [
-  'region', 'snapshotId', 'volumeId', 'instanceId', 'instanceName', 'device', 'sizeGiB', 'state', 'progress', 'startTime', 'description', 'managed', 'tags',
-];
-
 /** Pure: the --snapshots table. */
 export function renderSnapshots(rows: SnapshotRow[], o: Pick<RenderOptions, 'regionColumn' | 'headers' | 'width' | 'paint'>): string[] {
   const cols: Column<SnapshotRow>[] = [];

@@ -24,7 +24,6 @@ export const spec: CommandSpec = {
     'ec2ssh --instance-connect lab       # a one-time key pushed by EC2 Instance Connect',
     'ec2ssh --via eice private-lab       # through an EC2 Instance Connect Endpoint',
     'ec2ssh --address-type ipv6 lab',
-    'ec2ssh --sandbox lab',
   ],
   passThrough: true,
   configure(cmd) {

@@ -6,7 +6,6 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { AwsContext } from '../aws.js';
 import type { Ec2 } from '../ec2.js';
-import { call } from '../ec2.js';
 import { AwsRefusedError, CancelledError, ConnectionError } from '../errors.js';
 import type { EndpointInfo } from './route.js';
 
@@ -17,26 +16,9 @@ export const OPEN_TUNNEL_ACTION = 'ec2-instance-connect:OpenTunnel';
 
 /** The endpoints in a region (all, or those of one VPC), as DescribeInstanceConnectEndpoints gives them. */
 export async function describeEndpoints(ec2: Ec2, q: { vpcIds?: string[]; ids?: string[] } = {}): Promise<EndpointInfo[]> {
-  const { DescribeInstanceConnectEndpointsCommand } = await import('@aws-sdk/client-ec2');
-  const out: EndpointInfo[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await call('listing EC2 Instance Connect Endpoints', () =>
-      ec2.client.send(
-        new DescribeInstanceConnectEndpointsCommand({
-          InstanceConnectEndpointIds: q.ids,
-          Filters: q.vpcIds?.length ? [{ Name: 'vpc-id', Values: q.vpcIds }] : undefined,
-          NextToken,
-        }),
-      ),
-    );
-    for (const e of page.InstanceConnectEndpoints ?? []) {
-      if (!e.InstanceConnectEndpointId) continue;
-      out.push({ id: e.InstanceConnectEndpointId, vpcId: e.VpcId, subnetId: e.SubnetId, state: e.State, dnsName: e.DnsName, fipsDnsName: e.FipsDnsName });
-    }
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return out;
+  return (await ec2.instanceConnectEndpoints(q))
+    .filter((e) => e.InstanceConnectEndpointId)
+    .map((e) => ({ id: e.InstanceConnectEndpointId!, vpcId: e.VpcId, subnetId: e.SubnetId, state: e.State, dnsName: e.DnsName, fipsDnsName: e.FipsDnsName }));
 }
 
 class Sha256 {

@@ -22,153 +22,21 @@
 //
 // EC2TERM_ROOT (unset on EC2) prefixes every file path the script writes, so tests can run it in a
 // temporary directory with stub commands on PATH; the unit files' contents always use the real paths.
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { GRAPHTERM_PIP_PINS, PIP_BOOTSTRAP, requirementsText, type PipPin } from './pins.js';
-import { CONF_PATH, dashify, GRAPHTERM_PORT, graphtermConf, IDENTITY_CERT_PATH, UNIT_NAME, WRAPPER_PATH, wrapperScript, type GraphTermConf } from './wrapper.js';
+// The input and the pure pieces it makes live in userdata-input.ts; the fleet join's in userdata-join.ts.
+import { PIP_BOOTSTRAP } from './pins.js';
+import { CONF_PATH, graphtermConf, UNIT_NAME, WRAPPER_PATH } from './wrapper.js';
+import { checkedCertificate, fleetJoinBlock, identityCertBlock } from './userdata-join.js';
 import { graphtermHostName, hostAuthFile } from './delivery.js';
 import { shellQuote, shellQuoteAlways } from '../shellquote.js';
+import { aptPackagesFor, launchConf, packedWrapper, requirementsFor, SETUP_LOG, type UserDataInput } from './userdata-input.js';
 
 export { UNIT_NAME };
-
-export type GraphTermRole = 'server' | 'host';
-
-export interface GraphTermSettings {
-  /** singleuser, none, name or multiuser. */
-  authType: string;
-  /** 'file': a code arrives over SSH after boot (singleuser, multiuser); 'none': no code (none, name). */
-  authMode: 'file' | 'none';
-  https: boolean;
-  /** Written to ~/.graphterm/gterm_email.txt, where GraphTerm reads it (as the original did). */
-  gmailAddr?: string;
-  allowEmbed: boolean;
-  allowShare: boolean;
-  notebookServer: boolean;
-  logging: boolean;
-  oshell: boolean;
-  screen: boolean;
-  /** Extra gtermserver options, one word each (e.g. "--lc_export=telephone"). */
-  otherOpts: string[];
-}
-
-export interface DataVolume {
-  /** The device name given to EC2 (/dev/sdf); on Nitro it shows up as an NVMe disk. */
-  device: string;
-  mountPoint: string;
-  /** Make a file system when the volume has none (never when it came from a snapshot). */
-  format: boolean;
-}
-
-export interface UserDataInput {
-  /** The instance's Name tag. */
-  name: string;
-  /** The DNS record ec2launch makes for it (--external_host); else the public host name from metadata. */
-  dnsName?: string;
-  role: GraphTermRole;
-  /** Login user of the image (ubuntu). */
-  user: string;
-  aptPackages: string[];
-  /** Hash-pinned Python packages (--pylab, --netcdf), installed with GraphTerm's pins. */
-  pipPins?: PipPin[];
-  /** The user's own pip packages (--install pip:X): installed after the pinned set, not hash-checked. */
-  pipPackages: string[];
-  graphterm: GraphTermSettings;
-  /** Server: hosts may join (--accept-hosts): the host port listens on the private address. */
-  acceptHosts?: boolean;
-  /** Server accepting hosts: the PEM certificate that signs instance identity documents (AWS's for the
-   *  region). With it the key responder runs, so fleet hosts (replacements too) fetch their own keys. */
-  identityCertificate?: string;
-  /** Host: its dot-free GraphTerm name (gtermhost's positional argument). */
-  hostName?: string;
-  /** Host: the primary server's address for gtermhost --server_addr. */
-  serverAddr?: string;
-  /** Fleet host (one user-data for every instance of a launch template): its GraphTerm name is decided
-   *  at boot as fleetHostName(name, instance id), so each host joins under a name of its own. */
-  nameFromInstanceId?: boolean;
-  /** Power off (and, with shutdown behaviour "terminate", terminate) this many minutes after first boot. */
-  ttlMinutes?: number;
-  dataVolume?: DataVolume;
-}
-
-export const SETUP_LOG = '/root/ec2launch.log';
-/** Packages every GraphTerm instance gets on jammy. */
-export const BASE_APT_PACKAGES = ['python2', 'python-is-python2', 'python2-dev', 'python3-pip', 'build-essential', 'curl', 'ca-certificates', 'openssl', 'iptables', 'iproute2'];
-
-/** Pure: the extra gtermserver options the flags ask for (one definition per flag). */
-export function serverExtraOptions(g: GraphTermSettings): string[] {
-  const out: string[] = [];
-  if (g.allowEmbed) out.push('--allow_embed');
-  if (g.allowShare) out.push('--allow_share');
-  if (g.notebookServer) out.push('--nb_server');
-  out.push(...g.otherOpts);
-  return out;
-}
-
-/**
- * Pure: the wrapper's settings known at launch. Boot-time values (the public name without a DNS record,
- * the private address) are appended by the script from the instance metadata.
- */
-export function launchConf(input: UserDataInput): GraphTermConf {
-  const g = input.graphterm;
-  const common = { logging: g.logging, oshell: g.oshell, screen: g.screen };
-  if (input.role === 'host') {
-    // A fleet host's name (and so its key file) is appended at boot, from the instance id.
-    if (input.nameFromInstanceId) return { role: 'host', ...common, serverAddr: input.serverAddr };
-    const hostName = input.hostName ?? graphtermHostName(input.name);
-    return { role: 'host', ...common, hostName, serverAddr: input.serverAddr, authFile: `/home/${input.user}/${hostAuthFile(hostName)}` };
-  }
-  return {
-    role: 'server',
-    ...common,
-    port: GRAPHTERM_PORT,
-    bind: '0.0.0.0',
-    externalHost: input.dnsName,
-    externalPort: g.https ? 443 : 80,
-    authType: g.authType,
-    superUsers: g.authType === 'multiuser' ? input.user : undefined,
-    https: g.https,
-    extra: serverExtraOptions(g),
-    joinCert: input.acceptHosts && input.identityCertificate ? IDENTITY_CERT_PATH : undefined,
-  };
-}
-
+export { aptPackagesFor, BASE_APT_PACKAGES, launchConf, packedWrapper, requirementsFor, serverExtraOptions, SETUP_LOG } from './userdata-input.js';
+export type { DataVolume, GraphTermRole, GraphTermSettings, UserDataInput } from './userdata-input.js';
 
 const q = shellQuote;
 const qs = shellQuoteAlways;
 const arr = (words: string[]) => `(${words.map(q).join(' ')})`;
-
-/** Pure (deterministic: gzip without a time stamp): the wrapper as base64 lines of 76 characters. */
-export function packedWrapper(): string {
-  return (gzipSync(Buffer.from(wrapperScript()), { level: 9 }).toString('base64').match(/.{1,76}/g) ?? []).join('\n');
-}
-
-/**
- * Pure (deterministic): the script as EC2's UserData, gzip-compressed then base64. cloud-init runs
- * gzip-compressed user-data as the script it holds, and EC2's 16 KB limit is on these bytes, so the
- * whole setup (start script, key responder, certificate) fits with room to spare.
- */
-export function userDataForEc2(script: string): string {
-  return gzipSync(Buffer.from(script), { level: 9 }).toString('base64');
-}
-
-/** Pure: EC2 UserData (base64) as the text an instance runs: gunzipped when compressed, as cloud-init does. */
-export function userDataText(base64: string): string {
-  const raw = Buffer.from(base64, 'base64');
-  if (raw[0] === 0x1f && raw[1] === 0x8b) {
-    try { return gunzipSync(raw).toString('utf8'); } catch { return raw.toString('utf8'); }
-  }
-  return raw.toString('utf8');
-}
-
-/** Pure: the apt packages of an input (base first, duplicates dropped). */
-export function aptPackagesFor(input: UserDataInput): string[] {
-  const extra = input.graphterm.screen ? ['screen'] : [];
-  return [...new Set([...BASE_APT_PACKAGES, ...extra, ...input.aptPackages])];
-}
-
-/** Pure: the hash-pinned requirements the instance installs (GraphTerm's, then --pylab/--netcdf's). */
-export function requirementsFor(input: UserDataInput): string {
-  return requirementsText([...GRAPHTERM_PIP_PINS, ...(input.pipPins ?? [])]);
-}
 
 /** Pure: the user-data script. Deterministic for a given input (so retries keep one ClientToken). */
 export function buildUserData(input: UserDataInput): string {
@@ -179,8 +47,7 @@ export function buildUserData(input: UserDataInput): string {
   const server = input.role === 'server';
   const program = server ? 'gtermserver' : 'gtermhost';
   const needsSecret = server ? input.graphterm.authMode === 'file' : true;
-  const cert = server && input.acceptHosts ? input.identityCertificate : undefined;
-  if (cert !== undefined && !/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n$/.test(cert)) throw new Error('identityCertificate must be one PEM certificate');
+  const cert = server && input.acceptHosts ? checkedCertificate(input.identityCertificate) : undefined;
   const values = [
     `EC2TERM_NAME=${qs(input.name)}`,
     `EC2TERM_DNS_NAME=${qs(input.dnsName ?? '')}`,
@@ -347,11 +214,7 @@ CONF
   fi
   if [ "$NAME_FROM_INSTANCE_ID" = yes ]; then printf 'GTERM_HOST_NAME=%q\\n' "$FLEET_HOST_NAME"; fi
 } >>"$ROOT$CONF"
-${cert ? `# The certificate fleet hosts' identity documents are checked against (public: AWS publishes it).
-cat >"$ROOT${IDENTITY_CERT_PATH}" <<'IDENTITYCERT'
-${cert.trimEnd()}
-IDENTITYCERT
-` : ''}# The start script (src/lib/graphterm/wrapper.ts), gzip+base64 so the whole user-data fits EC2's 16 KB.
+${identityCertBlock(cert)}# The start script (src/lib/graphterm/wrapper.ts), gzip+base64 so the whole user-data fits EC2's 16 KB.
 base64 -d <<'WRAPPER' | gunzip >"$ROOT$WRAPPER"
 ${packedWrapper()}
 WRAPPER
@@ -417,14 +280,7 @@ WantedBy=multi-user.target
 UNIT
   systemctl daemon-reload
   systemctl enable --now "$UNIT.path"
-  if [ "$NAME_FROM_INSTANCE_ID" = yes ]; then
-    # A fleet host asks the server's key responder for its own key (signed identity document), so a
-    # replacement joins by itself; ec2launch's delivery over SSH stays the other way in.
-    log "asking the server for the key of $FLEET_HOST_NAME (fleet join)"
-    ( runuser -u "$EC2TERM_USER" -- env HOME="$HOME_DIR" EC2TERM_GRAPHTERM_CONF="$ROOT$CONF" bash "$ROOT$WRAPPER" join 1800 ||
-      log 'the server gave no key; waiting for ec2launch to deliver it' ) &
-  fi
-  log "waiting for ec2launch to deliver $SECRET_FILE (over SSH) before starting ${program}"
+${fleetJoinBlock()}  log "waiting for ec2launch to deliver $SECRET_FILE (over SSH) before starting ${program}"
   for _ in $(seq 1 900); do
     [ -s "$ROOT$SECRET_FILE" ] && break
     sleep 2

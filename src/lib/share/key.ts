@@ -8,7 +8,7 @@ export interface ScopeInput {
   region?: string;
   profile?: string;
   endpointUrl?: string;
-  /** --sandbox (the local target). */
+  /** The local target (target.ts) instead of AWS. */
   local?: boolean;
 }
 

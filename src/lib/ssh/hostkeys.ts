@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { parseConsoleFingerprints, sha256Fingerprint } from '../console-fingerprints.js';
 import { ConnectionError, TimeoutError } from '../errors.js';
-import type { Ec2 } from '../ec2.js';
 import type { Clock } from '../clock.js';
 import { pollUntil } from '../wait.js';
 import { hostKeyAlgorithmsFor } from './connection.js';

@@ -1,8 +1,8 @@
 // An SFTP v3 server over ssh2's server-side SFTP stream, serving an instance's filesystem root.
 // Hot path (READ/WRITE) uses open fs FileHandles with positional I/O and never blocks the event loop,
 // so clients that keep many 32 KiB+ requests in flight (OpenSSH sftp/scp, ssh2 fastGet/fastPut) run at
-// disk speed. Replies may leave out of order: SFTP matches them by request id.
-import { constants as fsc, type Stats } from 'node:fs';
+// disk speed. The request queue and its in-order replies: sftp-replies.ts; attributes and names: sftp-attrs.ts.
+import { constants as fsc } from 'node:fs';
 import {
   chmod, chown, link, lstat, mkdir, open, readdir, readlink, rename, rmdir, stat, symlink, truncate, unlink, utimes,
   type FileHandle,
@@ -10,7 +10,11 @@ import {
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2';
-import { Jail, JailError } from './jail.js';
+import type { Jail } from './jail.js';
+import { applyAttrs, longName, readStrings, toAttrs } from './sftp-attrs.js';
+import { orderedReplies } from './sftp-replies.js';
+
+export { longName } from './sftp-attrs.js';
 
 const { OPEN_MODE, STATUS_CODE } = ssh2.utils.sftp;
 /** Largest READ we answer in one reply (OpenSSH's own sftp-server limit). */
@@ -20,16 +24,6 @@ const READDIR_BATCH = 128;
 type OpenFile = { kind: 'file'; fh: FileHandle; path: string };
 type OpenDir = { kind: 'dir'; path: string; names: string[] | null };
 type Handle = OpenFile | OpenDir;
-type Slot = { send: (() => void) | null };
-interface Reply {
-  status(code: number, msg?: string): void;
-  ok(): void;
-  fail(err: unknown): void;
-  handle(h: Buffer): void;
-  data(d: Buffer): void;
-  name(n: FileEntry[]): void;
-  attrs(a: Attributes): void;
-}
 
 export interface SftpOptions {
   jail: Jail;
@@ -55,57 +49,7 @@ export function serveSftp(sftp: SFTPWrapper, o: SftpOptions): void {
     return h?.kind === 'file' ? h : undefined;
   };
 
-  // Replies leave in request order even though the work runs concurrently: OpenSSH's sftp/scp advance
-  // their upload "high water" mark only over in-order WRITE acks and truncate the file there at the end.
-  // READ/WRITE run in parallel with each other; any other request waits for everything before it, and
-  // everything after waits for it, so metadata changes see the effects of earlier writes.
-  const queue: Slot[] = [];
-  const flushQueue = () => {
-    while (queue.length > 0 && queue[0]!.send) queue.shift()!.send!();
-  };
-  let barrier: Promise<unknown> = Promise.resolve();
-  const inflight = new Set<Promise<unknown>>();
-  const on = <A extends unknown[]>(ev: string, fn: (r: Reply, ...args: A) => Promise<void>, parallel = false) => {
-    sftp.on(ev, (id: number, ...raw: A) => {
-      // ssh2 may hand us views into its receive buffer: copy them before any asynchronous step.
-      const args = raw.map((a) => (Buffer.isBuffer(a) ? Buffer.from(a) : a)) as A;
-      const slot: Slot = { send: null };
-      queue.push(slot);
-      const put = (f: () => void) => {
-        if (slot.send) return;
-        slot.send = f;
-        flushQueue();
-      };
-      const r: Reply = {
-        status: (code, msg) => put(() => sftp.status(id, code, msg)),
-        ok: () => put(() => sftp.status(id, STATUS_CODE.OK)),
-        fail: (err) => {
-          const [code, msg] = statusOf(err);
-          put(() => sftp.status(id, code, msg));
-        },
-        handle: (h) => put(() => sftp.handle(id, h)),
-        data: (d) => put(() => sftp.data(id, d)),
-        name: (n) => put(() => sftp.name(id, n)),
-        attrs: (a) => put(() => sftp.attrs(id, a)),
-      };
-      const run = async () => {
-        try {
-          await fn(r, ...args);
-        } catch (err) {
-          r.fail(err);
-        }
-        r.status(STATUS_CODE.FAILURE, 'no reply'); // no-op when the handler replied
-      };
-      if (parallel) {
-        const p = barrier.then(run);
-        inflight.add(p);
-        void p.finally(() => inflight.delete(p));
-      } else {
-        barrier = Promise.all([barrier, ...inflight]).then(run);
-        inflight.clear();
-      }
-    });
-  };
+  const on = orderedReplies(sftp);
 
   on('OPEN', async (r, filename: string, pflags: number, attrs: Attributes) => {
     let flags: number;
@@ -296,90 +240,4 @@ function sendExitStatus(sftp: SFTPWrapper, code: number): void {
     _protocol?: { exitStatus(id: number, code: number): void };
   };
   if (s.outgoing?.state === 'open' && s._protocol) s._protocol.exitStatus(s.outgoing.id, code);
-}
-
-interface AttrTarget {
-  truncate(n: number): Promise<void>;
-  chmod(m: number): Promise<void>;
-  utimes(a: number, m: number): Promise<void>;
-  chown(u: number, g: number): Promise<void>;
-  stat(): Promise<Stats>;
-}
-
-async function applyAttrs(a: Partial<Attributes> | undefined, t: AttrTarget): Promise<void> {
-  if (!a) return;
-  if (typeof a.size === 'number') await t.truncate(a.size);
-  if (typeof a.uid === 'number' && typeof a.gid === 'number') {
-    // Files belong to whoever runs the sandbox; only a real change is attempted (and may be refused).
-    const st = await t.stat();
-    if (st.uid !== a.uid || st.gid !== a.gid) await t.chown(a.uid, a.gid);
-  }
-  if (typeof a.mode === 'number') await t.chmod(a.mode & 0o7777);
-  if (typeof a.atime === 'number' && typeof a.mtime === 'number') await t.utimes(a.atime, a.mtime);
-}
-
-function toAttrs(st: Stats): Attributes {
-  return {
-    mode: st.mode,
-    uid: st.uid,
-    gid: st.gid,
-    size: st.size,
-    atime: Math.floor(st.atimeMs / 1000),
-    mtime: Math.floor(st.mtimeMs / 1000),
-  };
-}
-
-function statusOf(err: unknown): [number, string] {
-  if (err instanceof JailError) return [STATUS_CODE.PERMISSION_DENIED, 'Permission denied'];
-  const code = (err as NodeJS.ErrnoException)?.code;
-  switch (code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return [STATUS_CODE.NO_SUCH_FILE, 'No such file'];
-    case 'EACCES':
-    case 'EPERM':
-    case 'EROFS':
-      return [STATUS_CODE.PERMISSION_DENIED, 'Permission denied'];
-    default:
-      return [STATUS_CODE.FAILURE, code ? `Failure (${code})` : 'Failure'];
-  }
-}
-
-function readStrings(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let p = 0;
-  while (p + 4 <= buf.length) {
-    const n = buf.readUInt32BE(p);
-    if (p + 4 + n > buf.length) break;
-    out.push(buf.subarray(p + 4, p + 4 + n));
-    p += 4 + n;
-  }
-  return out;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** An `ls -l` line, as OpenSSH's sftp-server sends for `ls -l`. */
-export function longName(name: string, st: Stats, user: string): string {
-  const d = st.mtime;
-  const recent = Math.abs(Date.now() - d.getTime()) < 182 * 24 * 3600 * 1000;
-  const when = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${
-    recent ? `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}` : ` ${d.getFullYear()}`
-  }`;
-  return `${modeString(st.mode)} ${String(st.nlink).padStart(4)} ${user.padEnd(8)} ${user.padEnd(8)} ${String(st.size).padStart(8)} ${when} ${name}`;
-}
-
-function modeString(mode: number): string {
-  const t = mode & fsc.S_IFMT;
-  const kind =
-    t === fsc.S_IFDIR ? 'd' : t === fsc.S_IFLNK ? 'l' : t === fsc.S_IFCHR ? 'c' : t === fsc.S_IFBLK ? 'b'
-    : t === fsc.S_IFIFO ? 'p' : t === fsc.S_IFSOCK ? 's' : '-';
-  const rwx = (bits: number, special: boolean, ch: string) =>
-    `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${special ? (bits & 1 ? ch : ch.toUpperCase()) : bits & 1 ? 'x' : '-'}`;
-  return (
-    kind +
-    rwx((mode >> 6) & 7, (mode & 0o4000) !== 0, 's') +
-    rwx((mode >> 3) & 7, (mode & 0o2000) !== 0, 's') +
-    rwx(mode & 7, (mode & 0o1000) !== 0, 't')
-  );
 }

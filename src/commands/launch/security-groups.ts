@@ -1,11 +1,13 @@
 // Security groups ec2term uses: one per purpose (ec2term-ssh, ec2term-graphterm-server, ...) for the
 // default sources, and one per purpose and --allow-from sources (name + hash, see plan.ts) otherwise,
 // so a narrow --allow-from never lands in a group that is open wider. Created when missing with exactly
-// the rules asked for; never narrowed or rewritten. Pure rule arithmetic plus a few SDK calls.
+// the rules asked for; never narrowed or rewritten. Pure rule arithmetic plus a few Ec2 calls (writes
+// through LaunchWrites, the dry-run chokepoint).
 import type { IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
-import { call, type Ec2 } from './ec2.js';
-import { awsErrorCode, Ec2termError, fromAwsError } from './errors.js';
-import { TAGS } from './instances.js';
+import type { Ec2 } from '../../lib/ec2.js';
+import { awsErrorCode, Ec2termError } from '../../lib/errors.js';
+import { TAGS } from '../../lib/instances.js';
+import type { LaunchWrites } from './writes.js';
 
 export interface WantedRule {
   port: number;
@@ -120,63 +122,51 @@ export function toPermissions(pairs: PortSource[]): IpPermission[] {
   );
 }
 
-export async function findGroup(ec2: Ec2, name: string, signal?: AbortSignal, vpcId?: string): Promise<SecurityGroup | undefined> {
-  const sdk = await import('@aws-sdk/client-ec2');
-  const Filters = [{ Name: 'group-name', Values: [name] }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])];
-  const res = await call(`looking up the security group ${name}`, () =>
-    ec2.client.send(new sdk.DescribeSecurityGroupsCommand({ Filters }), { abortSignal: signal }),
-  );
-  return res.SecurityGroups?.[0];
+export async function findGroup(ec2: Ec2, name: string, vpcId?: string): Promise<SecurityGroup | undefined> {
+  const filters = [{ Name: 'group-name', Values: [name] }, ...(vpcId ? [{ Name: 'vpc-id', Values: [vpcId] }] : [])];
+  return (await ec2.securityGroups(filters, `looking up the security group ${name}`))[0];
 }
 
 /**
  * Makes sure the group exists with the rules asked for. `widen`: add missing rules to an existing group
- * (only when the user asked for a source). `dryRun`: look only (EC2 DryRun for the create), change nothing.
+ * (only when the user asked for a source). The same checks and answer in a dry run: only the writes differ.
  */
-export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { widen: boolean; dryRun: boolean; signal?: AbortSignal }): Promise<GroupOutcome> {
-  const sdk = await import('@aws-sdk/client-ec2');
-  const send = { abortSignal: opts.signal };
-  const existing = await findGroup(ec2, spec.name, opts.signal, spec.vpcId);
+export async function ensureSecurityGroup(writes: LaunchWrites, spec: GroupSpec, opts: { widen: boolean }): Promise<GroupOutcome> {
+  const { ec2 } = writes;
+  const existing = await findGroup(ec2, spec.name, spec.vpcId);
   if (!existing) {
     const all = missingRules([], spec.rules);
-    if (opts.dryRun) {
-      await dryRunCheck(`creating the security group ${spec.name}`, () =>
-        ec2.client.send(new sdk.CreateSecurityGroupCommand({ GroupName: spec.name, Description: spec.description, VpcId: spec.vpcId, DryRun: true }), send),
-      );
-      return { name: spec.name, created: false, wouldCreate: true, added: all, missing: [], allows: describePermissions(toPermissions(all)), extra: [] };
-    }
-    let res;
+    let made;
     try {
-      res = await ec2.client.send(
-        new sdk.CreateSecurityGroupCommand({
-          GroupName: spec.name,
-          Description: spec.description,
-          VpcId: spec.vpcId,
-          TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: TAGS.managed, Value: 'true' }, { Key: TAGS.name, Value: spec.name }] }],
-        }),
-        send,
-      );
+      made = await writes.write('createSecurityGroup', `create the security group ${spec.name}`, [
+        { name: spec.name, description: spec.description, vpcId: spec.vpcId, tags: { [TAGS.managed]: 'true', [TAGS.name]: spec.name } },
+      ]);
     } catch (err) {
-      if (awsErrorCode(err) !== 'InvalidGroup.Duplicate') throw fromAwsError(err, `creating the security group ${spec.name}`);
+      if (writes.dryRun || awsErrorCode(err) !== 'InvalidGroup.Duplicate') throw err;
       // A concurrent launch created it a moment ago and is adding these same rules: use that group,
       // adding whatever it lacks so far (not ours to delete on undo).
-      const raced = await findGroup(ec2, spec.name, opts.signal, spec.vpcId);
-      if (!raced) throw fromAwsError(err, `creating the security group ${spec.name}`);
+      const raced = await findGroup(ec2, spec.name, spec.vpcId);
+      if (!raced) throw err;
       const perms = raced.IpPermissions ?? [];
       const extra = checkExtra(spec, raced.GroupId!, perms);
       const lacking = missingRules(perms, spec.rules);
-      await authorizeIgnoringDuplicates(ec2, raced.GroupId!, spec.name, lacking, opts.signal);
+      await authorizeIgnoringDuplicates(writes, { id: raced.GroupId!, name: spec.name }, lacking);
       return { id: raced.GroupId!, name: spec.name, created: false, added: [], missing: [], allows: describePermissions([...perms, ...toPermissions(lacking)]), extra };
     }
-    const id = res.GroupId!;
-    const outcome: GroupOutcome = { id, name: spec.name, created: true, added: [], missing: [], allows: describePermissions(toPermissions(all)), extra: [] };
+    const allowsAll = describePermissions(toPermissions(all));
+    if (!made) {
+      // Its rules cannot be checked before the group exists: recorded only.
+      await authorizeIgnoringDuplicates(writes, { id: '', name: spec.name }, all);
+      return { name: spec.name, created: false, wouldCreate: true, added: all, missing: [], allows: allowsAll, extra: [] };
+    }
+    const id = made.value;
+    const outcome: GroupOutcome = { id, name: spec.name, created: true, added: [], missing: [], allows: allowsAll, extra: [] };
     if (all.length > 0) {
-      await authorizeIgnoringDuplicates(ec2, id, spec.name, all, opts.signal);
+      await authorizeIgnoringDuplicates(writes, { id, name: spec.name }, all);
       outcome.added = all;
     }
     return outcome;
   }
-  // The same checks and the same answer with and without dryRun: only the AWS call differs.
   const id = existing.GroupId!;
   const perms = existing.IpPermissions ?? [];
   const extra = checkExtra(spec, id, perms);
@@ -184,15 +174,8 @@ export async function ensureSecurityGroup(ec2: Ec2, spec: GroupSpec, opts: { wid
   const base = { id, name: spec.name, created: false, extra };
   if (missing.length === 0) return { ...base, added: [], missing: [], allows: describePermissions(perms) };
   if (!opts.widen) return { ...base, added: [], missing, allows: describePermissions(perms) };
-  const widened = { ...base, added: missing, missing: [], allows: describePermissions([...perms, ...toPermissions(missing)]) };
-  if (opts.dryRun) {
-    await dryRunCheck(`opening ports in ${spec.name}`, () =>
-      ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(missing), DryRun: true }), send),
-    );
-    return widened;
-  }
-  await call(`opening ports in ${spec.name}`, () => ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: toPermissions(missing) }), send));
-  return widened;
+  await writes.write('authorizeIngress', `open ${missing.map((m) => `${m.port} to ${m.cidr}`).join(', ')} in ${spec.name}`, [{ id, name: spec.name }, toPermissions(missing)]);
+  return { ...base, added: missing, missing: [], allows: describePermissions([...perms, ...toPermissions(missing)]) };
 }
 
 /**
@@ -210,43 +193,31 @@ function checkExtra(spec: GroupSpec, id: string, perms: IpPermission[]): string[
   return extra;
 }
 
-/** Opens ports; a rule a concurrent run already added is not an error. */
-async function authorizeIgnoringDuplicates(ec2: Ec2, id: string, name: string, rules: Parameters<typeof toPermissions>[0], signal?: AbortSignal): Promise<void> {
-  if (rules.length === 0) return;
-  const sdk = await import('@aws-sdk/client-ec2');
+/** Opens ports, one rule at a time; a rule a concurrent run already added is not an error. (Dry run: a
+ * group that does not exist yet has nothing to check them against, so they are recorded unchecked.) */
+async function authorizeIgnoringDuplicates(writes: LaunchWrites, group: { id: string; name: string }, rules: PortSource[]): Promise<void> {
   for (const perm of toPermissions(rules)) {
     try {
-      await ec2.client.send(new sdk.AuthorizeSecurityGroupIngressCommand({ GroupId: id, IpPermissions: [perm] }), { abortSignal: signal });
+      await writes.write('authorizeIngress', `open ${perm.FromPort} in ${group.name}`, [group, [perm]], { check: group.id !== '' });
     } catch (err) {
-      if (awsErrorCode(err) !== 'InvalidPermission.Duplicate') throw fromAwsError(err, `opening ports in ${name}`);
+      if (awsErrorCode(err) !== 'InvalidPermission.Duplicate') throw err;
     }
   }
 }
 
 /** Deletes a group; retries while an instance that used it is still shutting down. */
-export async function deleteSecurityGroup(ec2: Ec2, id: string, opts: { attempts?: number; sleep: (ms: number) => Promise<void> }): Promise<void> {
-  const sdk = await import('@aws-sdk/client-ec2');
+export async function deleteSecurityGroup(writes: LaunchWrites, id: string, opts: { attempts?: number; sleep: (ms: number) => Promise<void> }): Promise<void> {
   const attempts = opts.attempts ?? 30;
   for (let i = 0; ; i++) {
     try {
-      await ec2.client.send(new sdk.DeleteSecurityGroupCommand({ GroupId: id }));
+      await writes.write('deleteSecurityGroup', `delete the security group ${id}`, [id]);
       return;
     } catch (err) {
       const code = awsErrorCode(err);
       if (code === 'InvalidGroup.NotFound') return;
-      if (code !== 'DependencyViolation' || i + 1 >= attempts) throw new Ec2termError(`could not delete the security group ${id}: ${(err as Error).message}`, 1, { cause: err });
+      const why = (err instanceof Ec2termError && err.cause instanceof Error ? err.cause : (err as Error)).message;
+      if (code !== 'DependencyViolation' || i + 1 >= attempts) throw new Ec2termError(`could not delete the security group ${id}: ${why}`, 1, { cause: err });
       await opts.sleep(Math.min(5_000, 250 * 2 ** i));
     }
-  }
-}
-
-/** Runs an EC2 call with DryRun=true: "DryRunOperation" means it would have succeeded. */
-export async function dryRunCheck(doing: string, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    const code = awsErrorCode(err);
-    if (code === 'DryRunOperation') return;
-    await call(doing, () => Promise.reject(err));
   }
 }
