@@ -6,7 +6,22 @@ import { cleanEnv, ROOT, tempDir } from './bench.mjs';
 
 const CLIENT = join(ROOT, 'dist/src/sandbox/client.js');
 
-export async function startBenchSandbox({ delays = 'zero', faults } = {}) {
+/**
+ * The real GraphTerm runtime (npm run graphterm:runtime), installed into the user's cache when missing
+ * (Debian's archive and PyPI, no root); undefined with the reason when this machine cannot have it.
+ */
+export async function graphtermRuntime() {
+  const rt = await import(pathToFileURL(join(ROOT, 'dist/src/sandbox/graphterm/runtime.js')).href);
+  const found = rt.findRuntime(process.env);
+  if (found) return { runtime: found };
+  try {
+    return { runtime: await rt.ensureRuntime({ log: () => {} }) };
+  } catch (e) {
+    return { reason: `no GraphTerm runtime and npm run graphterm:runtime failed: ${e.message}` };
+  }
+}
+
+export async function startBenchSandbox({ delays = 'zero', faults, graphterm } = {}) {
   if (!existsSync(CLIENT)) throw new Error(`${CLIENT} is missing: run npm run build`);
   const client = await import(pathToFileURL(CLIENT).href);
   const root = tempDir('ec2term-bench-sbx-');
@@ -18,6 +33,8 @@ export async function startBenchSandbox({ delays = 'zero', faults } = {}) {
     ...process.env, ...base,
     EC2TERM_SANDBOX_DELAYS: typeof delays === 'string' ? delays : JSON.stringify(delays),
     EC2TERM_SANDBOX_FAULTS: faults ? JSON.stringify({ rules: faults }) : '',
+    // The bench's HOME is a temporary folder: the runtime is the one in the real user's cache.
+    ...(graphterm ? { EC2TERM_SANDBOX_GRAPHTERM: 'real', EC2TERM_GRAPHTERM_RUNTIME: graphterm.dir } : {}),
   };
   const info = await client.ensureSandbox(serverEnv);
   const admin = (method, path, body) => client.adminRequest(info, method, path, body);

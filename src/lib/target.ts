@@ -26,6 +26,8 @@ export interface LocalTarget {
    * addresses (2600:1f18::...), so a local target listens for all of them on this host (::1).
    */
   ipv6Host?: string;
+  /** The certificate its instance identity documents are signed with (AWS's per region on EC2). */
+  identityCertificate?(): string;
 }
 
 export function localTargetRequested(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
@@ -40,8 +42,8 @@ export function localTargetIdentity(env: NodeJS.ProcessEnv): string {
 
 /** Finds (or starts) the local target. Lazy: only runs that asked for it load its client. */
 export async function openLocalTarget(env: NodeJS.ProcessEnv, tildify: (p: string) => string): Promise<LocalTarget> {
-  const [{ ensureSandbox }, { SANDBOX_DEFAULT_REGION }, { join }] = await Promise.all([
-    import('../sandbox/client.js'), import('../sandbox/constants.js'), import('node:path'),
+  const [{ ensureSandbox }, { SANDBOX_DEFAULT_REGION }, { join }, { identityKey }] = await Promise.all([
+    import('../sandbox/client.js'), import('../sandbox/constants.js'), import('node:path'), import('../sandbox/identity.js'),
   ]);
   const info = await ensureSandbox(env);
   return {
@@ -53,5 +55,6 @@ export async function openLocalTarget(env: NodeJS.ProcessEnv, tildify: (p: strin
     description: `sandbox: ${info.url} (state in ${tildify(info.dir)})`,
     flag: LOCAL_TARGET_FLAG,
     ipv6Host: '::1',
+    identityCertificate: () => identityKey(info.dir).certificate,
   };
 }

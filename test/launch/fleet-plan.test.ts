@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fleetResourceName, groupRequest, planFleet, templateData } from '../../src/commands/launch/fleet/plan.js';
 import { planLaunch } from '../../src/commands/launch/plan.js';
+import { serverFleetName, splitServerAndFleet } from '../../src/commands/launch/fleet/with-server.js';
 import { parseScale } from '../../src/commands/list/fleets.js';
 import { UsageError } from '../../src/lib/errors.js';
 import { fleetHostName } from '../../src/lib/graphterm/delivery.js';
@@ -46,5 +47,16 @@ describe('fleet planning', () => {
     assert.deepEqual(parseScale('node=3'), { name: 'node', hosts: 3 });
     for (const bad of ['node', 'node=', '=3', 'node=101', 'No de=1', 'node=-1']) assert.throws(() => parseScale(bad), UsageError, bad);
     assert.equal(fleetHostName('node', 'i-0123456789abcdef0'), 'node-0123456789abcdef0');
+  });
+  it('--accept-hosts --hosts N NAME: the server with every flag but --hosts/--spot, then its fleet NAME-hosts with the host flags', () => {
+    const o = { acceptHosts: true, hosts: '10', spot: true, type: 't3.small', https: true, authType: 'multiuser', createZone: true, pylab: true, ttl: '4h', yes: true, dryRun: true };
+    const { server, fleet } = splitServerAndFleet(['lab.myterm.test'], o);
+    assert.deepEqual(server, [['lab.myterm.test'], { acceptHosts: true, type: 't3.small', https: true, authType: 'multiuser', createZone: true, pylab: true, ttl: '4h', yes: true, dryRun: true }]);
+    assert.deepEqual(fleet, [['lab-hosts'], { type: 't3.small', pylab: true, ttl: '4h', yes: true, dryRun: true, hosts: '10', spot: true, connectTo: 'lab.myterm.test' }]);
+    assert.equal(serverFleetName('lab'), 'lab-hosts');
+    // Each half is a launch ec2launch plans as it would alone.
+    assert.equal(planLaunch({ name: server[0][0], ...server[1] }).role, 'server');
+    const f = planLaunch({ name: fleet[0][0], ...fleet[1] });
+    assert.deepEqual(planFleet(fleet[1].hosts, fleet[1].spot, f, fleet[1]), { name: 'lab-hosts', hosts: 10, spot: true, resourceName: 'ec2term-lab-hosts' });
   });
 });

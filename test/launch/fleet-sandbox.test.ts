@@ -1,6 +1,6 @@
 // ec2launch --hosts against the sandbox running the real GraphTerm: a launch template and an Auto Scaling
 // group of hosts named from their instance ids, each joining the server with its own key; a host killed by
-// hand is replaced by the group and joins when ec2launch runs again; ec2list shows, scales and removes the
+// hand is replaced by the group and joins by itself (the server's key responder); ec2list shows, scales and removes the
 // fleet (awscli and the SDK confirm nothing is left).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -70,14 +70,28 @@ describe('ec2launch --hosts (a fleet) against the sandbox', { timeout: 600_000, 
       assert.equal(tags['aws:autoscaling:groupName'], 'ec2term-node');
     }
 
-    // Killed by hand: the group replaces it; running ec2launch again names (and keys) the new host.
+    // Killed behind the group's back (the EC2 API): the group replaces it, and the new host asks the
+    // server's key responder for its key with its signed identity document: it joins with no ec2launch.
+    const joined = async () => {
+      const r = await runBin('ec2ssh', ['--sandbox', 'lab', 'ec2term-graphterm hosts'], { env: sb.env, timeoutMs: 60_000 });
+      return r.code === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+    };
+    assert.deepEqual((await joined()).sort(), out.instances.map((h: { name: string }) => h.name).sort());
     const killed = out.instances[0].instanceId as string;
     await c.send(new TerminateInstancesCommand({ InstanceIds: [killed] }));
+    let replacement = '';
     await until(async () => {
       const x = await group();
-      const ids = (x?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId);
+      const ids = (x?.Instances ?? []).filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!);
+      replacement = ids.find((id) => !out.instances.some((h: { instanceId: string }) => h.instanceId === id)) ?? '';
       return ids.length === 3 && !ids.includes(killed);
     }, 20_000, 'a replacement');
+    await until(async () => (await joined()).includes(`node-${replacement.slice(2)}`), 120_000, 'the replacement in the server\'s host list');
+    const now = await joined();
+    assert.equal(now.length, 3, now.join(' '));
+    assert.ok(!now.includes(out.instances[0].name), 'the killed host is gone from the list');
+
+    // Running ec2launch again still works (the SSH-delivered keys): it names the new host and finds it joined.
     const again = await launch(['--sandbox', '--yes', '--json', '--hosts', '3', '--connect-to', 'lab', 'node']);
     assert.equal(again.code, 0, again.stderr);
     const hosts = JSON.parse(again.stdout).instances as { instanceId: string; name: string }[];
@@ -121,7 +135,7 @@ describe('ec2launch --hosts (a fleet) against the sandbox', { timeout: 600_000, 
     }
   });
 
-  it('under throttling, 5xx and dropped connections a fleet still launches once and is removed without leftovers', async () => {
+  it('under throttling, 5xx and dropped connections a fleet still launches once, scales and is removed without leftovers', async () => {
     // At most 5 faults in all: the SDK's 6 attempts per call win (as in test/reliability/faults.test.ts).
     const faults = { rules: (['throttle', '503', '500', 'drop'] as const).map((kind) => ({ kind, rate: 0.3, count: kind === 'throttle' ? 2 : 1 })) };
     await sb.admin('POST', '/_sandbox/faults', faults);
@@ -132,10 +146,29 @@ describe('ec2launch --hosts (a fleet) against the sandbox', { timeout: 600_000, 
     const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['ec2term-pair'] }))).AutoScalingGroups![0]!;
     assert.equal(g.Instances!.length, 2, 'exactly the hosts asked for');
     await sb.admin('POST', '/_sandbox/faults', faults);
+    const shrunk = await list(['--sandbox', '--yes', '--scale', 'pair=1']);
+    await sb.admin('DELETE', '/_sandbox/faults');
+    assert.equal(shrunk.code, 0, shrunk.stderr);
+    await until(async () => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['ec2term-pair'] }))).AutoScalingGroups![0]!.Instances!.length === 1, 20_000, 'one host');
+    await sb.admin('POST', '/_sandbox/faults', faults);
     const gone = await list(['--sandbox', '--yes', '--terminate', 'pair']);
     await sb.admin('DELETE', '/_sandbox/faults');
     assert.equal(gone.code, 0, gone.stderr);
     assert.deepEqual((await asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups, []);
     assert.deepEqual((await ec2(sb).send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates, []);
+  });
+
+  it('ec2launch --accept-hosts --hosts N NAME launches the server and its fleet NAME-hosts joined to it, one result', async () => {
+    const r = await launch(['--sandbox', '--yes', '--json', '--accept-hosts', '--hosts', '2', 'class']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.server.instances[0].name, 'class');
+    assert.equal(out.fleet.fleet.name, 'class-hosts');
+    assert.equal(out.fleet.fleet.connectTo, 'class');
+    assert.equal(out.fleet.instances.length, 2);
+    const listed = await runBin('ec2ssh', ['--sandbox', 'class', 'ec2term-graphterm hosts'], { env: sb.env, timeoutMs: 60_000 });
+    assert.deepEqual(listed.stdout.split('\n').filter(Boolean).sort(), out.fleet.instances.map((h: { name: string }) => h.name).sort());
+    const gone = await list(['--sandbox', '--yes', '--terminate', 'class-hosts']);
+    assert.equal(gone.code, 0, gone.stderr);
   });
 });

@@ -23,7 +23,7 @@ describe('ec2launch argv -> plan', () => {
     [['lab'], (p) => [p.securityGroup.name, p.securityGroup.rules.map((r) => `${r.port}:${r.cidrs}`), p.allowFromDefaulted], ['ec2term-graphterm-server', ['22:0.0.0.0/0', '80:0.0.0.0/0', '81:0.0.0.0/0', '8900:0.0.0.0/0', '8901:0.0.0.0/0'], true]],
     [['--https', 'lab'], (p) => p.securityGroup.rules.map((r) => r.port), [22, 443, 444, 8900, 8901]],
     [['--allow-from', '203.0.113.7/32,10.0.0.0/8', 'lab'], (p) => [p.allowFrom, p.allowFromDefaulted], [['203.0.113.7/32', '10.0.0.0/8'], false]],
-    [['--accept-hosts', 'lab'], (p) => [p.securityGroup.name, p.securityGroup.rules.map((r) => `${r.port}:${r.fromGroup ?? r.cidrs}`)], ['ec2term-graphterm-primary', ['22:0.0.0.0/0', '80:0.0.0.0/0', '81:0.0.0.0/0', '8900:0.0.0.0/0', '8901:0.0.0.0/0', '8899:ec2term-graphterm-host']]],
+    [['--accept-hosts', 'lab'], (p) => [p.securityGroup.name, p.securityGroup.rules.map((r) => `${r.port}:${r.fromGroup ?? r.cidrs}`)], ['ec2term-graphterm-primary', ['22:0.0.0.0/0', '80:0.0.0.0/0', '81:0.0.0.0/0', '8900:0.0.0.0/0', '8901:0.0.0.0/0', '8899:ec2term-graphterm-host', '8898:ec2term-graphterm-host']]],
     [['--connect_to_gterm=lab.myterm.com', 'node1'], (p) => [p.role, p.connectTo, p.authCode.kind, p.securityGroup.name, p.wait], ['host', 'lab.myterm.com', 'none', 'ec2term-ssh', 'ready']],
     [['--connect-to', 'lab', '--wait', 'running', 'node1.myterm.com'], (p) => [userDataInput(p, p.hosts[0]!).hostName, p.wait], ['node1', 'ssh']],
     [['--auth-type', 'name', 'lab'], (p) => [p.authCode.kind, p.graphtermPortOpen, p.securityGroup.name], ['none', false, 'ec2term-ssh']],

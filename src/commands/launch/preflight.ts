@@ -99,8 +99,9 @@ export async function preflight(plan: LaunchPlan, deps: LaunchDeps): Promise<Pre
   }
 
   const hosts: HostPrep[] = [];
+  const identityCertificate = plan.acceptHosts ? await (await import('./fleet/join.js')).joinCertificate(deps.aws, ctx.out) : undefined;
   for (const host of plan.hosts) {
-    const userData = buildUserData(userDataInput(plan, host, serverAddr));
+    const userData = buildUserData({ ...userDataInput(plan, host, serverAddr), identityCertificate });
     const tags = { ...instanceTags(plan, host), [TAGS.launchedBy]: launchedBy(ctx.io.env) };
     // The token covers what the launch asks EC2 for (not the random auth code, which is not in it).
     const where = { ...(placement.subnetId ? { subnet: placement.subnetId } : {}), ...(plan.placement.iamProfile ? { profile: plan.placement.iamProfile } : {}) };

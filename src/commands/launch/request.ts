@@ -1,5 +1,6 @@
 // The RunInstances request for one host of a plan (the fleet's launch template is made from it too).
 import type { RunInstancesCommandInput } from '@aws-sdk/client-ec2';
+import { userDataForEc2 } from '../../lib/graphterm/userdata-wire.js';
 import { TAGS } from '../../lib/instances.js';
 import type { ImageChoice } from './image.js';
 import type { LaunchPlan } from './plan.js';
@@ -32,7 +33,7 @@ export function runRequest(plan: LaunchPlan, pre: Preflight, prep: HostPrep, ids
     MaxCount: 1,
     KeyName: plan.placement.noKeyPair ? undefined : ids.keyName,
     SecurityGroupIds: ids.groupId ? [ids.groupId, ...(ids.memberGroupId ? [ids.memberGroupId] : [])] : undefined,
-    UserData: Buffer.from(prep.userData).toString('base64'),
+    UserData: userDataForEc2(prep.userData),
     ...placementRequest(plan.placement, pre.placement),
     BlockDeviceMappings: blockDevices(plan, pre.image),
     InstanceInitiatedShutdownBehavior: plan.ttlMs !== undefined ? 'terminate' : undefined,

@@ -57,6 +57,8 @@ export function toLaunchOptions(args: string[], o: CommandOptions): LaunchOption
 }
 
 export const run: RunCommand = async (ctx, args, options) => {
+  // A server with its fleet in one command: two ordinary launches (fleet/with-server.ts).
+  if (options.hosts !== undefined && options.acceptHosts) return (await import('./fleet/with-server.js')).launchServerWithFleet(ctx, args, options, run);
   let opts = toLaunchOptions(args, options);
   // The auth code may come from the environment, so it is on no command line (and in no shell history).
   const fromEnv = ctx.io.env[AUTH_CODE_ENV];

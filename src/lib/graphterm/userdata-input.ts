@@ -3,7 +3,7 @@
 // turns it into the script (and re-exports all of this).
 import { gzipSync } from 'node:zlib';
 import { GRAPHTERM_PIP_PINS, requirementsText, type PipPin } from './pins.js';
-import { GRAPHTERM_PORT, wrapperScript, type GraphTermConf } from './wrapper.js';
+import { GRAPHTERM_PORT, IDENTITY_CERT_PATH, wrapperScript, type GraphTermConf } from './wrapper.js';
 import { graphtermHostName, hostAuthFile } from './delivery.js';
 
 export type GraphTermRole = 'server' | 'host';
@@ -50,6 +50,9 @@ export interface UserDataInput {
   graphterm: GraphTermSettings;
   /** Server: hosts may join (--accept-hosts): the host port listens on the private address. */
   acceptHosts?: boolean;
+  /** Server accepting hosts: the PEM certificate that signs instance identity documents (AWS's for the
+   *  region). With it the key responder runs, so fleet hosts (replacements too) fetch their own keys. */
+  identityCertificate?: string;
   /** Host: its dot-free GraphTerm name (gtermhost's positional argument). */
   hostName?: string;
   /** Host: the primary server's address for gtermhost --server_addr. */
@@ -100,6 +103,7 @@ export function launchConf(input: UserDataInput): GraphTermConf {
     superUsers: g.authType === 'multiuser' ? input.user : undefined,
     https: g.https,
     extra: serverExtraOptions(g),
+    joinCert: input.acceptHosts && input.identityCertificate ? IDENTITY_CERT_PATH : undefined,
   };
 }
 

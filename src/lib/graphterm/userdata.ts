@@ -22,10 +22,10 @@
 //
 // EC2TERM_ROOT (unset on EC2) prefixes every file path the script writes, so tests can run it in a
 // temporary directory with stub commands on PATH; the unit files' contents always use the real paths.
-//
-// The input and the pure pieces it makes live in userdata-input.ts.
+// The input and the pure pieces it makes live in userdata-input.ts; the fleet join's in userdata-join.ts.
 import { PIP_BOOTSTRAP } from './pins.js';
 import { CONF_PATH, graphtermConf, UNIT_NAME, WRAPPER_PATH } from './wrapper.js';
+import { checkedCertificate, fleetJoinBlock, identityCertBlock } from './userdata-join.js';
 import { graphtermHostName, hostAuthFile } from './delivery.js';
 import { shellQuote, shellQuoteAlways } from '../shellquote.js';
 import { aptPackagesFor, launchConf, packedWrapper, requirementsFor, SETUP_LOG, type UserDataInput } from './userdata-input.js';
@@ -47,6 +47,7 @@ export function buildUserData(input: UserDataInput): string {
   const server = input.role === 'server';
   const program = server ? 'gtermserver' : 'gtermhost';
   const needsSecret = server ? input.graphterm.authMode === 'file' : true;
+  const cert = server && input.acceptHosts ? checkedCertificate(input.identityCertificate) : undefined;
   const values = [
     `EC2TERM_NAME=${qs(input.name)}`,
     `EC2TERM_DNS_NAME=${qs(input.dnsName ?? '')}`,
@@ -213,7 +214,7 @@ CONF
   fi
   if [ "$NAME_FROM_INSTANCE_ID" = yes ]; then printf 'GTERM_HOST_NAME=%q\\n' "$FLEET_HOST_NAME"; fi
 } >>"$ROOT$CONF"
-# The start script (src/lib/graphterm/wrapper.ts), gzip+base64 so the whole user-data fits EC2's 16 KB.
+${identityCertBlock(cert)}# The start script (src/lib/graphterm/wrapper.ts), gzip+base64 so the whole user-data fits EC2's 16 KB.
 base64 -d <<'WRAPPER' | gunzip >"$ROOT$WRAPPER"
 ${packedWrapper()}
 WRAPPER
@@ -279,7 +280,7 @@ WantedBy=multi-user.target
 UNIT
   systemctl daemon-reload
   systemctl enable --now "$UNIT.path"
-  log "waiting for ec2launch to deliver $SECRET_FILE (over SSH) before starting ${program}"
+${fleetJoinBlock()}  log "waiting for ec2launch to deliver $SECRET_FILE (over SSH) before starting ${program}"
   for _ in $(seq 1 900); do
     [ -s "$ROOT$SECRET_FILE" ] && break
     sleep 2

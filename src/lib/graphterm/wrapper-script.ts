@@ -1,6 +1,7 @@
 // The wrapper's own text (bash). Its contract, the conf file it reads and the paths it uses are in
 // wrapper.ts, which re-exports wrapperScript.
 import { CONF_PATH, GRAPHTERM_PORT, HOST_PORT, UNIT_NAME } from './places.js';
+import { joinFunctions } from './join-script.js';
 
 /**
  * The wrapper script. Pure constant text: everything it needs comes from the conf file, so the same bytes
@@ -9,7 +10,7 @@ import { CONF_PATH, GRAPHTERM_PORT, HOST_PORT, UNIT_NAME } from './places.js';
 export function wrapperScript(): string {
   return `#!/bin/bash
 # ec2term-graphterm: runs GraphTerm 0.57 for ec2term (see the contract in ec2term's src/lib/graphterm/wrapper.ts).
-# Usage: ec2term-graphterm run|args|ready [SECONDS]|hosts|hostkey NAME|authfile|redirect
+# Usage: ec2term-graphterm run|args|ready [SECONDS]|hosts|hostkey NAME|authfile|redirect|keys|join [SECONDS]
 set -euo pipefail
 CONF=\${EC2TERM_GRAPHTERM_CONF:-${CONF_PATH}}
 GTERM_EXTRA=()
@@ -78,6 +79,8 @@ run() {
     [ "\${GTERM_HTTPS:-no}" = yes ] && certificate
     # With a code, never let GraphTerm invent one nobody was given: the delivered file must be there.
     case "$AUTH" in singleuser|multiuser) [ -s "$(authfile)" ] || die "no auth code in $(authfile) (ec2launch delivers it over SSH)";; esac
+    # Fleet hosts ask for their keys beside the host port; it dies with the service (one process group).
+    if [ -n "\${GTERM_JOIN_CERT:-}" ] && [ -n "\${GTERM_INTERNAL_HOST:-}" ]; then keys & fi
   else
     [ -s "\${words[3]#--auth_file=}" ] || [ "\${words[3]}" = --auth_file=none ] || die "no host key in \${words[3]#--auth_file=} (ec2launch delivers it over SSH)"
   fi
@@ -183,7 +186,7 @@ redirect() {
   done
 }
 
-case "\${1:-run}" in
+${joinFunctions()}case "\${1:-run}" in
   run) run ;;
   args) args ;;
   ready) ready "\${2:-120}" ;;
@@ -191,7 +194,9 @@ case "\${1:-run}" in
   hosts) helper hosts "$PORT" "$(scheme)" "$(probe_addr)" "$AUTH" "$(authfile)" "$(asker)" ;;
   hostkey) [ -n "\${2:-}" ] || die 'usage: ec2term-graphterm hostkey NAME'; helper hostkey "$PORT" "$(scheme)" "$(probe_addr)" "$AUTH" "$(authfile)" "$2" ;;
   redirect) redirect ;;
-  *) die "unknown subcommand $1 (run, args, ready, hosts, hostkey NAME, authfile, redirect)" ;;
+  keys) keys ;;
+  join) join "\${2:-600}" ;;
+  *) die "unknown subcommand $1 (run, args, ready, hosts, hostkey NAME, authfile, redirect, keys, join [SECONDS])" ;;
 esac
 `;
 }

@@ -20,6 +20,12 @@
 //        GTERM_HOST_NAME      host: the dot-free name gtermhost joins as
 //        GTERM_SERVER_ADDR    host: the server's (private) address;  GTERM_SERVER_PORT: its host port (8899)
 //        GTERM_AUTH_FILE      host: its key file (default ~/.graphterm/NAME_gterm_auth.txt)
+//        GTERM_JOIN_PORT      the key responder's port on the server's private address (default 8898)
+//        GTERM_JOIN_CERT      server: the certificate that signs instance identity documents (AWS's for the
+//                             region); set: the key responder runs beside gtermserver (docs/fleets.md)
+//        GTERM_IDENTITY_DIR   local targets only: files `document` and `signature` instead of the metadata service
+//        GTERM_SOURCE_ADDR    local targets only (host): the address a host asks from (its own loopback)
+//        GTERM_PEER_MAP       local targets only (server): lines "SEEN_ADDRESS PRIVATE_IP" for the source check
 //   2. Run, as the login user with HOME = that user's passwd home (gtermserver insists):
 //        EC2TERM_GRAPHTERM_CONF=/path/graphterm.conf ec2term-graphterm run      # foreground; what systemd runs
 //      GRAPHTERM_BIN=/dir overrides GTERM_BIN (e.g. the test runtime's bin/ with its python2 shims).
@@ -28,7 +34,9 @@
 //   last lines of GraphTerm's output and exit 1), `hosts` (server: the joined host names, asked through
 //   GraphTerm's own websocket with the code read from its file), `hostkey NAME` (server: the key a host
 //   NAME needs, the HMAC `gauth NAME` prints), `authfile` (the code file's path), `redirect` (root: the
-//   iptables redirect 80 -> PORT, 81 -> PORT+1; 443/444 with https).
+//   iptables redirect 80 -> PORT, 81 -> PORT+1; 443/444 with https), `keys` (server: the key responder,
+//   foreground; `run` starts it beside gtermserver when GTERM_JOIN_CERT is set), `join [SECONDS]` (fleet host:
+//   ask the server's responder for its own key with the instance's signed identity document, store it).
 //
 // Secrets: the server's code is only ever in ~/.graphterm/@EXTERNAL_HOST_gterm_auth.txt (0600), where
 // GraphTerm 0.57 reads it; never on a command line. A host's key is only in its GTERM_AUTH_FILE.
@@ -39,7 +47,7 @@
 import { shellQuote } from '../shellquote.js';
 
 export { wrapperScript } from './wrapper-script.js';
-export { CONF_PATH, GRAPHTERM_PORT, HOST_PORT, UNIT_NAME, WRAPPER_PATH } from './places.js';
+export { CONF_PATH, GRAPHTERM_PORT, HOST_PORT, IDENTITY_CERT_PATH, JOIN_PORT, UNIT_NAME, WRAPPER_PATH } from './places.js';
 
 /** The options gtermserver 0.57 has (optparse: any other exits 2 with "no such option"). */
 export const GTERMSERVER_OPTIONS = [
@@ -79,6 +87,7 @@ export interface GraphTermConf {
   serverAddr?: string;
   serverPort?: number;
   authFile?: string;
+  joinCert?: string;
 }
 
 const yn = (b: boolean | undefined) => (b ? 'yes' : 'no');
@@ -108,6 +117,7 @@ export function graphtermConf(c: GraphTermConf): string {
   set('GTERM_SERVER_ADDR', c.serverAddr);
   set('GTERM_SERVER_PORT', c.serverPort);
   set('GTERM_AUTH_FILE', c.authFile);
+  set('GTERM_JOIN_CERT', c.joinCert);
   return lines.join('\n') + '\n';
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { shellQuote as q } from '../../lib/shellquote.js';
 import { fleetHostName, hostAuthFile } from '../../lib/graphterm/delivery.js';
+import { IDENTITY_CERT_PATH } from '../../lib/graphterm/wrapper.js';
 import type { GraphTermRuntime } from './runtime.js';
 
 export interface BootOptions {
@@ -29,6 +30,11 @@ export interface BootOptions {
   addressOfPrivateIp(ip: string): string | undefined;
   /** False once the instance stops, terminates or the sandbox closes: every wait ends then. */
   alive(): boolean;
+  /** What the metadata service's instance-identity document and signature say (the start script reads
+   *  them from files here: GTERM_IDENTITY_DIR). */
+  identity?: { document: string; signature: string };
+  /** A server's key responder: the file of "LOOPBACK PRIVATE_IP" lines saying which instance a source is. */
+  peerMap?: string;
 }
 
 export interface GraphTermBoot {
@@ -93,8 +99,14 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
   let stopped = false;
   const log = (line: string) => appendFile(logPath, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 }).catch(() => {});
 
+  /** The start script with `args`; ended early once the instance is gone (a terminated host's `ready` would
+   *  wait out its limit, holding the instance in shutting-down). */
   const runWrapper = (args: string[]) => new Promise<{ code: number; out: string }>((resolve) => {
-    const c = spawn('bash', [wrapperPath, ...args], { cwd: home, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('bash', [wrapperPath, ...args], { cwd: home, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const watch = setInterval(() => {
+      if (stopped || !o.alive()) { try { process.kill(-c.pid!, 'SIGTERM'); } catch { /* gone */ } }
+    }, 200);
+    c.on('close', () => clearInterval(watch));
     let out = '';
     c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     c.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -171,6 +183,23 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
       // The conf names /home/USER/...: the instance's home is a folder of the sandbox.
       extra.push(`GTERM_AUTH_FILE=${q(hostKeyFile)}`);
     }
+    if (o.identity) {
+      const dir = join(init, 'identity');
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(join(dir, 'document'), o.identity.document);
+      await writeFile(join(dir, 'signature'), `${o.identity.signature}\n`);
+      extra.push(`GTERM_IDENTITY_DIR=${q(dir)}`);
+    }
+    const cert = heredoc(ud, 'IDENTITYCERT');
+    if (role === 'server' && cert !== undefined) {
+      // The key responder's certificate, where the user-data writes it (under the instance's root).
+      const certPath = join(o.rootDir, IDENTITY_CERT_PATH);
+      await writeFile(certPath, `${cert}\n`);
+      extra.push(`GTERM_JOIN_CERT=${q(certPath)}`);
+      if (o.peerMap) extra.push(`GTERM_PEER_MAP=${q(o.peerMap)}`);
+    }
+    // A host asks from its own loopback address (its "private address" here), as it would on EC2.
+    if (role === 'host') extra.push(`GTERM_SOURCE_ADDR=${q(o.address)}`);
     await writeFile(confPath, `${conf}\n${extra.join('\n')}\n`);
     await writeFile(wrapperPath, `${wrapperScript(ud)}\n`);
     await chmod(wrapperPath, 0o755);
@@ -182,6 +211,11 @@ export function bootGraphTerm(o: BootOptions): GraphTermBoot {
     if (assignment(ud, 'NEEDS_SECRET') === 'yes') {
       // The server's code file is where its start script says (under HOME, the instance's home).
       const file = role === 'host' ? hostKeyFile : (await runWrapper(['authfile'])).out.split('\n').pop() ?? '';
+      if (role === 'host' && fleetName) {
+        // As the user-data does: a fleet host asks the server's key responder for its own key.
+        await log(`asking the server for the key of ${fleetName} (fleet join)`);
+        void runWrapper(['join', '600']).then((r) => log(r.out.split('\n').slice(-3).join(' | ') || `join exited ${r.code}`));
+      }
       await log(`waiting for ec2launch to deliver /home/${o.user}${file.slice(home.length)} (over SSH)`);
       while (!existsSync(file)) {
         if (stopped || !o.alive()) return false;

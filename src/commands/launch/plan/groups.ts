@@ -20,6 +20,7 @@ function groupPurpose(role: GraphTermRole, opts: { graphtermPort: boolean; accep
   }
   if (opts.acceptHosts) {
     rules.push({ port: PORTS.hosts, cidrs: [], fromGroup: HOST_GROUP, purpose: 'GraphTerm hosts joining' });
+    rules.push({ port: PORTS.hostKeys, cidrs: [], fromGroup: HOST_GROUP, purpose: 'fleet hosts asking for their keys' });
     const ports = rules.map((r) => r.port).join(', ');
     return { name: 'ec2term-graphterm-primary', description: `ec2term: GraphTerm server that secondary hosts join (${ports})`, rules };
   }

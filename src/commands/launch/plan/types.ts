@@ -1,5 +1,5 @@
 // ec2launch's plan: its constants and its shape (LaunchPlan), what planLaunch (plan.ts) makes of the options.
-import { GRAPHTERM_PORT, HOST_PORT } from '../../../lib/graphterm/wrapper.js';
+import { GRAPHTERM_PORT, HOST_PORT, JOIN_PORT } from '../../../lib/graphterm/wrapper.js';
 import type { GraphTermRole, GraphTermSettings } from '../../../lib/graphterm/userdata.js';
 import type { PipPin } from '../../../lib/graphterm/pins.js';
 import { AUTH_TYPES, WAIT_PHASES, type FlagOptions } from '../flags.js';
@@ -14,7 +14,7 @@ export const CANONICAL_OWNER = '099720109477';
 export const UBUNTU_RELEASE = { version: '22.04', codename: 'jammy', standardSupportUntil: '2027-04', esmUntil: '2032-04' } as const;
 export { AUTH_TYPES, WAIT_PHASES };
 export type WaitPhase = (typeof WAIT_PHASES)[number];
-export const PORTS = { ssh: 22, graphterm: GRAPHTERM_PORT, untrusted: GRAPHTERM_PORT + 1, hosts: HOST_PORT, http: 80, https: 443 } as const;
+export const PORTS = { ssh: 22, graphterm: GRAPHTERM_PORT, untrusted: GRAPHTERM_PORT + 1, hosts: HOST_PORT, hostKeys: JOIN_PORT, http: 80, https: 443 } as const;
 /**
  * Every secondary host is also in this group, which lets nothing in: it only names the hosts, so a
  * primary's 8899 can be open to them alone, whatever group (shared or --allow-from) holds their own rules.
