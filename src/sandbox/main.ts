@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sandboxDir } from './constants.js';
 import { DELAY_PRESETS, parseDelays } from './delays.js';
 import { parseFaults } from './faults.js';
+import { parseSpotCapacity } from './autoscaling/controller.js';
 import { createSandboxServer } from './http.js';
 import { loadOrCreateSecrets, securePrivateDir, type SandboxSecrets } from './private.js';
 import { loadWorld } from './state.js';
@@ -32,15 +33,17 @@ async function main(): Promise<void> {
     if (prev.pid && prev.pid !== process.pid && alive(prev.pid)) fatal(`a sandbox server (pid ${prev.pid}) already uses ${dir}`);
   } catch { /* none or unreadable: we take over */ }
 
-  let delays, world, faults;
+  let delays, world, faults, spotCapacity = Infinity;
   try {
     delays = parseDelays(process.env.EC2TERM_SANDBOX_DELAYS, DELAY_PRESETS.realistic);
     faults = parseFaults(process.env.EC2TERM_SANDBOX_FAULTS ?? '');
+    spotCapacity = parseSpotCapacity(process.env.EC2TERM_SANDBOX_SPOT_CAPACITY);
     world = loadWorld(dir);
   } catch (e) { fatal((e as Error).message); }
 
   const sandbox = new Sandbox(dir, world, delays);
   sandbox.faults.set(faults);
+  sandbox.spotCapacity = spotCapacity;
   const startedAt = new Date().toISOString();
   let url = '';
   let port = 0;

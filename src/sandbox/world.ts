@@ -22,6 +22,8 @@ const LOG_CAP = 5000;
 export class Sandbox {
   world: World;
   faults = new Faults();
+  /** Spot instances the region can still run (EC2TERM_SANDBOX_SPOT_CAPACITY; unlimited by default): beyond it spot launches fail as AWS's do when spot capacity is short. */
+  spotCapacity = Infinity;
   readonly persister: Persister;
   readonly endpoints = new Map<string, InstanceEndpoint>();
   /** Instances running the real GraphTerm (see graphterm/boot.ts); kept by instance-setup.ts. */

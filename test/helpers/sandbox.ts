@@ -10,6 +10,8 @@ export interface TestSandboxOptions {
   faults?: unknown[] | { rules: unknown[] };
   /** 'real' boots the real GraphTerm on instances (needs the runtime: test/helpers/graphterm.ts). */
   graphterm?: 'real' | 'simulate';
+  /** Spot instances the sandbox can run (EC2TERM_SANDBOX_SPOT_CAPACITY); 0: no spot capacity. */
+  spotCapacity?: number;
 }
 
 export interface TestSandbox {
@@ -49,6 +51,7 @@ export async function startTestSandbox(opts: TestSandboxOptions = {}): Promise<T
     EC2TERM_SANDBOX_GRAPHTERM: opts.graphterm ?? 'simulate',
     // The tests' HOME is a temporary folder: the runtime is the one in the real user's cache.
     EC2TERM_GRAPHTERM_RUNTIME: process.env.EC2TERM_GRAPHTERM_RUNTIME ?? runtimeDir(process.env),
+    EC2TERM_SANDBOX_SPOT_CAPACITY: opts.spotCapacity === undefined ? '' : String(opts.spotCapacity),
     EC2TERM_SANDBOX_FAULTS: opts.faults ? JSON.stringify(Array.isArray(opts.faults) ? { rules: opts.faults } : opts.faults) : '',
   };
   const info = await ensureSandbox(serverEnv);

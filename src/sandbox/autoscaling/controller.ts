@@ -15,6 +15,16 @@ const LAUNCH_RETRY_MS = 5_000;
 /** Activities kept per region (newest), as AWS keeps six weeks of them. */
 const MAX_ACTIVITIES = 2_000;
 
+/** EC2TERM_SANDBOX_SPOT_CAPACITY: how many spot instances a region can run at once (unset: no limit; 0: no spot capacity at all). */
+export function parseSpotCapacity(v: string | undefined): number {
+  if (v === undefined || v.trim() === '') return Infinity;
+  if (!/^\d+$/.test(v.trim())) throw new Error(`EC2TERM_SANDBOX_SPOT_CAPACITY must be a number of instances (0 or more), not ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** What Auto Scaling's failed activity says when EC2 has no spot capacity for the request (AWS's wording). */
+export const NO_SPOT_CAPACITY = 'Could not launch Spot Instances. InsufficientInstanceCapacity - There is no Spot capacity available that matches your request. Launching EC2 instance failed.';
+
 const stamp = (t: number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 
 export function addActivity(s: Sandbox, region: string, a: Omit<Activity, 'id' | 'startTime'>): Activity {
@@ -49,6 +59,11 @@ function launchOne(s: Sandbox, region: string, g: Group): GroupInstance {
   const v = findVersion(t, spec.version);
   const az = leastUsedZone(g);
   const lifecycle = nextLifecycle(g);
+  if (lifecycle === 'spot') {
+    const spotLive = Object.values(r.instances).filter((i) => i.lifecycle === 'spot' && (i.state === 'pending' || i.state === 'running')).length;
+    // AWS does not fall back to on-demand by itself: the activity fails and the capacity stays unmet.
+    if (spotLive >= s.spotCapacity) throw new ApiError('InsufficientInstanceCapacity', NO_SPOT_CAPACITY, 500);
+  }
   const token = `asg-${randomUUID()}`;
   const extra: Record<string, string> = { MinCount: '1', MaxCount: '1', 'Placement.AvailabilityZone': az, ClientToken: token };
   if (g.mixed?.overrides[0]) extra.InstanceType = g.mixed.overrides[0];

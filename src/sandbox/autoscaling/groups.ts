@@ -37,16 +37,19 @@ function templateSpec(r: Region, p: Params): TemplateSpec {
   }
 }
 
-function mixedPolicy(r: Region, p: Params): MixedPolicy {
+/** The policy as given; on UpdateAutoScalingGroup what is left out of it stays as it was (`old`), as in AWS. */
+function mixedPolicy(r: Region, p: Params, old?: MixedPolicy): MixedPolicy {
   const dist = p.sub('InstancesDistribution');
-  const overrides = p.sub('LaunchTemplate').structs('Overrides.member').map((o) => o.str('InstanceType')).filter((t): t is string => !!t);
+  const lt = p.sub('LaunchTemplate');
+  const overrides = lt.structs('Overrides.member').map((o) => o.str('InstanceType')).filter((t): t is string => !!t);
   for (const t of overrides) if (!findType(t)) throw invalid(`Invalid instance type ${t} in Overrides.`);
-  const pct = count(dist, 'OnDemandPercentageAboveBaseCapacity', 'onDemandPercentageAboveBaseCapacity') ?? 100;
+  const pct = count(dist, 'OnDemandPercentageAboveBaseCapacity', 'onDemandPercentageAboveBaseCapacity') ?? old?.onDemandPercentAboveBase ?? 100;
   if (pct > 100) throw invalid('OnDemandPercentageAboveBaseCapacity must be between 0 and 100.');
   return {
-    template: templateSpec(r, p.sub('LaunchTemplate.LaunchTemplateSpecification')), overrides,
-    onDemandBase: count(dist, 'OnDemandBaseCapacity', 'onDemandBaseCapacity') ?? 0, onDemandPercentAboveBase: pct,
-    spotStrategy: dist.str('SpotAllocationStrategy') ?? 'price-capacity-optimized',
+    template: lt.sub('LaunchTemplateSpecification').map.size || !old ? templateSpec(r, lt.sub('LaunchTemplateSpecification')) : old.template,
+    overrides: lt.map.size || !old ? overrides : old.overrides,
+    onDemandBase: count(dist, 'OnDemandBaseCapacity', 'onDemandBaseCapacity') ?? old?.onDemandBase ?? 0, onDemandPercentAboveBase: pct,
+    spotStrategy: dist.str('SpotAllocationStrategy') ?? old?.spotStrategy ?? 'price-capacity-optimized',
   };
 }
 
@@ -121,10 +124,12 @@ export function updateAutoScalingGroup(s: Sandbox, region: string, p: Params) {
   checkSizes(min, max, desired);
   const where = placement(s, region, p);
   const template = p.sub('LaunchTemplate').map.size ? templateSpec(r, p.sub('LaunchTemplate')) : undefined;
-  const mixed = p.sub('MixedInstancesPolicy').map.size ? mixedPolicy(r, p.sub('MixedInstancesPolicy')) : undefined;
+  const mixed = p.sub('MixedInstancesPolicy').map.size ? mixedPolicy(r, p.sub('MixedInstancesPolicy'), g.mixed) : undefined;
   Object.assign(g, { min, max, desired }, where ?? {});
   if (template) { g.template = template; g.mixed = undefined; }
   if (mixed) { g.mixed = mixed; g.template = undefined; }
+  // New settings take effect on the next scaling activity: a launch that failed is retried now.
+  if (template || mixed) g.launchFailedAt = undefined;
   s.changed();
   return undefined;
 }
