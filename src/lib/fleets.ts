@@ -109,3 +109,31 @@ export async function deleteFleet(ec2: Ec2, asg: AutoScalingClient, group: strin
   }
   return lines;
 }
+
+/** One of a group's scaling activities, as DescribeScalingActivities gives it. */
+export interface ScalingActivity { StatusCode?: string; StatusMessage?: string; StartTime?: Date }
+
+/** What EC2 says when it cannot give spot instances (InsufficientInstanceCapacity, "no Spot capacity", the spot quota). */
+const NO_SPOT_CAPACITY = /InsufficientInstanceCapacity|no Spot capacity available|do not have sufficient .* capacity|MaxSpotInstanceCountExceeded/i;
+
+/**
+ * Pure: whether a spot group's activities since `since` (ms) show launches that failed for want of spot
+ * capacity. Auto Scaling does not fall back to on-demand by itself: it retries, and the group stays short.
+ */
+export function spotCapacityShort(activities: ScalingActivity[], since: number): boolean {
+  return activities.some((a) => a.StatusCode === 'Failed' && (a.StartTime?.getTime() ?? 0) >= since && NO_SPOT_CAPACITY.test(a.StatusMessage ?? ''));
+}
+
+/** The group's newest scaling activities (one page, newest first). */
+export async function recentActivities(asg: AutoScalingClient, group: string, signal?: AbortSignal): Promise<ScalingActivity[]> {
+  const { DescribeScalingActivitiesCommand } = await import('@aws-sdk/client-auto-scaling');
+  return (await call(`describing the scaling activities of ${group}`, () => asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: group, MaxRecords: 50 }), { abortSignal: signal }))).Activities ?? [];
+}
+
+/** A spot group's next launches become on-demand (its mixed instances policy at 100% on-demand); its spot hosts stay. */
+export async function useOnDemand(asg: AutoScalingClient, group: string, signal?: AbortSignal): Promise<void> {
+  const { UpdateAutoScalingGroupCommand } = await import('@aws-sdk/client-auto-scaling');
+  await call(`switching ${group} to on-demand instances`, () => asg.send(new UpdateAutoScalingGroupCommand({
+    AutoScalingGroupName: group, MixedInstancesPolicy: { InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 100 } },
+  }), { abortSignal: signal }));
+}

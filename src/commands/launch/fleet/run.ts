@@ -4,7 +4,7 @@
 // same command again continues with the group: new hosts (replacements) are named and keyed too.
 import { call } from '../../../lib/ec2.js';
 import { awsErrorCode, Ec2termError, fromAwsError, TimeoutError } from '../../../lib/errors.js';
-import { deleteFleet, groupInstances } from '../../../lib/fleets.js';
+import { deleteFleet, groupInstances, recentActivities, spotCapacityShort, useOnDemand } from '../../../lib/fleets.js';
 import { TAGS } from '../../../lib/instances.js';
 import type { Output } from '../../../lib/output.js';
 import { buildUserData } from '../../../lib/graphterm/userdata.js';
@@ -49,6 +49,9 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
   const tags = { ...base.tags, [TAGS.fleet]: f.name };
   const hostPrep = (id: string): HostPrep => ({ ...base, host: { name: fleetHostName(f.name, id) }, userData, tags, replace: [], adopt: undefined });
   const results = new Map<string, HostResult>();
+  // Spot failures older than this run (with a minute for clock skew against AWS) are not this run's.
+  const since = ctx.clock.now() - 60_000;
+  const spot = { fellBack: false };
   try {
     await launcher.prepare();
     const existing = await groupInstances(asg, f.resourceName, ctx.signal);
@@ -91,6 +94,12 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
     progress.show();
     for (;;) {
       const ids = (await groupInstances(asg, f.resourceName, ctx.signal)) ?? [];
+      if (f.spot && !spot.fellBack && ids.length < f.hosts && spotCapacityShort(await recentActivities(asg, f.resourceName, ctx.signal), since)) {
+        // Auto Scaling keeps retrying spot and the group stays short: the rest of the fleet is on-demand.
+        await useOnDemand(asg, f.resourceName, ctx.signal);
+        spot.fellBack = true;
+        progress.note(`no spot capacity for ${f.name}: falling back to on-demand instances`);
+      }
       for (const id of ids) if (!finishing.has(id)) finishing.set(id, start(id));
       const settled = await Promise.race([Promise.allSettled([...finishing.values()]), ctx.clock.sleep(1_000, ctx.signal).then(() => undefined)]);
       if (settled && finishing.size < f.hosts) await ctx.clock.sleep(500, ctx.signal);
@@ -122,7 +131,7 @@ export async function runFleet(ctx: CommandContext, plan: LaunchPlan, f: FleetPl
   }
   progress.done();
   await launcher.closePrimary();
-  return fleetResult(f, plan, [...results.values()], progress, deps.aws.region, deps.aws.local?.flag);
+  return fleetResult(f, plan, [...results.values()], progress, deps.aws.region, deps.aws.local?.flag, spot.fellBack);
 }
 
 /** --dry-run with --hosts: one host's plan (what the template holds), and the template and group to come. */
@@ -137,18 +146,18 @@ export function fleetDryRun(host: CommandResult, f: FleetPlan): CommandResult {
   };
 }
 
-function fleetResult(f: FleetPlan, plan: LaunchPlan, results: HostResult[], progress: FleetProgress, region: string, targetFlag: string | undefined): CommandResult {
+function fleetResult(f: FleetPlan, plan: LaunchPlan, results: HostResult[], progress: FleetProgress, region: string, targetFlag: string | undefined, fellBackToOnDemand: boolean): CommandResult {
   const sb = targetFlag ? ` ${targetFlag}` : '';
   const hosts = results.map((r) => ({
     instanceId: r.instance.id, name: r.instance.name ?? null, state: r.instance.state, publicIp: r.instance.publicIp ?? null, privateIp: r.instance.privateIp ?? null,
     keyDelivered: r.authCodeDelivered, setupStatus: r.setup ?? null, ssh: `ec2ssh${sb} ${plan.user}@${r.instance.name ?? r.instance.id}`,
   })).sort((a, b) => String(a.name).localeCompare(String(b.name)));
   const json = {
-    ok: true, fleet: { name: f.name, group: f.resourceName, template: f.resourceName, hosts: f.hosts, spot: f.spot, region, connectTo: plan.connectTo },
+    ok: true, fleet: { name: f.name, group: f.resourceName, template: f.resourceName, hosts: f.hosts, spot: f.spot, ...(f.spot ? { fellBackToOnDemand } : {}), region, connectTo: plan.connectTo },
     instances: hosts, wait: plan.wait, counts: progress.counts, phases: progress.timer.toJSON(),
   };
   const render = (out: Output) => {
-    out.line(`${out.paint.bold(`fleet ${f.name}`)}  Auto Scaling group ${f.resourceName}  ${count(f.hosts, 'host')}${f.spot ? ' (spot)' : ''}  ${region}  joining ${plan.connectTo}`);
+    out.line(`${out.paint.bold(`fleet ${f.name}`)}  Auto Scaling group ${f.resourceName}  ${count(f.hosts, 'host')}${f.spot ? (fellBackToOnDemand ? ' (spot, fell back to on-demand)' : ' (spot)') : ''}  ${region}  joining ${plan.connectTo}`);
     for (const h of hosts) out.line(`  ${h.name}  ${h.instanceId}  ${h.state}  ${h.publicIp ?? ''}${h.keyDelivered ? '  key delivered' : ''}${h.setupStatus ? `  ${h.setupStatus}` : ''}`);
     out.line(progress.line());
   };
