@@ -46,7 +46,7 @@ export const LAUNCH_FLAGS = [
   { key: 'count', flags: '--count <n>', kind: 'string', help: 'launch N hosts named NAME-1..NAME-N' },
   // A fleet: an Auto Scaling group of this many hosts (fleet/plan.ts checks it).
   { key: 'hosts', flags: '--hosts <n>', kind: 'string', help: 'a fleet: N hosts joining --connect-to SERVER, from a launch template and an Auto Scaling group that replaces lost hosts; with --accept-hosts: the server NAME and its fleet NAME-hosts (docs/fleets.md)' },
-  { key: 'spot', flags: '--spot', kind: 'boolean', help: 'with --hosts: spot instances (a mixed instances policy)' },
+  { key: 'spot', flags: '--spot', kind: 'boolean', help: 'with --hosts: spot instances (a mixed instances policy), on-demand when EC2 has no spot capacity' },
   { key: 'volumeSize', flags: '--volume-size <gb>', kind: 'string', help: 'root volume size in GB' },
   { key: 'dataVolume', flags: '--data-volume <gb>', kind: 'string', help: 'attach an extra EBS volume of this size, mounted on /data' },
   { key: 'fromSnapshot', flags: '--from-snapshot <snap>', kind: 'string', help: 'create the data volume from this snapshot (never formatted)' },
