@@ -40,7 +40,7 @@ describe('fleet planning', () => {
     assert.deepEqual(g.Tags!.map((t) => [t.Key, t.PropagateAtLaunch]), [['ec2term:fleet', true], ['ec2term:managed', false]]);
     const spot = groupRequest({ ...f, spot: true }, 'lt-1', ['us-east-1a'], {});
     assert.equal(spot.LaunchTemplate, undefined);
-    assert.equal(spot.MixedInstancesPolicy!.InstancesDistribution!.OnDemandPercentageAboveBaseCapacity, 0);
+    assert.deepEqual(spot.MixedInstancesPolicy!.InstancesDistribution, { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0, SpotAllocationStrategy: 'price-capacity-optimized' });
   });
 
   it('--scale NAME=N and fleet host names', () => {

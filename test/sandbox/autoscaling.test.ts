@@ -141,6 +141,43 @@ describe('sandbox launch templates and Auto Scaling groups', () => {
   });
 });
 
+describe('Auto Scaling with no spot capacity (EC2TERM_SANDBOX_SPOT_CAPACITY=0)', () => {
+  let nsb: TestSandbox;
+  before(async () => { nsb = await startTestSandbox({ spotCapacity: 0 }); });
+  after(async () => { await nsb?.stop(); });
+
+  it('spot launches fail with AWS\'s message and the group stays short; a partial policy update to on-demand fills it', async () => {
+    const nc = ec2(nsb);
+    const nasg = new AutoScalingClient({ endpoint: nsb.url, region: 'us-east-1', credentials: { accessKeyId: nsb.info.accessKeyId, secretAccessKey: nsb.info.secretAccessKey }, maxAttempts: 1 });
+    const img = (await nc.send(new DescribeImagesCommand({ Owners: ['099720109477'] }))).Images![0]!.ImageId!;
+    await nc.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'lt-spot', LaunchTemplateData: { ImageId: img } }));
+    await nasg.send(new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: 'spot', MinSize: 0, MaxSize: 2, DesiredCapacity: 2, AvailabilityZones: ['us-east-1a'],
+      MixedInstancesPolicy: {
+        LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateName: 'lt-spot', Version: '$Latest' } },
+        InstancesDistribution: { OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 0, SpotAllocationStrategy: 'price-capacity-optimized' },
+      },
+    }));
+    const failed = await until(async () => (await nasg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'spot' }))).Activities?.find((a) => a.StatusCode === 'Failed'), 10_000, 'a failed launch');
+    assert.equal(failed.StatusMessage, 'Could not launch Spot Instances. InsufficientInstanceCapacity - There is no Spot capacity available that matches your request. Launching EC2 instance failed.');
+    assert.match(failed.Description!, /^Launching a new EC2 instance\.  Status Reason: Could not launch Spot Instances/);
+    const short = (await nasg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['spot'] }))).AutoScalingGroups![0]!;
+    assert.deepEqual([short.DesiredCapacity, short.Instances?.length ?? 0], [2, 0]);
+
+    // Only the distribution is given: the template and the spot strategy stay (UpdateAutoScalingGroup changes what it names).
+    await nasg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'spot', MixedInstancesPolicy: { InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 100 } } }));
+    const g = await until(async () => {
+      const x = (await nasg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['spot'] }))).AutoScalingGroups![0]!;
+      return x.Instances?.filter((i) => i.LifecycleState === 'InService').length === 2 ? x : undefined;
+    }, 10_000, 'the group filled on-demand');
+    assert.equal(g.MixedInstancesPolicy!.LaunchTemplate!.LaunchTemplateSpecification!.LaunchTemplateName, 'lt-spot');
+    assert.deepEqual(g.MixedInstancesPolicy!.InstancesDistribution, { OnDemandAllocationStrategy: 'prioritized', OnDemandBaseCapacity: 0, OnDemandPercentageAboveBaseCapacity: 100, SpotAllocationStrategy: 'price-capacity-optimized' });
+    const insts = (await nc.send(new DescribeInstancesCommand({ InstanceIds: g.Instances!.map((i) => i.InstanceId!) }))).Reservations!.flatMap((r) => r.Instances!);
+    assert.deepEqual(insts.map((i) => i.InstanceLifecycle ?? 'on-demand'), ['on-demand', 'on-demand']);
+    await nasg.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'spot', ForceDelete: true }));
+  });
+});
+
 describe('Auto Scaling through awscli', { skip: findAws() ? false : 'awscli not installed' }, () => {
   let aws: AwsCli;
   let lsb: TestSandbox;
