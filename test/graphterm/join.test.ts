@@ -55,7 +55,9 @@ describe('the key responder and a fleet host asking it', { skip: RUNTIME ? false
     const conf = join(dir, 'server.conf');
     writeFileSync(conf, graphtermConf({ role: 'server', externalHost: 'lab.test', internalHost: '127.0.0.1', python: join(RUNTIME!.bin, 'python2'), joinCert: join(dir, 'cert.pem') })
       + `GTERM_JOIN_PORT=${port}\nGTERM_IDENTITY_DIR=${own}\nGTERM_PEER_MAP=${join(dir, 'peers')}\n`);
-    responder = spawn('bash', [wrapper(), 'keys'], { env: env(conf, home), stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: the wrapper's Python child is stopped with it (a killed bash alone orphans it,
+    // and its open stderr would keep this file's process alive).
+    responder = spawn('bash', [wrapper(), 'keys'], { env: env(conf, home), stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     responder.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
     for (;;) {
       const up = await new Promise<boolean>((r) => { const s = connect(port, '127.0.0.1', () => { s.end(); r(true); }); s.on('error', () => r(false)); });
@@ -64,7 +66,11 @@ describe('the key responder and a fleet host asking it', { skip: RUNTIME ? false
       await new Promise((r) => setTimeout(r, 100));
     }
   });
-  after(() => { responder?.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    try { process.kill(-responder.pid!, 'SIGTERM'); } catch { /* already gone */ }
+    responder?.stderr?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   /** A host `name` with identity `doc` asking from `source`: join's exit code, stderr and the key it stored. */
   const ask = (name: string, source: string, doc: { document: string; signature: string }) => {
